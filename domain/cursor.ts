@@ -1,0 +1,42 @@
+/**
+ * Opaque page cursors. A cursor carries only a position (the last sort key seen) and the
+ * list it belongs to; the partition key is rebuilt from the authorised request, never read
+ * from the cursor, so a tampered or foreign cursor can at most fail validation.
+ */
+import { ValidationError } from './errors';
+import { isTimestamp } from './time';
+
+export type CursorScope = { kind: 'messages'; groupUuid: string } | { kind: 'groups'; userUuid: string };
+
+interface CursorBody {
+  v: 1;
+  k: 'messages' | 'groups';
+  o: string; // owner: group uuid for messages, user uuid for groups
+  sk: string;
+}
+
+function ownerOf(scope: CursorScope): string {
+  return scope.kind === 'messages' ? scope.groupUuid : scope.userUuid;
+}
+
+export function encodeCursor(scope: CursorScope, sk: string): string {
+  const body: CursorBody = { v: 1, k: scope.kind, o: ownerOf(scope), sk };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** The sort key to resume after, or a ValidationError when the cursor is not one of ours for this list. */
+export function decodeCursor(cursor: unknown, scope: CursorScope): string {
+  const invalid = new ValidationError('cursor is invalid for this list');
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw invalid;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const b = body as Partial<CursorBody> | null;
+  if (!b || b.v !== 1 || b.k !== scope.kind || b.o !== ownerOf(scope) || !isTimestamp(b.sk)) throw invalid;
+  return b.sk;
+}

@@ -1,0 +1,64 @@
+/**
+ * Every key of the single table is built here and nowhere else.
+ *
+ * | item               | pk                         | sk                    |
+ * |--------------------|----------------------------|-----------------------|
+ * | message            | MSG#<message_group_uuid>   | <created_at>          |
+ * | conversation row   | GRP#<member user_uuid>     | <last_message_at>     |
+ * | membership         | GROUP#<message_group_uuid> | MEMBER#<user_uuid>    |
+ * | pair (uniqueness)  | PAIR#<uuid low>#<uuid high>| PAIR                  |
+ * | user profile       | USER#<user_uuid>           | PROFILE               |
+ * | handle (unique)    | USER#HANDLE#<handle lower> | HANDLE                |
+ * | cognito sub        | USER#SUB#<sub>             | SUB                   |
+ *
+ * Only conversation rows carry `message_group_uuid`, so the GSI `message-group-sk-index`
+ * is sparse: it holds exactly the conversation rows, two per conversation.
+ */
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export const MESSAGE_GROUP_INDEX = 'message-group-sk-index';
+
+const MESSAGE_PREFIX = 'MSG#';
+const CONVERSATION_PREFIX = 'GRP#';
+
+export const keys = {
+  messagePartition: (groupUuid: string): string => `${MESSAGE_PREFIX}${groupUuid}`,
+  message: (groupUuid: string, createdAt: string): Key => ({ pk: `${MESSAGE_PREFIX}${groupUuid}`, sk: createdAt }),
+
+  conversationPartition: (userUuid: string): string => `${CONVERSATION_PREFIX}${userUuid}`,
+  conversation: (userUuid: string, lastMessageAt: string): Key => ({
+    pk: `${CONVERSATION_PREFIX}${userUuid}`,
+    sk: lastMessageAt,
+  }),
+
+  membership: (groupUuid: string, userUuid: string): Key => ({ pk: `GROUP#${groupUuid}`, sk: `MEMBER#${userUuid}` }),
+
+  /** Order-independent, so A→B and B→A find the same conversation. */
+  pair: (userA: string, userB: string): Key => {
+    const [low, high] = userA < userB ? [userA, userB] : [userB, userA];
+    return { pk: `PAIR#${low}#${high}`, sk: 'PAIR' };
+  },
+
+  userProfile: (userUuid: string): Key => ({ pk: `USER#${userUuid}`, sk: 'PROFILE' }),
+  /** Handles are unique case-insensitively: the key uses the lower-cased form. */
+  userHandle: (handle: string): Key => ({ pk: `USER#HANDLE#${handle.toLowerCase()}`, sk: 'HANDLE' }),
+  userCognitoSub: (sub: string): Key => ({ pk: `USER#SUB#${sub}`, sk: 'SUB' }),
+} as const;
+
+export function isMessagePartition(pk: string): boolean {
+  return pk.startsWith(MESSAGE_PREFIX);
+}
+
+/** The message_group_uuid of a `MSG#…` partition key, or undefined for any other item. */
+export function groupUuidOfMessagePartition(pk: string): string | undefined {
+  return isMessagePartition(pk) ? pk.slice(MESSAGE_PREFIX.length) : undefined;
+}
+
+/** The member user_uuid of a `GRP#…` partition key. */
+export function userUuidOfConversationPartition(pk: string): string | undefined {
+  return pk.startsWith(CONVERSATION_PREFIX) ? pk.slice(CONVERSATION_PREFIX.length) : undefined;
+}

@@ -1,0 +1,40 @@
+/** Shapes the domain returns. Attribute names follow the original Cruddur items. */
+
+export interface UserProfile {
+  uuid: string;
+  handle: string;
+  display_name: string;
+  email?: string;
+  cognito_user_id?: string;
+}
+
+export interface Message {
+  message_group_uuid: string;
+  message_uuid: string;
+  message: string;
+  created_at: string;
+  user_uuid: string;
+  user_handle: string;
+  user_display_name: string;
+}
+
+/** One row of "my conversations": the other member and the last message. */
+export interface MessageGroup {
+  message_group_uuid: string;
+  user_uuid: string;
+  user_handle: string;
+  user_display_name: string;
+  message: string;
+  last_message_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when there is another page; pass it back as `cursor`. */
+  nextCursor?: string;
+}
+
+export interface PageRequest {
+  limit?: number | string;
+  cursor?: string;
+}

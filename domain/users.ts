@@ -1,0 +1,145 @@
+/**
+ * User profiles. Three items per user, each a full copy of the profile, so lookup by uuid,
+ * by handle and by Cognito sub is one GetItem each; the handle and sub items exist to make
+ * DynamoDB itself enforce uniqueness (conditional puts in one transaction).
+ *
+ * Requests: create 1 (TransactWriteItems), each lookup 1 (GetItem), link 1 (TransactWriteItems).
+ */
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from './dynamodb';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { newUuid } from './ids';
+import { profileFromItem } from './items';
+import { keys, type Key } from './keys';
+import { cancellationReasons } from './transactions';
+import type { UserProfile } from './types';
+import { isHandle, isUuid, parseHandle, parseUuid } from './validation';
+
+export interface NewUserProfile {
+  handle: string;
+  display_name: string;
+  email?: string;
+  cognito_user_id?: string;
+  /** Fixed ids are for seeds; a new user gets a random one. */
+  uuid?: string;
+}
+
+const DISPLAY_NAME_MAX = 100;
+const SUB = /^[A-Za-z0-9-]{1,128}$/;
+
+function parseDisplayName(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (name.length === 0 || [...name].length > DISPLAY_NAME_MAX) {
+    throw new ValidationError(`display_name must be 1-${DISPLAY_NAME_MAX} characters`);
+  }
+  return name;
+}
+
+function parseSub(value: unknown): string {
+  if (typeof value === 'string' && SUB.test(value)) return value;
+  throw new ValidationError('cognito_user_id is not a valid Cognito sub');
+}
+
+function profileItems(profile: UserProfile): Array<Key & Record<string, unknown>> {
+  const items = [
+    { ...keys.userProfile(profile.uuid), ...profile },
+    { ...keys.userHandle(profile.handle), ...profile },
+  ];
+  if (profile.cognito_user_id) items.push({ ...keys.userCognitoSub(profile.cognito_user_id), ...profile });
+  return items;
+}
+
+/** Creates a profile; a handle taken case-insensitively (or a sub already linked) is a ConflictError. */
+export async function createUserProfile(input: NewUserProfile): Promise<UserProfile> {
+  const profile: UserProfile = {
+    uuid: input.uuid === undefined ? newUuid() : parseUuid(input.uuid, 'uuid'),
+    handle: parseHandle(input.handle),
+    display_name: parseDisplayName(input.display_name),
+  };
+  if (input.email !== undefined) profile.email = String(input.email);
+  if (input.cognito_user_id !== undefined) profile.cognito_user_id = parseSub(input.cognito_user_id);
+
+  const items = profileItems(profile);
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: items.map((Item) => ({
+          Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' },
+        })),
+      }),
+    );
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (reasons[1]?.code === 'ConditionalCheckFailed') throw new ConflictError(`handle "${profile.handle}" is taken`);
+    if (reasons[2]?.code === 'ConditionalCheckFailed') throw new ConflictError('this Cognito user already has a profile');
+    if (reasons[0]?.code === 'ConditionalCheckFailed') throw new ConflictError('a user with this uuid exists');
+    throw error;
+  }
+  return profile;
+}
+
+async function getProfile(key: Key): Promise<UserProfile | undefined> {
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: key }));
+  return Item ? profileFromItem(Item) : undefined;
+}
+
+export async function findUserByUuid(uuid: string): Promise<UserProfile | undefined> {
+  return isUuid(uuid) ? getProfile(keys.userProfile(uuid)) : undefined;
+}
+
+export async function findUserByHandle(handle: string): Promise<UserProfile | undefined> {
+  return isHandle(handle) ? getProfile(keys.userHandle(handle)) : undefined;
+}
+
+export async function findUserByCognitoSub(sub: string): Promise<UserProfile | undefined> {
+  return typeof sub === 'string' && SUB.test(sub) ? getProfile(keys.userCognitoSub(sub)) : undefined;
+}
+
+export async function getUserByHandle(handle: string): Promise<UserProfile> {
+  const user = await findUserByHandle(parseHandle(handle));
+  if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
+  return user;
+}
+
+/**
+ * Links an existing profile (found by handle) to a Cognito sub. Idempotent for the same
+ * sub; a profile linked to a different sub, or a sub linked to another profile, is a conflict.
+ */
+export async function linkCognitoSub(handle: string, sub: string): Promise<UserProfile> {
+  const profile = await getUserByHandle(handle);
+  const cognitoUserId = parseSub(sub);
+  if (profile.cognito_user_id === cognitoUserId) return profile;
+  const linked: UserProfile = { ...profile, cognito_user_id: cognitoUserId };
+  const unlinkedOrSame = 'attribute_exists(pk) AND (attribute_not_exists(cognito_user_id) OR cognito_user_id = :sub)';
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...[keys.userProfile(profile.uuid), keys.userHandle(profile.handle)].map((Key) => ({
+            Update: {
+              TableName: tableName(),
+              Key,
+              UpdateExpression: 'SET cognito_user_id = :sub',
+              ConditionExpression: unlinkedOrSame,
+              ExpressionAttributeValues: { ':sub': cognitoUserId },
+            },
+          })),
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { ...keys.userCognitoSub(cognitoUserId), ...linked },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (reasons[2]?.code === 'ConditionalCheckFailed') throw new ConflictError('this Cognito user is linked to another profile');
+    throw new ConflictError(`handle "${profile.handle}" is linked to another Cognito user`);
+  }
+  return linked;
+}

@@ -1,0 +1,23 @@
+// One jest run, one project per layer: each project starts only the real parts it needs.
+const transform = {
+  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+};
+// ESM-only dependencies (middy, etc.) are transformed to CommonJS like our own code.
+const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+const common = { transform, transformIgnorePatterns, testEnvironment: 'node' };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'engine', testMatch: ['<rootDir>/test/engine/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'domain',
+      testMatch: ['<rootDir>/test/domain/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/engine-setup.ts',
+      globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
+    },
+  ],
+};

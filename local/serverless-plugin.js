@@ -1,0 +1,95 @@
+// @ts-check
+/**
+ * Brings up the local replica of the cloud path on `sls offline start` (and so `npm start`):
+ * the local DynamoDB engine, the table from resources/table.yml, the demo seed. It runs
+ * before serverless-offline-dynamodb-streams and serverless-offline (plugin order in
+ * serverless.yml), so the stream and the API find everything in place. Everything runs in
+ * this one process: Ctrl-C stops it all, nothing is left behind.
+ *
+ * Settings (environment): DYNAMODB_PORT (8000), DYNAMODB_PATH (unset = in memory),
+ * LOCAL_SEED=false to skip the seed.
+ */
+const path = require('node:path');
+const { start: startEngine } = require('./dynamodb');
+const { migrate } = require('./migrate');
+
+const ROOT = path.join(__dirname, '..');
+
+class LocalStackPlugin {
+  /**
+   * @param {any} serverless
+   * @param {Record<string, unknown>} _options
+   * @param {{ log: any }} utils
+   */
+  constructor(serverless, _options, { log }) {
+    this.serverless = serverless;
+    this.log = log;
+    /** @type {Array<() => Promise<void>>} */
+    this.stops = [];
+    this.hooks = {
+      'offline:start:init': () => this.start(),
+      'offline:start': () => this.start(),
+      'offline:start:end': () => this.stop(),
+    };
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    const environment = this.serverless.service.provider.environment ?? {};
+    const tableName = environment.TABLE_NAME;
+    const port = Number(process.env.DYNAMODB_PORT ?? 8000);
+    const dataPath = process.env.DYNAMODB_PATH ? path.resolve(ROOT, process.env.DYNAMODB_PATH) : undefined;
+
+    let engine;
+    try {
+      engine = await startEngine({ port, host: '127.0.0.1', ...(dataPath ? { path: dataPath } : {}) });
+    } catch (error) {
+      throw new this.serverless.classes.Error(describeStartError('local DynamoDB engine', port, error, 'DYNAMODB_PORT'));
+    }
+    this.stops.push(() => engine.stop());
+    // Our own code in this process (seed) reads its settings from the same variables the Lambdas get.
+    process.env.TABLE_NAME = tableName;
+    process.env.DYNAMODB_ENDPOINT = engine.endpoint;
+
+    const table = await migrate({ endpoint: engine.endpoint, tableName });
+    this.log.notice(`DynamoDB (local engine) ${engine.endpoint} — table ${tableName} ${table}${dataPath ? `, data in ${dataPath}` : ', in memory'}`);
+
+    if (process.env.LOCAL_SEED !== 'false') {
+      const { seed } = loadTs('../seeds/seed.ts');
+      const summary = await seed();
+      this.log.notice(
+        `Seed: ${summary.usersCreated} users created (${summary.usersExisting} existed), ` +
+          `${summary.conversationsCreated} conversations created (${summary.conversationsExisting} existed)`,
+      );
+    }
+  }
+
+  async stop() {
+    for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
+    this.stops = [];
+  }
+}
+
+/** Loads one of our TypeScript modules in this (plain Node) process. */
+function loadTs(/** @type {string} */ specifier) {
+  const { require: tsRequire } = require('tsx/cjs/api');
+  return tsRequire(specifier, __filename);
+}
+
+/**
+ * @param {string} what
+ * @param {number} port
+ * @param {unknown} error
+ * @param {string} variable
+ */
+function describeStartError(what, port, error, variable) {
+  const code = /** @type {{code?: string}} */ (error).code;
+  if (code === 'EADDRINUSE') {
+    return `Cannot start the ${what}: port ${port} is already in use. Stop whatever listens there, or set ${variable} to another port.`;
+  }
+  return `Cannot start the ${what}: ${/** @type {Error} */ (error).message}`;
+}
+
+module.exports = LocalStackPlugin;
+module.exports.describeStartError = describeStartError;

@@ -1,0 +1,141 @@
+/**
+ * Idempotent demo seed: creates the demo users and conversations that are missing and
+ * leaves existing ones alone, so running it twice leaves the same data.
+ *
+ * A conversation is complete once its pair item exists, and the pair item is written last
+ * (with the memberships and rows, in one transaction); a run interrupted before that is
+ * cleaned up and redone by the next run.
+ */
+import { BatchWriteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../domain/dynamodb';
+import { ConflictError } from '../domain/errors';
+import { conversationItem, messageItem } from '../domain/items';
+import { keys } from '../domain/keys';
+import { findMessageGroupBetween } from '../domain/membership';
+import { formatMicros } from '../domain/time';
+import type { Message } from '../domain/types';
+import { createUserProfile, findUserByUuid } from '../domain/users';
+import { demoConversations, demoUsers, type DemoConversation, type DemoUser } from './demo-data';
+
+export interface SeedSummary {
+  usersCreated: number;
+  usersExisting: number;
+  conversationsCreated: number;
+  conversationsExisting: number;
+  messagesWritten: number;
+}
+
+const MINUTE_MS = 60_000;
+const BATCH_WRITE_MAX = 25;
+
+async function ensureUser(user: DemoUser): Promise<boolean> {
+  if (await findUserByUuid(user.uuid)) return false;
+  try {
+    const { password: _password, ...profile } = user;
+    await createUserProfile(profile);
+    return true;
+  } catch (error) {
+    // Created concurrently by another seed run: same fixed uuid, nothing to do.
+    if (error instanceof ConflictError && (await findUserByUuid(user.uuid))) return false;
+    throw error;
+  }
+}
+
+export function demoMessages(conversation: DemoConversation, nowMs: number): Message[] {
+  const last = conversation.lines.length - 1;
+  return conversation.lines.map(([speaker, text], i) => {
+    const author = conversation.members[speaker];
+    return {
+      message_group_uuid: conversation.message_group_uuid,
+      // Deterministic per line, so the seed's messages are recognisable across runs.
+      message_uuid: `${conversation.message_group_uuid.slice(0, 24)}${String(i).padStart(12, '0')}`,
+      message: text,
+      created_at: formatMicros((nowMs - (last - i) * MINUTE_MS) * 1000),
+      user_uuid: author.uuid,
+      user_handle: author.handle,
+      user_display_name: author.display_name,
+    };
+  });
+}
+
+async function batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
+    let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + BATCH_WRITE_MAX);
+    while (pending && pending.length > 0) {
+      const { UnprocessedItems } = await db().send(
+        new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never } }),
+      );
+      pending = UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
+    }
+  }
+}
+
+/** Removes messages left by an interrupted earlier run of this conversation's seed. */
+async function deleteLeftoverMessages(groupUuid: string): Promise<void> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey,
+      }),
+    );
+    await batchWrite((page.Items ?? []).map((Key) => ({ DeleteRequest: { Key } })));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+async function ensureConversation(conversation: DemoConversation, nowMs: number): Promise<number> {
+  const [a, b] = conversation.members;
+  const group = conversation.message_group_uuid;
+  if (await findMessageGroupBetween(a.uuid, b.uuid)) return 0;
+
+  await deleteLeftoverMessages(group);
+  const messages = demoMessages(conversation, nowMs);
+  await batchWrite(messages.map((message) => ({ PutRequest: { Item: messageItem(message) } })));
+
+  const last = messages[messages.length - 1]!;
+  const put = (Item: object) => ({ Put: { TableName: tableName(), Item } });
+  await db().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        put({ ...keys.membership(group, a.uuid), user_uuid: a.uuid }),
+        put({ ...keys.membership(group, b.uuid), user_uuid: b.uuid }),
+        put(conversationItem(a.uuid, b, group, last.message, last.created_at)),
+        put(conversationItem(b.uuid, a, group, last.message, last.created_at)),
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...keys.pair(a.uuid, b.uuid), group_uuid: group, created_at: messages[0]!.created_at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+    }),
+  );
+  return messages.length;
+}
+
+export async function seed(nowMs: number = Date.now()): Promise<SeedSummary> {
+  const summary: SeedSummary = {
+    usersCreated: 0,
+    usersExisting: 0,
+    conversationsCreated: 0,
+    conversationsExisting: 0,
+    messagesWritten: 0,
+  };
+  for (const user of Object.values(demoUsers)) {
+    if (await ensureUser(user)) summary.usersCreated++;
+    else summary.usersExisting++;
+  }
+  for (const conversation of demoConversations) {
+    const written = await ensureConversation(conversation, nowMs);
+    if (written > 0) summary.conversationsCreated++;
+    else summary.conversationsExisting++;
+    summary.messagesWritten += written;
+  }
+  return summary;
+}
