@@ -92,4 +92,3 @@ function describeStartError(what, port, error, variable) {
 }
 
 module.exports = LocalStackPlugin;
-module.exports.describeStartError = describeStartError;
