@@ -1,0 +1,114 @@
+// @ts-check
+'use strict'
+/**
+ * The ONLY module that reaches into dynalite's internals. Everything the engine
+ * relies on is listed (and checked at load time) here, so an upgrade of dynalite
+ * that moves any of it fails loudly instead of silently misbehaving.
+ * test/engine/dynalite-internals.test.ts covers every item below.
+ *
+ * Pinned: dynalite 4.0.0.
+ */
+
+const path = require('path')
+
+const PINNED_VERSION = '4.0.0'
+
+/** @type {any} */
+const dynalite = require('dynalite')
+/** @type {any} */
+const db = require('dynalite/db')
+/** @type {any} */
+const validations = require('dynalite/validations')
+
+/** dynalite's own action implementations we compose (they take `(store, data, cb)`). */
+const actions = {
+  /** @type {any} */ putItem: require('dynalite/actions/putItem'),
+  /** @type {any} */ updateItem: require('dynalite/actions/updateItem'),
+  /** @type {any} */ deleteItem: require('dynalite/actions/deleteItem'),
+}
+
+/** dynalite's request validators ({types, custom}) we reuse for transaction members. */
+const actionValidations = {
+  /** @type {any} */ putItem: require('dynalite/validations/putItem'),
+  /** @type {any} */ updateItem: require('dynalite/validations/updateItem'),
+  /** @type {any} */ deleteItem: require('dynalite/validations/deleteItem'),
+  /** @type {any} */ getItem: require('dynalite/validations/getItem'),
+}
+
+const installedVersion = require(path.join(path.dirname(require.resolve('dynalite')), 'package.json')).version
+
+/** Key prefixes dynalite's store uses inside its single LevelDB (db/index.js getSubDb / createPrefixedDbWrapper). */
+const prefixes = {
+  /** @param {string} tableName */
+  item: (tableName) => 'item-' + tableName + '~',
+  /** @param {string} indexType 'Local' | 'Global' @param {string} tableName @param {string} indexName */
+  index: (indexType, tableName, indexName) => 'index-' + indexType.toLowerCase() + '~' + tableName + '~' + indexName + '~',
+}
+
+/** Throws a clear error if any internal we use is missing. */
+function assertInternals () {
+  const problems = []
+  if (installedVersion !== PINNED_VERSION) problems.push('dynalite version is ' + installedVersion + ', engine is pinned to ' + PINNED_VERSION)
+  for (const fn of [ 'create', 'checkConditional', 'createKey', 'validateKey', 'validateItem', 'validateUpdates',
+    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes' ]) {
+    if (typeof db[fn] !== 'function') problems.push('dynalite/db.' + fn + ' is not a function')
+  }
+  for (const fn of [ 'checkTypes', 'checkValidations' ]) {
+    if (typeof validations[fn] !== 'function') problems.push('dynalite/validations.' + fn + ' is not a function')
+  }
+  for (const [ name, fn ] of Object.entries(actions)) {
+    if (typeof fn !== 'function') problems.push('dynalite/actions/' + name + ' is not a function')
+  }
+  for (const [ name, v ] of Object.entries(actionValidations)) {
+    if (!v || typeof v.types !== 'object') problems.push('dynalite/validations/' + name + '.types missing')
+  }
+  if (problems.length) {
+    throw new Error('local dynamodb engine: incompatible dynalite internals: ' + problems.join('; '))
+  }
+}
+
+/**
+ * Creates a dynalite server AND captures the store it creates internally.
+ * dynalite's index.js calls `db.create(options)` (a property lookup on the shared
+ * `dynalite/db` module) synchronously inside `dynalite(options)`; we intercept
+ * that one call.
+ * @param {Record<string, any>} options
+ * @returns {{ server: import('http').Server, store: any, handler: (req: any, res: any) => void }}
+ */
+function createDynalite (options) {
+  assertInternals()
+  const originalCreate = db.create
+  /** @type {any} */
+  let captured = null
+  db.create = function (/** @type {any} */ opts) {
+    captured = originalCreate.apply(this, arguments)
+    return captured
+  }
+  let server
+  try {
+    server = dynalite(options)
+  }
+  finally {
+    db.create = originalCreate
+  }
+  if (!captured) throw new Error('local dynamodb engine: could not capture dynalite store (dynalite internals changed)')
+  const listeners = server.listeners('request')
+  if (listeners.length !== 1) throw new Error('local dynamodb engine: expected exactly one dynalite request listener')
+  const handler = /** @type {any} */ (listeners[0])
+  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb' ]) {
+    if (!(key in captured)) throw new Error('local dynamodb engine: dynalite store has no ' + key)
+  }
+  return { server, store: captured, handler }
+}
+
+module.exports = {
+  PINNED_VERSION,
+  installedVersion,
+  db,
+  validations,
+  actions,
+  actionValidations,
+  prefixes,
+  assertInternals,
+  createDynalite,
+}
