@@ -32,7 +32,7 @@ function canonNum (n) {
 function valueEquals (a, b) {
   if (a == null || b == null) return a == b
   const ta = Object.keys(a)[0], tb = Object.keys(b)[0]
-  if (ta !== tb || ta == null) return false
+  if (ta == null || ta !== tb) return false
   const va = a[ta], vb = b[tb]
   switch (ta) {
     case 'S': case 'B': case 'BOOL': case 'NULL': return va === vb

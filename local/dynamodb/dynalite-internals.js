@@ -13,26 +13,33 @@ const path = require('path')
 
 const PINNED_VERSION = '4.0.0'
 
+/**
+ * dynalite ships no type declarations: load its modules as `any`.
+ * @param {string} id
+ * @returns {any}
+ */
+const load = (id) => require(id)
+
 /** @type {any} */
-const dynalite = require('dynalite')
+const dynalite = load('dynalite')
 /** @type {any} */
-const db = require('dynalite/db')
+const db = load('dynalite/db')
 /** @type {any} */
-const validations = require('dynalite/validations')
+const validations = load('dynalite/validations')
 
 /** dynalite's own action implementations we compose (they take `(store, data, cb)`). */
 const actions = {
-  /** @type {any} */ putItem: require('dynalite/actions/putItem'),
-  /** @type {any} */ updateItem: require('dynalite/actions/updateItem'),
-  /** @type {any} */ deleteItem: require('dynalite/actions/deleteItem'),
+  /** @type {any} */ putItem: load('dynalite/actions/putItem'),
+  /** @type {any} */ updateItem: load('dynalite/actions/updateItem'),
+  /** @type {any} */ deleteItem: load('dynalite/actions/deleteItem'),
 }
 
 /** dynalite's request validators ({types, custom}) we reuse for transaction members. */
 const actionValidations = {
-  /** @type {any} */ putItem: require('dynalite/validations/putItem'),
-  /** @type {any} */ updateItem: require('dynalite/validations/updateItem'),
-  /** @type {any} */ deleteItem: require('dynalite/validations/deleteItem'),
-  /** @type {any} */ getItem: require('dynalite/validations/getItem'),
+  /** @type {any} */ putItem: load('dynalite/validations/putItem'),
+  /** @type {any} */ updateItem: load('dynalite/validations/updateItem'),
+  /** @type {any} */ deleteItem: load('dynalite/validations/deleteItem'),
+  /** @type {any} */ getItem: load('dynalite/validations/getItem'),
 }
 
 const installedVersion = require(path.join(path.dirname(require.resolve('dynalite')), 'package.json')).version

@@ -150,7 +150,7 @@ function closeStore (store) {
  * when it calls put/del, so we read the old image, and commit the item and
  * its record in one atomic batch.
  * @param {any} store
- * @param {Streams} streams
+ * @param {InstanceType<typeof Streams>} streams
  * @param {(name: string) => any} originalGetItemDb
  */
 function hookWrites (store, streams, originalGetItemDb) {
@@ -278,7 +278,7 @@ function callDynalite (handler, req, body) {
  * @param {import('http').IncomingMessage} req
  * @param {import('http').ServerResponse} res
  * @param {string} op
- * @param {{ store: any, streams: Streams, handler: (req: any, res: any) => void, log: (msg: string) => void }} ctx
+ * @param {{ store: any, streams: InstanceType<typeof Streams>, handler: (req: any, res: any) => void, log: (msg: string) => void }} ctx
  */
 async function controlPlane (req, res, op, ctx) {
   const { store, streams, handler, log } = ctx

@@ -38,7 +38,7 @@ const promisify = (fn) => new Promise((resolve, reject) => fn((/** @type {any} *
 
 class Transactions {
   /**
-   * @param {{ store: any, getItemDb: (name: string) => any, streams: import('./streams').Streams, now?: () => number }} opts
+   * @param {{ store: any, getItemDb: (name: string) => any, streams: InstanceType<typeof import('./streams').Streams>, now?: () => number }} opts
    */
   constructor (opts) {
     this.store = opts.store
@@ -123,7 +123,7 @@ class Transactions {
     }
   }
 
-  /** @param {any} data */
+  /** @param {any} data @param {'write' | 'get'} what */
   checkList (data, what) {
     const list = data.TransactItems
     if (!Array.isArray(list)) {
