@@ -1,0 +1,234 @@
+/**
+ * Pattern E: move every member's conversation row to the newest message of a conversation.
+ *
+ * A conversation row's sort key is its last message time, so "update" means replace:
+ * delete the row at its old sk and put it at the message's sk. Per member this is one
+ * TransactWriteItems with two conditions:
+ *   - Delete GRP#<member> / <old sk>  if it still exists there (for this conversation);
+ *   - Put    GRP#<member> / <new sk>  if that key is free (attribute_not_exists(pk)).
+ * A row only ever moves forward: nothing is written unless the message is newer than the
+ * row. A replay or a late, older message is a no-op; a concurrent replacement (or a stale
+ * index read) cancels the transaction, and we re-read and try again, a bounded number of
+ * times. The member is never left with zero or two rows because both halves commit or
+ * neither does.
+ *
+ * Key condition: GSI message-group-sk-index, message_group_uuid = <group> (the sparse index
+ * holds exactly the conversation rows). The GSI is eventually consistent; a stale read
+ * shows up as a failed Delete condition or a member without a row, both of which re-read.
+ *
+ * Requests per conversation, common case: 1 Query + 1 TransactWriteItems per member whose
+ * row is older than the message (2 for a 1:1 conversation); every cancelled transaction
+ * costs 1 more Query and 1 more transaction. A conversation with no rows at all costs one
+ * extra consistent Query on its membership items (to tell "index lag" from "no such
+ * conversation").
+ */
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from './dynamodb';
+import { DomainError } from './errors';
+import { conversationItem, type ConversationItem } from './items';
+import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
+import { formatMicros, parseTimestampMicros } from './time';
+import { cancellationReasons } from './transactions';
+
+/** What pattern E needs of a message: which conversation, when, and the text. */
+export interface NewestMessage {
+  message_group_uuid: string;
+  created_at: string;
+  message: string;
+}
+
+export interface ConversationRowsUpdate {
+  message_group_uuid: string;
+  /** Members whose row was moved to this message (one committed transaction each). */
+  replaced: number;
+  /** Members whose row was already at or past this message: nothing written. */
+  upToDate: number;
+  /** Transactions cancelled (concurrent replacement, stale index, conflict) and retried. */
+  cancelled: number;
+  /** True when the conversation has no members: an orphan message, nothing to update. */
+  orphan: boolean;
+}
+
+export interface UpdateOptions {
+  /** Read-and-replace rounds before giving up (each round re-reads the index). */
+  maxAttempts?: number;
+}
+
+/** The rows could not be brought up to date within the retry budget; safe to retry later. */
+export class ConversationRowsBusyError extends DomainError {
+  readonly code = 'conversation_rows_busy';
+}
+
+const DEFAULT_MAX_ATTEMPTS = 8;
+const BACKOFF_BASE_MS = 20;
+const BACKOFF_CAP_MS = 400;
+
+type Outcome = 'replaced' | 'retry';
+
+export async function updateConversationRows(
+  message: NewestMessage,
+  options: UpdateOptions = {},
+): Promise<ConversationRowsUpdate> {
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const groupUuid = message.message_group_uuid;
+  // Per member, how it became current: moved by us, or found at/after the message.
+  const done = new Map<string, 'replaced' | 'current'>();
+  let cancelled = 0;
+
+  for (let attempt = 1; ; attempt++) {
+    const rows = await readRows(groupUuid);
+    if (rows.size === 0 && !(await hasMembers(groupUuid))) {
+      return { message_group_uuid: groupUuid, replaced: 0, upToDate: 0, cancelled, orphan: true };
+    }
+
+    let retry = false;
+    await Promise.all(
+      [...rows].map(async ([member, row]) => {
+        if (row.sk >= message.created_at) {
+          if (!done.has(member)) done.set(member, 'current');
+        } else if ((await replaceRow(member, row, message)) === 'replaced') {
+          done.set(member, 'replaced');
+        } else {
+          cancelled++;
+          retry = true;
+        }
+      }),
+    );
+
+    // A member named by another row but without a row of its own, or a conversation with
+    // members but no rows, is a stale index read (a replacement still propagating).
+    const stale = rows.size === 0 || expectedMembers(rows).some((member) => !rows.has(member));
+    if (!retry && !stale) {
+      const states = [...done.values()];
+      return {
+        message_group_uuid: groupUuid,
+        replaced: states.filter((state) => state === 'replaced').length,
+        upToDate: states.filter((state) => state === 'current').length,
+        cancelled,
+        orphan: false,
+      };
+    }
+    if (attempt >= maxAttempts) {
+      throw new ConversationRowsBusyError(`conversation ${groupUuid}: rows not current after ${attempt} attempts`);
+    }
+    await backoff(attempt);
+  }
+}
+
+/** The newest row per member as the index shows it now (a stale index may show two). */
+async function readRows(groupUuid: string): Promise<Map<string, ConversationItem>> {
+  const rows = new Map<string, ConversationItem>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: MESSAGE_GROUP_INDEX,
+        KeyConditionExpression: 'message_group_uuid = :g',
+        ExpressionAttributeValues: { ':g': groupUuid },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of (page.Items ?? []) as ConversationItem[]) {
+      const member = memberOf(item);
+      const seen = rows.get(member);
+      if (!seen || item.sk > seen.sk) rows.set(member, item);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return rows;
+}
+
+/** Each row names its owner (pk) and the other member (user_uuid): together, the members. */
+function expectedMembers(rows: Map<string, ConversationItem>): string[] {
+  const members = new Set<string>();
+  for (const row of rows.values()) {
+    members.add(memberOf(row));
+    members.add(row.user_uuid);
+  }
+  return [...members];
+}
+
+function memberOf(row: ConversationItem): string {
+  const member = userUuidOfConversationPartition(row.pk);
+  if (member === undefined) throw new Error(`index ${MESSAGE_GROUP_INDEX} returned a non-conversation item ${row.pk}`);
+  return member;
+}
+
+async function hasMembers(groupUuid: string): Promise<boolean> {
+  const { Items } = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      // The membership partition: keys.ts builds the key, we only need its pk.
+      ExpressionAttributeValues: { ':pk': keys.membership(groupUuid, '').pk },
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+      Limit: 1,
+    }),
+  );
+  return (Items?.length ?? 0) > 0;
+}
+
+/**
+ * One conditional delete + put. Another conversation's row can sit at exactly the target
+ * key (two conversations of this member with messages in the same microsecond): the row
+ * then takes the next free microsecond, which keeps it ordered and still "at or past"
+ * this message for every later comparison.
+ */
+async function replaceRow(member: string, row: ConversationItem, message: NewestMessage): Promise<Outcome> {
+  let target = message.created_at;
+  for (let collision = 0; collision < 5; collision++) {
+    const next = conversationItem(
+      member,
+      { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name },
+      message.message_group_uuid,
+      message.message,
+      target,
+    );
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: tableName(),
+                Key: keys.conversation(member, row.sk),
+                ConditionExpression: 'message_group_uuid = :g',
+                ExpressionAttributeValues: { ':g': message.message_group_uuid },
+              },
+            },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: next,
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
+        }),
+      );
+      return 'replaced';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const [deleteReason, putReason] = reasons;
+      const occupant = putReason?.item;
+      const takenByOtherConversation =
+        deleteReason?.code === 'None' &&
+        putReason?.code === 'ConditionalCheckFailed' &&
+        occupant !== undefined &&
+        occupant.message_group_uuid !== message.message_group_uuid;
+      if (!takenByOtherConversation) return 'retry';
+      target = formatMicros(parseTimestampMicros(target) + 1);
+    }
+  }
+  return 'retry';
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  // Full jitter: concurrent writers on one conversation spread out instead of colliding again.
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}

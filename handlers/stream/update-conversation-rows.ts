@@ -1,0 +1,116 @@
+/**
+ * Pattern E on the table's stream: every message INSERT moves both members' conversation
+ * rows to it (domain/update-conversation-rows.ts). Per batch, each conversation is applied
+ * once, with its newest message. Partial batch response (ReportBatchItemFailures): a failed
+ * conversation reports its records' sequence numbers and a poison record reports its own;
+ * Lambda resumes from the lowest one, and everything after it is safe to replay because
+ * the update is idempotent.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { groupUuidOfMessagePartition } from '../../domain/keys';
+import { isTimestamp } from '../../domain/time';
+import { updateConversationRows, type NewestMessage } from '../../domain/update-conversation-rows';
+import { isUuid } from '../../domain/validation';
+
+const logger = new Logger({ serviceName: 'cruddur-messaging' });
+// Conversations updated at once; a batch of 100 records holds at most 100.
+const CONCURRENCY = 10;
+
+type Parsed =
+  | { kind: 'ignored' }
+  | { kind: 'message'; sequenceNumber: string; message: NewestMessage }
+  | { kind: 'poison'; sequenceNumber: string | undefined; reason: string };
+
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const parsed = (event.Records ?? []).map(parseRecord);
+  const failures = new Set<string>();
+  let unidentified = 0;
+
+  for (const record of parsed) {
+    if (record.kind !== 'poison') continue;
+    logger.warn('poison record', { sequenceNumber: record.sequenceNumber, reason: record.reason });
+    if (record.sequenceNumber === undefined) unidentified++;
+    else failures.add(record.sequenceNumber);
+  }
+
+  // Coalesce: per conversation, only the newest message is applied.
+  const conversations = new Map<string, { newest: NewestMessage; sequenceNumbers: string[] }>();
+  for (const record of parsed) {
+    if (record.kind !== 'message') continue;
+    const group = record.message.message_group_uuid;
+    const entry = conversations.get(group);
+    if (!entry) {
+      conversations.set(group, { newest: record.message, sequenceNumbers: [record.sequenceNumber] });
+    } else {
+      entry.sequenceNumbers.push(record.sequenceNumber);
+      if (record.message.created_at > entry.newest.created_at) entry.newest = record.message;
+    }
+  }
+
+  const totals = { replaced: 0, upToDate: 0, cancelled: 0 };
+  await forEachLimited([...conversations.values()], CONCURRENCY, async ({ newest, sequenceNumbers }) => {
+    try {
+      const update = await updateConversationRows(newest);
+      totals.replaced += update.replaced;
+      totals.upToDate += update.upToDate;
+      totals.cancelled += update.cancelled;
+      if (update.orphan) logger.warn('message without a conversation', { message_group_uuid: newest.message_group_uuid });
+    } catch (error) {
+      logger.error('conversation rows not updated', { message_group_uuid: newest.message_group_uuid, error });
+      sequenceNumbers.forEach((sequenceNumber) => failures.add(sequenceNumber));
+    }
+  });
+
+  logger.info('batch done', {
+    records: parsed.length,
+    messages: parsed.filter((record) => record.kind === 'message').length,
+    conversations: conversations.size,
+    ...totals,
+    failures: failures.size + unidentified,
+  });
+
+  // A failure we cannot name by sequence number can only be reported by failing the whole
+  // batch; everything else in it has been applied already, so the retry is a no-op for it.
+  if (unidentified > 0) throw new Error(`${unidentified} stream record(s) without a sequence number`);
+  return {
+    batchItemFailures: [...failures].sort(compareSequenceNumbers).map((itemIdentifier) => ({ itemIdentifier })),
+  };
+}
+
+function parseRecord(record: DynamoDBRecord): Parsed {
+  const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
+  if (record.eventName !== 'INSERT') return { kind: 'ignored' };
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
+  const groupUuid = groupUuidOfMessagePartition(pk);
+  if (groupUuid === undefined) return { kind: 'ignored' };
+  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
+
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+  }
+  const { sk, message } = image;
+  if (!isUuid(groupUuid)) return { kind: 'poison', sequenceNumber, reason: `pk ${pk} does not name a conversation` };
+  if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, reason: 'message sk is not a timestamp' };
+  if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, reason: 'message text missing' };
+  return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
+}
+
+/** Sequence numbers are decimal strings of varying length: compare numerically. */
+function compareSequenceNumbers(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
