@@ -1,4 +1,6 @@
 // One jest run, one project per layer: each project starts only the real parts it needs.
+// Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const transform = {
   '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
 };
@@ -16,6 +18,14 @@ module.exports = {
       ...common,
       displayName: 'domain',
       testMatch: ['<rootDir>/test/domain/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/engine-setup.ts',
+      globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
+    },
+    {
+      // Stream handler tests: same setup path as `domain`, so jest starts one engine for both.
+      ...common,
+      displayName: 'stream',
+      testMatch: ['<rootDir>/test/stream/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/engine-setup.ts',
       globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
     },

@@ -15,7 +15,8 @@ import { ValidationError } from './errors';
 import { newUuid } from './ids';
 import { conversationItem, messageItem } from './items';
 import { keys } from './keys';
-import { cancellationReasons } from './transactions';
+import { bumpTimestamp } from './time';
+import { cancellationReasons, retryOnTransactionConflict } from './transactions';
 import type { Message } from './types';
 import { getUserByHandle } from './users';
 import { parseHandle, parseMessageText } from './validation';
@@ -27,37 +28,50 @@ export async function createMessageGroup(sender: Sender, otherHandle: string, te
   if (other.uuid === sender.uuid) throw new ValidationError('you cannot start a conversation with yourself');
 
   const groupUuid = newUuid();
-  const message = newMessage(groupUuid, sender, body);
+  let message = newMessage(groupUuid, sender, body);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await retryOnTransactionConflict(() => db().send(startConversation(sender, other, message)));
+      return message;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      const existing = reasons?.[0];
+      if (existing?.code === 'ConditionalCheckFailed' && typeof existing.item?.group_uuid === 'string') {
+        return createMessage(existing.item.group_uuid, sender, body);
+      }
+      // A member already has a row at this exact microsecond (another conversation's last
+      // message): take the next microsecond rather than overwrite it.
+      const rowKeyTaken = reasons?.slice(ROW_ACTIONS_FROM).some((reason) => reason.code === 'ConditionalCheckFailed');
+      if (!rowKeyTaken || attempt >= KEY_COLLISION_RETRIES) throw error;
+      message = { ...message, created_at: bumpTimestamp(message.created_at) };
+    }
+  }
+}
+
+const KEY_COLLISION_RETRIES = 5;
+/** Index of the first conversation-row action in the transaction below. */
+const ROW_ACTIONS_FROM = 3;
+
+function startConversation(sender: Sender, other: Sender, message: Message): TransactWriteCommand {
+  const group = message.message_group_uuid;
   const put = (Item: object) => ({
     Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' },
   });
-
-  try {
-    await db().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: message.created_at },
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          put({ ...keys.membership(groupUuid, sender.uuid), user_uuid: sender.uuid }),
-          put({ ...keys.membership(groupUuid, other.uuid), user_uuid: other.uuid }),
-          put(conversationItem(sender.uuid, other, groupUuid, body, message.created_at)),
-          put(conversationItem(other.uuid, sender, groupUuid, body, message.created_at)),
-          put(messageItem(message)),
-        ],
-      }),
-    );
-    return message;
-  } catch (error) {
-    const existing = cancellationReasons(error)?.[0];
-    if (existing?.code === 'ConditionalCheckFailed' && typeof existing.item?.group_uuid === 'string') {
-      return createMessage(existing.item.group_uuid, sender, body);
-    }
-    throw error;
-  }
+  return new TransactWriteCommand({
+    TransactItems: [
+      {
+        Put: {
+          TableName: tableName(),
+          Item: { ...keys.pair(sender.uuid, other.uuid), group_uuid: group, created_at: message.created_at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      put({ ...keys.membership(group, sender.uuid), user_uuid: sender.uuid }),
+      put({ ...keys.membership(group, other.uuid), user_uuid: other.uuid }),
+      put(conversationItem(sender.uuid, other, group, message.message, message.created_at)),
+      put(conversationItem(other.uuid, sender, group, message.message, message.created_at)),
+      put(messageItem(message)),
+    ],
+  });
 }

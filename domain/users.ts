@@ -143,3 +143,52 @@ export async function linkCognitoSub(handle: string, sub: string): Promise<UserP
   }
   return linked;
 }
+
+export interface CognitoUser {
+  sub: string;
+  /** `preferred_username` */
+  handle: string;
+  /** `name` */
+  display_name: string;
+  email?: string;
+}
+
+export type RegistrationOutcome = 'existing' | 'linked' | 'created';
+
+/**
+ * The profile of a confirmed Cognito user (PostConfirmation trigger, syncCognitoUsers).
+ * Idempotent, because Cognito retries triggers: a profile already linked to the sub is
+ * returned as is; an unlinked profile with this handle and the same email (a seeded or
+ * pre-Cognito user) is linked; otherwise a new profile is created. A handle that belongs
+ * to someone else is a ConflictError.
+ * Requests: 1 GetItem when linked already; else 1-2 GetItem + 1 TransactWriteItems.
+ */
+export async function registerCognitoUser(
+  user: CognitoUser,
+): Promise<{ profile: UserProfile; outcome: RegistrationOutcome }> {
+  const sub = parseSub(user.sub);
+  const existing = await findUserByCognitoSub(sub);
+  if (existing) return { profile: existing, outcome: 'existing' };
+
+  const handle = parseHandle(user.handle, 'preferred_username');
+  const holder = await findUserByHandle(handle);
+  if (holder) {
+    const sameEmail = !!holder.email && !!user.email && holder.email.toLowerCase() === user.email.toLowerCase();
+    if (holder.cognito_user_id || !sameEmail) throw new ConflictError(`handle "${handle}" is taken`);
+    return { profile: await linkCognitoSub(holder.handle, sub), outcome: 'linked' };
+  }
+  try {
+    const profile = await createUserProfile({
+      handle,
+      display_name: user.display_name,
+      cognito_user_id: sub,
+      ...(user.email !== undefined ? { email: user.email } : {}),
+    });
+    return { profile, outcome: 'created' };
+  } catch (error) {
+    // A concurrent retry of the same trigger won the race: same sub, same result.
+    const winner = error instanceof ConflictError ? await findUserByCognitoSub(sub) : undefined;
+    if (winner) return { profile: winner, outcome: 'existing' };
+    throw error;
+  }
+}

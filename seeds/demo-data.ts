@@ -38,8 +38,10 @@ export const demoUsers = {
 export interface DemoConversation {
   message_group_uuid: string;
   members: [DemoUser, DemoUser];
-  /** [speaker index into members, text], oldest first, one minute apart, the last one "now". */
+  /** [speaker index into members, text], oldest first, one minute apart. */
   lines: Array<[0 | 1, string]>;
+  /** How long before "now" the last line was sent. */
+  endsMinutesAgo: number;
 }
 
 const longConversation: Array<[0 | 1, string]> = [
@@ -95,6 +97,7 @@ export const demoConversations: DemoConversation[] = [
     message_group_uuid: '5a7e3c19-2f4d-4b8a-9c61-3e0d8f7b2a44',
     members: [demoUsers.ada, demoUsers.ben],
     lines: longConversation,
+    endsMinutesAgo: 0,
   },
   {
     message_group_uuid: 'c3e8b2d5-7a1f-4e96-8d40-1b5c9a6f3e55',
@@ -107,5 +110,6 @@ export const demoConversations: DemoConversation[] = [
       [0, 'Please do not heckle.'],
       [1, 'Only supportive heckling, I promise.'],
     ],
+    endsMinutesAgo: 180,
   },
 ];

@@ -43,6 +43,7 @@ async function ensureUser(user: DemoUser): Promise<boolean> {
 
 export function demoMessages(conversation: DemoConversation, nowMs: number): Message[] {
   const last = conversation.lines.length - 1;
+  const endMs = nowMs - conversation.endsMinutesAgo * MINUTE_MS;
   return conversation.lines.map(([speaker, text], i) => {
     const author = conversation.members[speaker];
     return {
@@ -50,7 +51,7 @@ export function demoMessages(conversation: DemoConversation, nowMs: number): Mes
       // Deterministic per line, so the seed's messages are recognisable across runs.
       message_uuid: `${conversation.message_group_uuid.slice(0, 24)}${String(i).padStart(12, '0')}`,
       message: text,
-      created_at: formatMicros((nowMs - (last - i) * MINUTE_MS) * 1000),
+      created_at: formatMicros((endMs - (last - i) * MINUTE_MS) * 1000),
       user_uuid: author.uuid,
       user_handle: author.handle,
       user_display_name: author.display_name,

@@ -1,17 +1,20 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
+import { inputObject } from './report';
 
 /**
  * `sls invoke [local] -f scan`: prints every item of the table, one JSON line each,
  * following LastEvaluatedKey through every 1 MB page. Returns the counts only: a whole
- * table does not fit a Lambda response.
+ * table does not fit a Lambda response. Input `{"pageSize": N}` caps each page.
  */
-export async function handler() {
+export async function handler(event?: unknown) {
+  const { pageSize } = inputObject(event);
+  const Limit = typeof pageSize === 'number' && pageSize > 0 ? pageSize : undefined;
   let items = 0;
   let pages = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey }));
+    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, Limit }));
     for (const item of page.Items ?? []) console.log(JSON.stringify(item));
     items += page.Items?.length ?? 0;
     pages++;

@@ -1,0 +1,66 @@
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { keys } from '../../domain/keys';
+import {
+  createUserProfile,
+  findUserByCognitoSub,
+  findUserByHandle,
+  findUserByUuid,
+  getUserByHandle,
+  linkCognitoSub,
+} from '../../domain/users';
+import { getItem, uniqueHandle } from '../support/fixtures';
+import { randomUUID } from 'node:crypto';
+
+describe('user profiles', () => {
+  it('are found by uuid, by handle (any case) and by Cognito sub', async () => {
+    const handle = uniqueHandle('Mixed');
+    const sub = randomUUID();
+    const created = await createUserProfile({ handle, display_name: 'Mixed Case', email: 'm@example.com', cognito_user_id: sub });
+    expect(await findUserByUuid(created.uuid)).toEqual(created);
+    expect(await findUserByHandle(handle.toUpperCase())).toEqual(created);
+    expect(await findUserByCognitoSub(sub)).toEqual(created);
+  });
+
+  it('reject a handle already taken in another letter case, writing nothing', async () => {
+    const handle = uniqueHandle('taken');
+    await createUserProfile({ handle, display_name: 'First' });
+    const uuid = randomUUID();
+    await expect(createUserProfile({ uuid, handle: handle.toUpperCase(), display_name: 'Second' })).rejects.toThrow(ConflictError);
+    expect(await getItem(keys.userProfile(uuid))).toBeUndefined();
+  });
+
+  it('let exactly one of 20 concurrent sign-ups with the same handle win', async () => {
+    const handle = uniqueHandle('race');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => createUserProfile({ handle, display_name: `Racer ${i}` })),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .forEach((r) => expect(r.reason).toBeInstanceOf(ConflictError));
+    const winner = (won[0] as PromiseFulfilledResult<{ uuid: string }>).value;
+    expect((await getUserByHandle(handle)).uuid).toBe(winner.uuid);
+  });
+
+  it('reject invalid handles before touching the table', async () => {
+    await expect(createUserProfile({ handle: 'bad#handle', display_name: 'X' })).rejects.toThrow(ValidationError);
+    await expect(getUserByHandle('../etc')).rejects.toThrow(ValidationError);
+  });
+
+  it('report an unknown handle as not found', async () => {
+    await expect(getUserByHandle(uniqueHandle('nobody'))).rejects.toThrow(NotFoundError);
+  });
+
+  it('link to a Cognito sub once, idempotently, and refuse a second sub', async () => {
+    const handle = uniqueHandle('link');
+    await createUserProfile({ handle, display_name: 'Linkable' });
+    const sub = randomUUID();
+    const linked = await linkCognitoSub(handle, sub);
+    expect(linked.cognito_user_id).toBe(sub);
+    expect(await linkCognitoSub(handle, sub)).toEqual(linked);
+    expect(await findUserByCognitoSub(sub)).toEqual(linked);
+    expect((await findUserByHandle(handle))?.cognito_user_id).toBe(sub);
+    await expect(linkCognitoSub(handle, randomUUID())).rejects.toThrow(ConflictError);
+  });
+});
