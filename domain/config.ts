@@ -46,6 +46,8 @@ export interface AuthConfig {
   /** Token issuer; derived from region + pool id on AWS, set explicitly for the local Cognito. */
   issuer: string;
   jwksUri: string;
+  /** Set offline only (cognito-local); unset on AWS. Used by ops functions that call Cognito. */
+  endpoint: string | undefined;
 }
 
 const cacheResetters: Array<() => void> = [];
@@ -77,6 +79,7 @@ export const authConfig = memo((): AuthConfig => {
     clientId: required('COGNITO_CLIENT_ID'),
     issuer,
     jwksUri: optional('COGNITO_JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
+    endpoint: optional('COGNITO_ENDPOINT'),
   };
 });
 

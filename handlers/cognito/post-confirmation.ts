@@ -1,0 +1,34 @@
+/**
+ * Cognito PostConfirmation trigger: creates (or links) the user's profile from the
+ * confirmed attributes — handle from `preferred_username`, display name from `name`.
+ * Idempotent (Cognito retries triggers). Throwing makes Cognito report the message to the
+ * client and fail the confirmation, which is what a taken handle should do.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { DomainError } from '../../domain/errors';
+import { registerCognitoUser } from '../../domain/users';
+
+const logger = new Logger({ serviceName: 'cruddur-messaging' });
+
+export async function handler(event: PostConfirmationTriggerEvent): Promise<PostConfirmationTriggerEvent> {
+  // ConfirmForgotPassword also fires PostConfirmation; the profile exists by then.
+  if (event.triggerSource !== 'PostConfirmation_ConfirmSignUp') return event;
+  const attributes = event.request.userAttributes;
+  try {
+    const { profile, outcome } = await registerCognitoUser({
+      sub: attributes.sub ?? '',
+      handle: attributes.preferred_username ?? '',
+      display_name: attributes.name ?? attributes.preferred_username ?? '',
+      ...(attributes.email ? { email: attributes.email } : {}),
+    });
+    logger.info('profile ready', { outcome, user_uuid: profile.uuid, handle: profile.handle });
+    return event;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      logger.warn('sign-up rejected', { code: error.code, reason: error.message });
+      throw new Error(`Cannot create your Cruddur profile: ${error.message}`);
+    }
+    throw error;
+  }
+}

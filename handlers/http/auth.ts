@@ -1,0 +1,73 @@
+/**
+ * Access-token verification, done by every authenticated handler even though API Gateway's
+ * JWT authorizer already ran: offline, serverless-offline checks only claims and never the
+ * signature, and the real authorizer accepts ID tokens too. So here: signature (JWKS),
+ * expiry, issuer, `token_use === 'access'` and `client_id`.
+ *
+ * `JwtVerifier` rather than `CognitoJwtVerifier`: the latter rejects cognito-local's
+ * `local_…` pool ids. The verifier and its JWKS cache live at module scope: the JWKS is
+ * fetched once per container (and again only for an unknown `kid`), not per request.
+ */
+import { JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { FetchError } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { authConfig } from '../../domain/config';
+import { ServiceUnavailableError, UnauthenticatedError } from '../../domain/errors';
+
+const JWKS_TIMEOUT_MS = 3000;
+
+/**
+ * aws-jwt-verify's default fetcher speaks https only; cognito-local serves its JWKS over
+ * plain http on localhost. On AWS the issuer is https and the library default is used.
+ */
+const httpFetcher: Fetcher = {
+  async fetch(uri) {
+    try {
+      const response = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`status ${response.status}`);
+      return await response.arrayBuffer();
+    } catch (error) {
+      throw new FetchError(uri, (error as Error).message);
+    }
+  },
+};
+
+function createVerifier() {
+  const { issuer, jwksUri, clientId } = authConfig();
+  return JwtVerifier.create(
+    {
+      issuer,
+      jwksUri,
+      // Cognito access tokens carry no `aud`; the client is in `client_id`, checked below.
+      audience: null,
+      customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId }),
+    },
+    jwksUri.startsWith('http:') ? { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) } : undefined,
+  );
+}
+
+let verifier: ReturnType<typeof createVerifier> | undefined;
+
+export interface VerifiedCaller {
+  /** Cognito `sub`: the stable user id, linked to our profile by the PostConfirmation trigger. */
+  sub: string;
+}
+
+/** The verified caller of `Authorization: Bearer <access token>`, or UnauthenticatedError. */
+export async function verifyBearer(authorization: string | undefined): Promise<VerifiedCaller> {
+  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) throw new UnauthenticatedError('missing bearer token');
+  verifier ??= createVerifier();
+  try {
+    const payload = await verifier.verify(match[1]);
+    if (typeof payload.sub !== 'string') throw new Error('token has no sub');
+    return { sub: payload.sub };
+  } catch (error) {
+    if (error instanceof FetchError) throw new ServiceUnavailableError('cannot reach the token signing keys', { cause: error });
+    // The reason (expired, wrong client, bad signature…) is logged by the caller's error
+    // middleware at debug level only; the client learns just that the token is not accepted.
+    throw new UnauthenticatedError('access token is invalid or expired', { cause: error });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The one middy stack every HTTP handler runs in, applied by `httpHandler`:
+ *
+ *   logger context → error responses → header normalizer → JSON body → authenticate → handler
+ *
+ * Handlers get a parsed request (body, path, query, and the caller's profile when
+ * `auth: true`) and return `{ body, headers?, statusCode? }`; everything HTTP-shaped —
+ * status codes for domain errors, the JSON error envelope, content type — happens here.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/errors';
+import type { UserProfile } from '../../domain/types';
+import { findUserByCognitoSub } from '../../domain/users';
+import { verifyBearer } from './auth';
+
+export const logger = new Logger({ serviceName: 'cruddur-messaging' });
+
+/** Largest request body accepted, in bytes (after base64 decoding). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Errors of the HTTP envelope itself, which the domain knows nothing about. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface HttpRequest {
+  event: APIGatewayProxyEventV2;
+  /** Parsed JSON body (an object) for requests that carry one; undefined otherwise. */
+  body: Record<string, unknown> | undefined;
+  path: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+}
+
+export interface AuthenticatedRequest extends HttpRequest {
+  /** The caller's profile, found by the verified token's `sub`. */
+  caller: UserProfile;
+}
+
+export interface HttpResult {
+  statusCode?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+interface HttpContext extends Context {
+  parsedBody?: Record<string, unknown>;
+  caller?: UserProfile;
+}
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): Result {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+/** Content type, size and JSON checks for requests with a body; malformed input never reaches a handler. */
+function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
+  return {
+    before: ({ event, context }) => {
+      if (event.body === undefined || event.body === null || event.body === '') {
+        if (event.requestContext?.http?.method === 'POST') {
+          throw new ValidationError('request body must be a JSON object');
+        }
+        return;
+      }
+      const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+      if (raw.byteLength > MAX_BODY_BYTES) {
+        throw new HttpError(413, 'payload_too_large', `request body must be at most ${MAX_BODY_BYTES} bytes`);
+      }
+      const contentType = event.headers['content-type'] ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        throw new HttpError(415, 'unsupported_media_type', 'content-type must be application/json');
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new ValidationError('request body is not valid JSON');
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new ValidationError('request body must be a JSON object');
+      }
+      context.parsedBody = parsed as Record<string, unknown>;
+    },
+  };
+}
+
+/**
+ * Verifies the access token and resolves the caller's profile. A valid token without a
+ * profile (sign-up confirmed but the trigger never ran) is a 401, like no token: the
+ * caller is not a Cruddur user yet; `syncCognitoUsers` repairs it.
+ */
+function authenticate(): MiddlewareObj<Event, Result, Error, HttpContext> {
+  return {
+    before: async ({ event, context }) => {
+      const { sub } = await verifyBearer(event.headers.authorization);
+      const caller = await findUserByCognitoSub(sub);
+      if (!caller) throw new UnauthenticatedError('no Cruddur profile for this user');
+      context.caller = caller;
+      logger.appendKeys({ caller: caller.uuid });
+    },
+  };
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** A dependency that is down, slow or throttling: worth a retry, so 503 rather than 500. */
+function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const e = error as { name?: string; code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (error instanceof ServiceUnavailableError) return true;
+  if ((e.name && UNAVAILABLE_NAMES.has(e.name)) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
+  return isUnavailable(e.cause, depth + 1);
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof HttpError) return error.statusCode;
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthenticatedError) return 401;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (isUnavailable(error)) return 503;
+  return 500;
+}
+
+/** Typed errors → status + `{"error": {code, message}}`; anything else → 500 with a request id, no internals. */
+function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
+  return {
+    onError: (request) => {
+      const { error, context } = request;
+      const status = statusOf(error);
+      const requestId = context.awsRequestId;
+      if (status >= 500) {
+        logger.error('request failed', { status, error });
+        const code = status === 503 ? 'service_unavailable' : 'internal_error';
+        const message = status === 503 ? 'a dependency is unavailable, retry shortly' : 'internal error';
+        request.response = jsonResponse(status, { error: { code, message, request_id: requestId } }, status === 503 ? { 'retry-after': '1' } : {});
+        return;
+      }
+      const { code, message } = error as unknown as HttpError | DomainError;
+      logger.info('request rejected', { status, code });
+      if (error?.cause) logger.debug('rejection cause', { cause: String(error.cause) });
+      request.response = jsonResponse(status, { error: { code, message } });
+    },
+  };
+}
+
+type Handler = (event: Event, context: Context) => Promise<Result>;
+
+export function httpHandler(options: { auth: true }, fn: (request: AuthenticatedRequest) => Promise<HttpResult>): Handler;
+export function httpHandler(options: { auth: false }, fn: (request: HttpRequest) => Promise<HttpResult>): Handler;
+export function httpHandler(
+  options: { auth: boolean },
+  fn: (request: AuthenticatedRequest) => Promise<HttpResult>,
+): Handler {
+  const stack = middy<Event, Result, Error, HttpContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorResponses())
+    .use(httpHeaderNormalizer())
+    .use(jsonBody());
+  if (options.auth) stack.use(authenticate());
+  return stack.handler(async (event, context) => {
+    const result = await fn({
+      event,
+      body: context.parsedBody,
+      path: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      caller: context.caller as UserProfile,
+    });
+    return jsonResponse(result.statusCode ?? 200, result.body, result.headers);
+  }) as unknown as Handler;
+}

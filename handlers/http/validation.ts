@@ -1,0 +1,9 @@
+/** Edge validation: a zod schema next to each handler, failures become a 400 ValidationError. */
+import type { z } from 'zod';
+import { ValidationError } from '../../domain/errors';
+
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, hint: string): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  throw new ValidationError(`invalid request body: ${hint}`);
+}

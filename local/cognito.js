@@ -1,0 +1,274 @@
+// @ts-check
+/**
+ * Local Cognito: cognito-local, run inside the calling process (like the DynamoDB engine),
+ * so stopping `sls offline` stops it too. Assembled from cognito-local's own parts instead of
+ * its CLI because the CLI keeps its data in `./.cognito` of the working directory and reads
+ * its settings from there; here the data folder, port, token issuer and Lambda triggers are
+ * arguments.
+ *
+ *   const cognito = await start({ port: 9229, dir: '.local/cognito', lambdaEndpoint, triggers })
+ *   const { userPoolId, clientId } = await ensurePoolAndClient({ endpoint: cognito.endpoint, poolName, clientName })
+ *   await signUpUsers({ endpoint: cognito.endpoint, userPoolId, clientId, users })
+ *
+ * Known differences from Cognito: USER_PASSWORD_AUTH only (no SRP); a failing
+ * PostConfirmation trigger is logged but does not fail the confirmation.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { createRequire } = require('node:module');
+const {
+  AdminConfirmSignUpCommand,
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  SignUpCommand,
+} = require('@aws-sdk/client-cognito-identity-provider');
+
+const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
+const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
+
+/** The password policy of resources/cognito.yml, so local sign-ups fail where real ones would. */
+const PASSWORD_POLICY = {
+  MinimumLength: 8,
+  RequireLowercase: true,
+  RequireUppercase: true,
+  RequireNumbers: true,
+  RequireSymbols: false,
+};
+
+/**
+ * @typedef {object} StartOptions
+ * @property {number} port TCP port (a real one: the token issuer contains it)
+ * @property {string} dir data folder (user pools, clients, users as JSON files)
+ * @property {string} [host] interface to bind (default 127.0.0.1)
+ * @property {string} [lambdaEndpoint] where triggers are invoked, e.g. serverless-offline's http://127.0.0.1:3002
+ * @property {Record<string, string>} [triggers] trigger name → Lambda function name, e.g. { PostConfirmation: 'svc-dev-postConfirmation' }
+ * @property {(message: string) => void} [log] for confirmation codes and warnings
+ *
+ * @typedef {object} LocalCognito
+ * @property {string} endpoint e.g. http://127.0.0.1:9229
+ * @property {string} issuerDomain token issuer prefix: the issuer of a pool's tokens is `${issuerDomain}/${userPoolId}`
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * @param {StartOptions} options
+ * @returns {Promise<LocalCognito>}
+ */
+async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers = {}, log = () => {} }) {
+  const { DateClock, TriggersService, LambdaService, MessagesService } = lib('services');
+  const { CognitoServiceFactoryImpl } = lib('services/cognitoService');
+  const { CryptoService } = lib('services/crypto');
+  const { StormDBDataStoreFactory } = lib('services/dataStore/stormDb');
+  const { MessageDeliveryService } = lib('services/messageDelivery/messageDelivery');
+  const { otp } = lib('services/otp');
+  const { JwtTokenGenerator } = lib('services/tokenGenerator');
+  const { UserPoolServiceFactoryImpl } = lib('services/userPoolService');
+  const { DefaultConfig } = lib('server/config');
+  const { Router } = lib('server/Router');
+  const { createServer } = lib('server/server');
+  // cognito-local is built on AWS SDK v2, which prints an end-of-support notice on load.
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+  const AWS = fromCognitoLocal('aws-sdk');
+  const pino = fromCognitoLocal('pino');
+
+  const dataDirectory = path.resolve(dir);
+  fs.mkdirSync(dataDirectory, { recursive: true });
+  const endpoint = `http://${host}:${port}`;
+  const logger = pino({ level: process.env.COGNITO_LOG_LEVEL ?? 'error' });
+  const ctx = { logger };
+  const config = {
+    ...DefaultConfig,
+    LambdaClient: { ...DefaultConfig.LambdaClient, ...(lambdaEndpoint ? { endpoint: lambdaEndpoint } : {}) },
+    TriggerFunctions: triggers,
+    TokenConfig: { IssuerDomain: endpoint },
+    ServerConfig: { port, hostname: host, https: false, development: false },
+  };
+
+  const clock = new DateClock();
+  const dataStoreFactory = new StormDBDataStoreFactory(dataDirectory);
+  const cognito = await new CognitoServiceFactoryImpl(
+    dataDirectory,
+    dataStoreFactory,
+    new UserPoolServiceFactoryImpl(clock, dataStoreFactory),
+  ).create(ctx, config.UserPoolDefaults);
+  const triggersService = new TriggersService(
+    clock,
+    cognito,
+    new LambdaService(config.TriggerFunctions, new AWS.Lambda({ ...config.LambdaClient, maxRetries: 0, httpOptions: { timeout: 30_000 } })),
+    new CryptoService(config.KMSConfig),
+  );
+  // One line per code instead of cognito-local's boxed console message.
+  const sender = {
+    /** @param {any} _ctx @param {any} user @param {string} destination @param {{__code?: string}} message */
+    sendEmail: async (_ctx, user, destination, message) => log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
+    /** @param {any} _ctx @param {any} user @param {string} destination @param {{__code?: string}} message */
+    sendSms: async (_ctx, user, destination, message) => log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
+  };
+  const services = {
+    clock,
+    cognito,
+    config,
+    messages: new MessagesService(triggersService, new MessageDeliveryService(sender)),
+    otp,
+    tokenGenerator: new JwtTokenGenerator(clock, triggersService, config.TokenConfig),
+    triggers: triggersService,
+  };
+  /** @type {import('node:http').Server} */
+  const server = await createServer(Router(services), logger, config.ServerConfig, services).start();
+
+  return {
+    endpoint,
+    issuerDomain: endpoint,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** @param {string} endpoint */
+function client(endpoint) {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+}
+
+/**
+ * The user pool and app client with these names, created if missing (idempotent), shaped
+ * like resources/cognito.yml: email sign-in, name + preferred_username attributes, no secret.
+ *
+ * @param {{ endpoint: string, poolName: string, clientName: string }} options
+ * @returns {Promise<{ userPoolId: string, clientId: string, created: boolean }>}
+ */
+async function ensurePoolAndClient({ endpoint, poolName, clientName }) {
+  const cognito = client(endpoint);
+  try {
+    const pools = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    let userPoolId = pools.UserPools?.find((pool) => pool.Name === poolName)?.Id;
+    let created = false;
+    if (!userPoolId) {
+      const { UserPool } = await cognito.send(
+        new CreateUserPoolCommand({
+          PoolName: poolName,
+          UsernameAttributes: ['email'],
+          AutoVerifiedAttributes: ['email'],
+          Policies: { PasswordPolicy: PASSWORD_POLICY },
+        }),
+      );
+      userPoolId = /** @type {string} */ (UserPool?.Id);
+      created = true;
+    }
+    const clients = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+    let clientId = clients.UserPoolClients?.find((c) => c.ClientName === clientName)?.ClientId;
+    if (!clientId) {
+      const { UserPoolClient } = await cognito.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: userPoolId,
+          ClientName: clientName,
+          GenerateSecret: false,
+          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        }),
+      );
+      clientId = /** @type {string} */ (UserPoolClient?.ClientId);
+      created = true;
+    }
+    return { userPoolId, clientId, created };
+  } finally {
+    cognito.destroy();
+  }
+}
+
+/**
+ * @typedef {object} NewCognitoUser
+ * @property {string} email
+ * @property {string} password
+ * @property {string} handle becomes preferred_username
+ * @property {string} display_name becomes name
+ */
+
+/**
+ * Signs users up and confirms them as an administrator would (AdminConfirmSignUp), which
+ * fires the PostConfirmation trigger exactly like a user typing the emailed code.
+ * Users that exist already are left alone (idempotent).
+ *
+ * @param {{ endpoint: string, userPoolId: string, clientId: string, users: NewCognitoUser[] }} options
+ * @returns {Promise<{ created: string[], existing: string[] }>}
+ */
+async function signUpUsers({ endpoint, userPoolId, clientId, users }) {
+  const cognito = client(endpoint);
+  /** @type {{ created: string[], existing: string[] }} */
+  const summary = { created: [], existing: [] };
+  try {
+    for (const user of users) {
+      try {
+        await cognito.send(
+          new SignUpCommand({
+            ClientId: clientId,
+            Username: user.email,
+            Password: user.password,
+            UserAttributes: [
+              { Name: 'email', Value: user.email },
+              { Name: 'name', Value: user.display_name },
+              { Name: 'preferred_username', Value: user.handle },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (/** @type {{name?: string}} */ (error).name !== 'UsernameExistsException') throw error;
+      }
+      const { UserStatus } = await cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.email }));
+      if (UserStatus === 'UNCONFIRMED') {
+        await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: userPoolId, Username: user.email }));
+        summary.created.push(user.email);
+      } else {
+        summary.existing.push(user.email);
+      }
+    }
+    return summary;
+  } finally {
+    cognito.destroy();
+  }
+}
+
+/**
+ * Logs in with USER_PASSWORD_AUTH (the flow cognito-local supports) and returns the tokens.
+ *
+ * @param {{ endpoint: string, clientId: string, email: string, password: string }} options
+ * @returns {Promise<{ accessToken: string, idToken: string, refreshToken: string }>}
+ */
+async function login({ endpoint, clientId, email, password }) {
+  const cognito = client(endpoint);
+  try {
+    const { AuthenticationResult: result } = await cognito.send(
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    if (!result?.AccessToken || !result.IdToken) throw new Error(`login for ${email} returned no tokens`);
+    return { accessToken: result.AccessToken, idToken: result.IdToken, refreshToken: result.RefreshToken ?? '' };
+  } finally {
+    cognito.destroy();
+  }
+}
+
+/**
+ * Where the plugin records the running local Cognito (endpoint, pool and client ids), for
+ * `npm run token` and other local tools.
+ * @param {string} dir
+ */
+function stateFile(dir) {
+  return path.join(path.resolve(dir), 'local-cognito.json');
+}
+
+module.exports = { start, ensurePoolAndClient, signUpUsers, login, stateFile, PASSWORD_POLICY };
