@@ -9,6 +9,8 @@
  * Settings (environment): DYNAMODB_PORT (8000), DYNAMODB_PATH (unset = in memory),
  * LOCAL_SEED=false to skip the seed.
  */
+// Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const path = require('node:path');
 const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
