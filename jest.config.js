@@ -26,6 +26,7 @@ module.exports = {
       ...common,
       displayName: 'stream',
       testMatch: ['<rootDir>/test/stream/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
       globalSetup: '<rootDir>/test/support/engine-setup.ts',
       globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
     },
