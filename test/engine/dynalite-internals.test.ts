@@ -50,7 +50,8 @@ test('createDynalite captures the store dynalite creates and its single request 
 test('items and GSI entries are stored in the main LevelDB under the prefixes the engine writes to', async () => {
   const item = { pk: { S: 'p1' }, g: { S: 'g1' } };
   await call((cb) => internals.actions.putItem(store, { TableName: 'internals', Item: item }, cb));
-  const t = await call((cb) => store.getTable('internals', cb));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const t = await call<any>((cb) => store.getTable('internals', cb));
   const key = internals.db.createKey(item, t);
   expect(await store.db.get(internals.prefixes.item('internals') + key)).toEqual(item);
   const indexKey = require('dynalite/db').createIndexKey(item, t, t.GlobalSecondaryIndexes[0].KeySchema);

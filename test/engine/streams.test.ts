@@ -19,6 +19,7 @@ import {
   ResourceNotFoundException,
   TrimmedDataAccessException,
   type _Record,
+  type GetRecordsCommandOutput,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import { createTable, N, S, startHarness, tableName, type Harness } from './helpers';
@@ -53,7 +54,7 @@ export async function readAll(harness: Harness, table: string): Promise<_Record[
   let it: string | undefined = await iterator(harness, table, 'TRIM_HORIZON');
   const records: _Record[] = [];
   while (it) {
-    const out = await harness.streams.send(new GetRecordsCommand({ ShardIterator: it }));
+    const out: GetRecordsCommandOutput = await harness.streams.send(new GetRecordsCommand({ ShardIterator: it }));
     records.push(...(out.Records ?? []));
     if (!out.Records?.length) break;
     it = out.NextShardIterator;
@@ -164,7 +165,7 @@ describe('stream records', () => {
 
     const withNew = view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
     const withOld = view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
-    const images = [
+    const images: Array<{ NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> }> = [
       { NewImage: { pk: S('k'), v: N(1) } },
       { OldImage: { pk: S('k'), v: N(1) }, NewImage: { pk: S('k'), v: N(2) } },
       { OldImage: { pk: S('k'), v: N(2) } },
