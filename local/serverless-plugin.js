@@ -7,13 +7,15 @@
  * this one process: Ctrl-C stops it all, nothing is left behind.
  *
  * Settings (environment): DYNAMODB_PORT (8000), DYNAMODB_PATH (unset = in memory),
- * LOCAL_SEED=false to skip the seed.
+ * LOCAL_SEED=false to skip the seed; COGNITO_PORT (9229), COGNITO_PATH (.local/cognito) for
+ * the local Cognito (local/offline-cognito.js).
  */
 // Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const path = require('node:path');
 const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
+const { startLocalCognito } = require('./offline-cognito');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -25,12 +27,15 @@ class LocalStackPlugin {
    */
   constructor(serverless, _options, { log }) {
     this.serverless = serverless;
+    this.options = _options;
     this.log = log;
     /** @type {Array<() => Promise<void>>} */
     this.stops = [];
     this.hooks = {
       'offline:start:init': () => this.start(),
-      'offline:start': () => this.start(),
+      // Plain `sls offline` has no ready hook: finish once the Lambda endpoint answers.
+      'offline:start': () => this.start().then(() => void this.whenLambdaListens().then(() => this.ready())),
+      'offline:start:ready': () => this.ready(),
       'offline:start:end': () => this.stop(),
     };
   }
@@ -64,6 +69,41 @@ class LocalStackPlugin {
         `Seed: ${summary.usersCreated} users created (${summary.usersExisting} existed), ` +
           `${summary.conversationsCreated} conversations created (${summary.conversationsExisting} existed)`,
       );
+    }
+
+    const cognitoPort = Number(process.env.COGNITO_PORT ?? 9229);
+    try {
+      this.cognito = await startLocalCognito({ serverless: this.serverless, options: this.options, log: this.log, loadTs });
+    } catch (error) {
+      throw new this.serverless.classes.Error(describeStartError('local Cognito', cognitoPort, error, 'COGNITO_PORT'));
+    }
+    const cognito = this.cognito;
+    this.stops.push(() => cognito.stop());
+  }
+
+  /** After serverless-offline listens: what needs the offline Lambdas (the Cognito trigger). */
+  async ready() {
+    if (this.isReady || !this.cognito) return;
+    this.isReady = true;
+    await this.cognito.ready();
+    this.log.notice('Local stack ready');
+  }
+
+  async whenLambdaListens() {
+    const offline = this.serverless.service.custom?.['serverless-offline'] ?? {};
+    const port = Number(this.options.lambdaPort ?? offline.lambdaPort ?? 3002);
+    const host = String(this.options.host ?? offline.host ?? 'localhost');
+    const net = require('node:net');
+    for (;;) {
+      const open = await new Promise((resolve) => {
+        const socket = net.connect(port, host, () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (open) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
