@@ -4,21 +4,28 @@
  * Writes pk = MSG#<group>, sk = <created_at>; pattern E then moves both members'
  * conversation rows to it. Requests: 2 — GetItem on the sender's membership, then a PutItem
  * conditioned on the key being free (two senders in the same microsecond on different
- * containers: the loser takes the next microsecond, nothing is overwritten).
+ * containers: the loser takes the next microsecond, nothing is overwritten). With an
+ * idempotency key the PutItem becomes a TransactWriteItems that also records the result.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from './dynamodb';
 import { newUuid } from './ids';
+import { idempotencyFor, type Idempotency } from './idempotency';
 import { messageItem } from './items';
 import { requireMember } from './membership';
 import { bumpTimestamp, nextTimestamp } from './time';
-import { isConditionalCheckFailure } from './transactions';
+import { cancellationReasons, isConditionalCheckFailure, retryOnTransactionConflict } from './transactions';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
 
-const KEY_COLLISION_RETRIES = 5;
+export const KEY_COLLISION_RETRIES = 5;
 
 export type Sender = Pick<UserProfile, 'uuid' | 'handle' | 'display_name'>;
+
+export interface SendOptions {
+  /** Client-chosen key that makes retries of this send return the first result. */
+  idempotencyKey?: string;
+}
 
 export function newMessage(groupUuid: string, sender: Sender, text: string): Message {
   return {
@@ -32,28 +39,40 @@ export function newMessage(groupUuid: string, sender: Sender, text: string): Mes
   };
 }
 
-export async function createMessage(groupUuid: string, sender: Sender, text: string): Promise<Message> {
+export async function createMessage(groupUuid: string, sender: Sender, text: string, options: SendOptions = {}): Promise<Message> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
   const body = parseMessageText(text);
+  const idempotency =
+    options.idempotencyKey === undefined
+      ? undefined
+      : idempotencyFor(sender.uuid, options.idempotencyKey, { pattern: 'C', group, body });
   await requireMember(group, sender.uuid);
-  return putMessage(newMessage(group, sender, body));
+  return putMessage(newMessage(group, sender, body), idempotency);
 }
 
-/** Stores `message`, moving its timestamp forward by a microsecond on a key collision. */
-export async function putMessage(message: Message): Promise<Message> {
+/**
+ * Stores `message`, moving its timestamp forward by a microsecond on a key collision.
+ * With `idempotency`, the message and the remembered result commit together, and a
+ * used key returns the first result instead.
+ */
+export async function putMessage(message: Message, idempotency?: Idempotency): Promise<Message> {
   let candidate = message;
   for (let attempt = 0; ; attempt++) {
+    const put = { TableName: tableName(), Item: messageItem(candidate), ConditionExpression: 'attribute_not_exists(pk)' };
     try {
-      await db().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: messageItem(candidate),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      if (idempotency) {
+        const TransactItems = [idempotency.record(candidate, tableName()), { Put: put }];
+        await retryOnTransactionConflict(() => db().send(new TransactWriteCommand({ TransactItems })));
+      } else {
+        await db().send(new PutCommand(put));
+      }
       return candidate;
     } catch (error) {
-      if (!isConditionalCheckFailure(error) || attempt >= KEY_COLLISION_RETRIES) throw error;
+      const reasons = cancellationReasons(error);
+      const replayed = idempotency?.replay(reasons?.[0]);
+      if (replayed) return replayed;
+      const keyTaken = reasons ? reasons[1]?.code === 'ConditionalCheckFailed' : isConditionalCheckFailure(error);
+      if (!keyTaken || attempt >= KEY_COLLISION_RETRIES) throw error;
       candidate = { ...candidate, created_at: bumpTimestamp(candidate.created_at) };
     }
   }

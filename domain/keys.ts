@@ -10,6 +10,7 @@
  * | user profile       | USER#<user_uuid>           | PROFILE               |
  * | handle (unique)    | USER#HANDLE#<handle lower> | HANDLE                |
  * | cognito sub        | USER#SUB#<sub>             | SUB                   |
+ * | idempotent send    | IDEMPOTENCY#<user>#<key>   | IDEMPOTENCY           |
  *
  * Only conversation rows carry `message_group_uuid`, so the GSI `message-group-sk-index`
  * is sparse: it holds exactly the conversation rows, two per conversation.
@@ -35,6 +36,7 @@ export const keys = {
     sk: lastMessageAt,
   }),
 
+  membershipPartition: (groupUuid: string): string => `GROUP#${groupUuid}`,
   membership: (groupUuid: string, userUuid: string): Key => ({ pk: `GROUP#${groupUuid}`, sk: `MEMBER#${userUuid}` }),
 
   /** Order-independent, so A→B and B→A find the same conversation. */
@@ -47,6 +49,9 @@ export const keys = {
   /** Handles are unique case-insensitively: the key uses the lower-cased form. */
   userHandle: (handle: string): Key => ({ pk: `USER#HANDLE#${handle.toLowerCase()}`, sk: 'HANDLE' }),
   userCognitoSub: (sub: string): Key => ({ pk: `USER#SUB#${sub}`, sk: 'SUB' }),
+
+  /** Scoped per user: a key only ever replays its own user's request. */
+  idempotency: (userUuid: string, key: string): Key => ({ pk: `IDEMPOTENCY#${userUuid}#${key}`, sk: 'IDEMPOTENCY' }),
 } as const;
 
 export function isMessagePartition(pk: string): boolean {

@@ -44,6 +44,13 @@ export function parseMessageText(value: unknown): string {
   return text;
 }
 
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function parseIdempotencyKey(value: unknown): string {
+  if (typeof value === 'string' && IDEMPOTENCY_KEY.test(value)) return value;
+  throw new ValidationError('Idempotency-Key must be 1-64 characters of letters, digits, "-" or "_"');
+}
+
 export function parseLimit(value: unknown): number {
   if (value === undefined) return PAGE_DEFAULT;
   const limit = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;

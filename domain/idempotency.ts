@@ -1,0 +1,53 @@
+/**
+ * Idempotent sends. A client may attach a key to a send (HTTP: `Idempotency-Key` header);
+ * the first request with that key stores its result in an item written in the SAME
+ * transaction as the message, so "message stored" and "result remembered" commit together.
+ * A retry with the same key and the same request gets the remembered result back and
+ * writes nothing; the same key with a different request is a conflict.
+ *
+ * Item: pk = IDEMPOTENCY#<user_uuid>#<key>, sk = IDEMPOTENCY — scoped per user, so one
+ * user's keys can never collide with another's. `expires_at` (epoch seconds) is the
+ * table's TTL attribute: keys are remembered for 24 hours.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError } from './errors';
+import { keys } from './keys';
+import type { CancellationReason } from './transactions';
+import type { Message } from './types';
+import { parseIdempotencyKey } from './validation';
+
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface Idempotency {
+  /** The transaction action that remembers `result` under this key (fails if the key is used). */
+  record(result: Message, tableName: string): object;
+  /** The remembered result when `reason` says the key was used by this same request. */
+  replay(reason: CancellationReason | undefined): Message | undefined;
+}
+
+export function idempotencyFor(userUuid: string, rawKey: string, request: Record<string, string>): Idempotency {
+  const key = keys.idempotency(userUuid, parseIdempotencyKey(rawKey));
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+  return {
+    record: (result, tableName) => ({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...key,
+          request_hash: requestHash,
+          result,
+          expires_at: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    }),
+    replay: (reason) => {
+      if (reason?.code !== 'ConditionalCheckFailed' || !reason.item) return undefined;
+      if (reason.item.request_hash !== requestHash) {
+        throw new ConflictError('this Idempotency-Key was already used for a different request');
+      }
+      return reason.item.result as Message;
+    },
+  };
+}
