@@ -1,0 +1,120 @@
+/**
+ * Pattern E end to end on the offline stack (`sls offline start`, as `npm start` runs it):
+ * messages go in over HTTP, the stream emulation delivers the table's records to
+ * handlers/stream/update-conversation-rows, and the conversation list reflects them.
+ */
+import { randomUUID } from 'node:crypto';
+import { keys } from '../../domain/keys';
+import { readMessages } from '../../domain/list-messages';
+import type { Message } from '../../domain/types';
+import { partition } from '../support/fixtures';
+import { api, login, signUp, type TestUser } from '../support/stack';
+
+/**
+ * serverless-offline-dynamodb-streams polls GetRecords every 500 ms and holds each batch
+ * another 500 ms before invoking (dynamodb-streams-readable's readInterval), so offline
+ * delivery takes ~0.8-1.2 s on an idle machine; AWS typically takes well under a second.
+ */
+const OFFLINE_DELIVERY_MS = 2000;
+
+interface Member extends TestUser {
+  token: string;
+}
+
+async function member(name: string): Promise<Member> {
+  const id = randomUUID().replace(/-/g, '').slice(0, 10);
+  const user: TestUser = { email: `${name}.${id}@example.com`, password: `Pw${id}A1`, handle: `${name}_${id}`, display_name: name };
+  await signUp(user);
+  return { ...user, token: (await login(user.email, user.password)).accessToken };
+}
+
+async function conversation(): Promise<{ ada: Member; ben: Member; group: string }> {
+  const [ada, ben] = await Promise.all([member('ada'), member('ben')]);
+  const first = await api('POST', '/api/messages', { token: ada.token, json: { handle: ben.handle, message: 'hello' } });
+  expect(first.status).toBe(200);
+  return { ada, ben, group: first.body.message_group_uuid };
+}
+
+interface Row {
+  uuid: string;
+  message: string;
+  created_at: string;
+}
+
+async function listedRow(who: Member, group: string): Promise<Row | undefined> {
+  const response = await api('GET', '/api/message_groups', { token: who.token });
+  expect(response.status).toBe(200);
+  return (response.body as Row[]).find((row) => row.uuid === group);
+}
+
+/** Polls both members' conversation lists until the conversation shows `created_at`; returns the wait in ms. */
+async function waitUntilListed(members: Member[], group: string, createdAt: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const rows = await Promise.all(members.map((m) => listedRow(m, group)));
+    if (rows.every((row) => row?.created_at === createdAt)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`not listed after ${timeoutMs} ms: ${JSON.stringify(rows)} (want ${createdAt})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function allMessages(group: string): Promise<Message[]> {
+  const all: Message[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await readMessages(group, { limit: 100, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+async function rowsOf(who: Member, uuid: string, group: string) {
+  return (await partition(keys.conversationPartition(uuid))).filter((row) => row.message_group_uuid === group);
+}
+
+describe('pattern E through the offline stack', () => {
+  it('a message sent over HTTP becomes the last message in both members\' conversation lists within two seconds', async () => {
+    const { ada, ben, group } = await conversation();
+    // The first delivery pays the function's cold start; measure the steady state after it.
+    const warmUp = await api('POST', '/api/messages', { token: ada.token, json: { message_group_uuid: group, message: 'warm up' } });
+    await waitUntilListed([ada, ben], group, warmUp.body.created_at, 15000);
+
+    const sent = await api('POST', '/api/messages', { token: ben.token, json: { message_group_uuid: group, message: 'are you there?' } });
+    expect(sent.status).toBe(200);
+    const waited = await waitUntilListed([ada, ben], group, sent.body.created_at, OFFLINE_DELIVERY_MS);
+
+    expect(waited).toBeLessThanOrEqual(OFFLINE_DELIVERY_MS);
+    expect(await listedRow(ada, group)).toMatchObject({ message: 'are you there?', handle: ben.handle });
+    expect(await listedRow(ben, group)).toMatchObject({ message: 'are you there?', handle: ada.handle });
+  });
+
+  it('100 concurrent messages from both members: all stored, each member has exactly one row, at the newest', async () => {
+    const { ada, ben, group } = await conversation();
+    const sends = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => {
+        const from = i % 2 ? ben : ada;
+        return api('POST', '/api/messages', { token: from.token, json: { message_group_uuid: group, message: `${from.display_name} #${i}` } });
+      }),
+    );
+    expect(sends.map((s) => s.status)).toEqual(sends.map(() => 200));
+    const newest = sends.map((s) => s.body as { created_at: string; message: string }).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]!;
+
+    await waitUntilListed([ada, ben], group, newest.created_at, 15000);
+
+    const stored = await allMessages(group);
+    expect(stored).toHaveLength(101);
+    expect(new Set(stored.map((m) => m.message)).size).toBe(101);
+    const [adaUuid, benUuid] = [stored.find((m) => m.user_handle === ada.handle)!.user_uuid, stored.find((m) => m.user_handle === ben.handle)!.user_uuid];
+    for (const [owner, other] of [
+      [adaUuid, ben],
+      [benUuid, ada],
+    ] as const) {
+      const rows = await rowsOf(owner === adaUuid ? ada : ben, owner, group);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ sk: newest.created_at, message: newest.message, user_handle: other.handle });
+    }
+  });
+});
