@@ -1,0 +1,129 @@
+/**
+ * `npm run bench` — every access pattern against its DynamoDB floor, at scale, with stream
+ * lag and cold-start figures. Writes bench/results.json and prints the table.
+ *
+ *   npm run bench                    # full run (≤ 10 min on 2 cores)
+ *   npm run bench -- --quick         # smoke run (≤ 1 min); what `npm test` runs
+ *   npm run bench -- --only=1,3      # some sections
+ *   npm run bench -- --markdown      # also rewrite the table in BENCHMARKS.md
+ */
+// Before anything imports the SDK or Powertools.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Figures, markdownTable, met, table } from './lib/figures';
+import { ROOT } from './lib/local-engine';
+import { runEngineBench } from './engine';
+import { domainOverhead } from './sections/domain-overhead';
+import { scale } from './sections/scale';
+
+export interface RunOptions {
+  quick: boolean;
+  only?: string[];
+  out?: string;
+}
+
+export const RESULTS_FILE = path.join(ROOT, 'bench', 'results.json');
+
+export function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+interface Section {
+  id: string;
+  title: string;
+  run(figures: Figures, quick: boolean): Promise<void>;
+}
+
+const SECTIONS: Section[] = [
+  {
+    id: '0',
+    title: 'local engine vs plain dynalite (bench/engine.ts, the engine engineer\'s figures)',
+    run: async (figures, quick) => {
+      const r = await runEngineBench({ quick, print: false });
+      figures.add('0.engine.putitem.engine_vs_dynalite.p50_ratio', r.putItem.ratioP50, { max: r.target.maxRatio });
+      figures.add('0.engine.query.engine_vs_dynalite.p50_ratio', r.query.ratioP50, { max: r.target.maxRatio });
+      figures.add('0.engine.putitem.engine.p50_ms', r.putItem.engine.p50);
+      figures.add('0.engine.query.engine.p50_ms', r.query.engine.p50);
+      figures.add('0.engine.putitem_stream_enabled.p50_ms', r.putItemStreamEnabled.p50);
+      figures.add('0.engine.transact_write_3_items.p50_ms', r.transact3.p50);
+      figures.add('0.engine.sequential_put_3_items.p50_ms', r.sequentialPut3.p50);
+    },
+  },
+  {
+    id: '1',
+    title: 'domain overhead A–D vs bare-SDK floor',
+    run: (figures, quick) => domainOverhead(figures, quick ? { iterations: 150, warmup: 20 } : { iterations: 1500, warmup: 150 }),
+  },
+  {
+    id: '3',
+    title: 'scale: B 10 vs 10,000 conversations, A 100 vs 100,000 messages',
+    run: (figures, quick) =>
+      scale(
+        figures,
+        quick
+          ? { conversations: { small: 10, large: 1_000 }, messages: { small: 100, large: 5_000 }, iterations: 150, warmup: 20 }
+          : { conversations: { small: 10, large: 10_000 }, messages: { small: 100, large: 100_000 }, iterations: 1000, warmup: 100 },
+      ),
+  },
+];
+
+export async function runBench(options: RunOptions) {
+  const figures = new Figures();
+  const started = performance.now();
+  const sectionSeconds: Record<string, number> = {};
+  for (const section of SECTIONS) {
+    if (options.only && !options.only.includes(section.id)) continue;
+    const t0 = performance.now();
+    console.error(`[bench] ${section.id}: ${section.title}…`);
+    await section.run(figures, options.quick);
+    sectionSeconds[section.id] = Math.round((performance.now() - t0) / 100) / 10;
+    console.error(`[bench] ${section.id}: done in ${sectionSeconds[section.id]} s`);
+  }
+  const results = {
+    mode: options.quick ? 'quick' : 'full',
+    finished_at: new Date().toISOString(),
+    machine: machine(),
+    duration_s: Math.round((performance.now() - started) / 100) / 10,
+    section_duration_s: sectionSeconds,
+    figures: Object.fromEntries(figures.list.map((f) => [f.name, { value: f.value, ...(f.target ? { target: f.target, met: met(f) } : {}), ...(f.note ? { note: f.note } : {}) }])),
+    not_done: figures.notDone,
+  };
+  writeFileSync(options.out ?? RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  return { figures, results };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const { figures, results } = await runBench({ quick: args.includes('--quick'), ...(only ? { only } : {}) });
+  const m = results.machine;
+  console.log(`\n${results.mode} run, ${results.duration_s} s — ${m.cpus} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}\n`);
+  console.log(table(figures));
+  const misses = figures.list.filter((f) => met(f) === false).length;
+  console.log(`\n${misses} target(s) missed. Results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  if (args.includes('--markdown')) {
+    const { updateBenchmarksMd } = await import('./lib/markdown');
+    updateBenchmarksMd(markdownTable(figures), results);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * (1) Domain overhead per pattern A–D: our domain function against its floor, the same
+ * DynamoDB requests issued with the bare SDK client (hand-built AttributeValues, no
+ * lib-dynamodb marshalling, no validation), on the same client configuration
+ * (domain/dynamodb.ts createDynamoClient). Pairs run interleaved; then a counting pass
+ * records requests and consumed capacity per call on both sides.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { createMessage } from '../../domain/create-message';
+import { createMessageGroup } from '../../domain/create-message-group';
+import { createDynamoClient, db, tableName } from '../../domain/dynamodb';
+import { keys, type Key } from '../../domain/keys';
+import { listMessageGroups } from '../../domain/list-message-groups';
+import { listMessages } from '../../domain/list-messages';
+import { formatMicros, nextTimestamp } from '../../domain/time';
+import type { UserProfile } from '../../domain/types';
+import { countRequests, totalRequests, totalWcu, type Tally } from '../lib/capacity';
+import type { Figures } from '../lib/figures';
+import { startEngine } from '../lib/local-engine';
+import { generator } from '../lib/random';
+import { conversationItems, messageItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
+import { measurePair } from '../lib/stats';
+
+export interface Settings {
+  iterations: number;
+  warmup: number;
+}
+
+const RATIO_TARGET = { max: 1.1 };
+/** Requests per call, as each domain module's header documents them. */
+const DOCUMENTED_REQUESTS = { A: 2, B: 1, C: 2, D: 2 } as const;
+const PAGE = 50;
+const COUNTING_CALLS = 5;
+
+type Pattern = keyof typeof DOCUMENTED_REQUESTS;
+type Av = Record<string, AttributeValue>;
+const s = (value: string): AttributeValue => ({ S: value });
+const key = (k: Key): Av => ({ pk: s(k.pk), sk: s(k.sk) });
+
+export async function domainOverhead(figures: Figures, settings: Settings): Promise<void> {
+  const engine = await startEngine();
+  const bare = createDynamoClient();
+  try {
+    const gen = generator(1);
+    const sender = newProfile(gen, 'sender');
+    const partner = newProfile(gen, 'partner');
+    const group = gen.uuid();
+    const calls = settings.warmup + settings.iterations + COUNTING_CALLS;
+    // Pattern D needs a fresh counterpart per call on each side: a pair may start only once.
+    const strangers = Array.from({ length: 2 * calls }, (_, i) => newProfile(gen, `d${i}`));
+    const others = Array.from({ length: 60 }, (_, i) => newProfile(gen, `o${i}`));
+    const texts = Array.from({ length: 2 * calls }, () => gen.text(3, 20));
+    const base = pastMicros(30);
+    await writeItems([
+      ...[sender, partner, ...strangers, ...others].flatMap(profileItems),
+      ...conversationItems(sender, partner, group, 'hello', formatMicros(base)),
+      ...messageItems(gen, group, [sender, partner], 200, base),
+      ...others.flatMap((other, i) =>
+        conversationItems(sender, other, gen.uuid(), gen.text(2, 8), formatMicros(base - (i + 1) * 60_000_000)),
+      ),
+    ]);
+
+    const ours: Record<Pattern, (i: number) => Promise<unknown>> = {
+      A: () => listMessages(group, sender.uuid, { limit: PAGE }),
+      B: () => listMessageGroups(sender.uuid, { limit: PAGE }),
+      C: (i) => createMessage(group, sender, texts[i] as string),
+      D: (i) => createMessageGroup(sender, (strangers[2 * i] as UserProfile).handle, texts[i] as string),
+    };
+    const floor: Record<Pattern, (i: number) => Promise<unknown>> = {
+      A: () => floorListMessages(bare, group, sender.uuid),
+      B: () => floorListMessageGroups(bare, sender.uuid),
+      C: (i) => floorCreateMessage(bare, group, sender, texts[calls + i] as string),
+      D: (i) => floorCreateMessageGroup(bare, sender, (strangers[2 * i + 1] as UserProfile).handle, texts[calls + i] as string),
+    };
+
+    for (const pattern of Object.keys(DOCUMENTED_REQUESTS) as Pattern[]) {
+      const result = await measurePair(settings.iterations, settings.warmup, ours[pattern], floor[pattern]);
+      figures.addSummary(`1.${pattern}.domain`, result.ours);
+      figures.addSummary(`1.${pattern}.floor`, result.floor);
+      figures.add(`1.${pattern}.domain_vs_floor.p50_ratio`, result.ratioP50, RATIO_TARGET);
+      figures.add(`1.${pattern}.domain_vs_floor.paired_median_ratio`, result.pairedRatioP50);
+
+      const start = settings.warmup + settings.iterations;
+      const oursTally = await countCalls(db(), (n) => ours[pattern](start + n));
+      const floorTally = await countCalls(bare, (n) => floor[pattern](start + n));
+      for (const [side, tally] of [['domain', oursTally], ['floor', floorTally]] as const) {
+        figures.add(
+          `1.${pattern}.${side}.requests_per_call_count`,
+          totalRequests(tally) / COUNTING_CALLS,
+          side === 'domain' ? { equals: DOCUMENTED_REQUESTS[pattern] } : undefined,
+          side === 'domain' ? Object.keys(tally.requests).join('+') : undefined,
+        );
+        figures.add(`1.${pattern}.${side}.per_call_rcu`, tally.rcu / COUNTING_CALLS);
+        figures.add(`1.${pattern}.${side}.per_call_wcu`, totalWcu(tally) / COUNTING_CALLS);
+      }
+    }
+  } finally {
+    bare.destroy();
+    await engine.stop();
+  }
+}
+
+async function countCalls(client: DynamoDBClient | ReturnType<typeof db>, call: (n: number) => Promise<unknown>): Promise<Tally> {
+  const counter = countRequests(client);
+  try {
+    for (let n = 0; n < COUNTING_CALLS; n++) await call(n);
+  } finally {
+    counter.stop();
+  }
+  return counter.tally;
+}
+
+// ---- Floors: the requests each pattern makes, with the bare client. ----
+
+function floorListMessages(client: DynamoDBClient, group: string, viewer: string) {
+  return Promise.all([
+    client
+      .send(new GetItemCommand({ TableName: tableName(), Key: key(keys.membership(group, viewer)), ConsistentRead: true, ProjectionExpression: 'pk' }))
+      .then(({ Item }) => {
+        if (!Item) throw new Error('not a member');
+      }),
+    client.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': s(keys.messagePartition(group)) },
+        ScanIndexForward: false,
+        Limit: PAGE + 1,
+      }),
+    ),
+  ]);
+}
+
+function floorListMessageGroups(client: DynamoDBClient, user: string) {
+  return client.send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': s(keys.conversationPartition(user)) },
+      ScanIndexForward: false,
+      Limit: PAGE + 1,
+    }),
+  );
+}
+
+function messageAv(group: string, sender: UserProfile, text: string, createdAt: string): Av {
+  return {
+    ...key(keys.message(group, createdAt)),
+    message_uuid: s(randomUUID()),
+    message: s(text),
+    user_uuid: s(sender.uuid),
+    user_display_name: s(sender.display_name),
+    user_handle: s(sender.handle),
+  };
+}
+
+async function floorCreateMessage(client: DynamoDBClient, group: string, sender: UserProfile, text: string) {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: tableName(), Key: key(keys.membership(group, sender.uuid)), ConsistentRead: true, ProjectionExpression: 'pk' }),
+  );
+  if (!Item) throw new Error('not a member');
+  await client.send(
+    new PutItemCommand({
+      TableName: tableName(),
+      Item: messageAv(group, sender, text, nextTimestamp()),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+async function floorCreateMessageGroup(client: DynamoDBClient, sender: UserProfile, otherHandle: string, text: string) {
+  const { Item: other } = await client.send(new GetItemCommand({ TableName: tableName(), Key: key(keys.userHandle(otherHandle)) }));
+  if (!other) throw new Error('no such user');
+  const otherUuid = other.uuid?.S as string;
+  const group = randomUUID();
+  const at = nextTimestamp();
+  const condition = 'attribute_not_exists(pk)';
+  const put = (Item: Av) => ({ Put: { TableName: tableName(), Item, ConditionExpression: condition } });
+  const row = (owner: string, peer: Av, peerUuid: string): Av => ({
+    ...key(keys.conversation(owner, at)),
+    message_group_uuid: s(group),
+    message: s(text),
+    user_uuid: s(peerUuid),
+    user_display_name: peer.display_name as AttributeValue,
+    user_handle: peer.handle as AttributeValue,
+  });
+  const senderAv: Av = { display_name: s(sender.display_name), handle: s(sender.handle) };
+  await client.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...key(keys.pair(sender.uuid, otherUuid)), group_uuid: s(group), created_at: s(at) },
+            ConditionExpression: condition,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        put({ ...key(keys.membership(group, sender.uuid)), user_uuid: s(sender.uuid) }),
+        put({ ...key(keys.membership(group, otherUuid)), user_uuid: s(otherUuid) }),
+        put(row(sender.uuid, other, otherUuid)),
+        put(row(otherUuid, senderAv, sender.uuid)),
+        put(messageAv(group, sender, text, at)),
+      ],
+    }),
+  );
+}
