@@ -30,5 +30,12 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/engine-setup.ts',
       globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
     },
+    {
+      // The deployable artefact: `sls package --stage prod` once, assertions on its CloudFormation.
+      ...common,
+      displayName: 'template',
+      testMatch: ['<rootDir>/test/template/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/template-setup.ts',
+    },
   ],
 };

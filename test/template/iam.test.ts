@@ -1,0 +1,257 @@
+/**
+ * IAM of the packaged prod stack: one role per function, holding exactly the grants its code
+ * needs — no wildcard, no unused grant, no missing one.
+ *
+ * EXPECTED below is the reviewed list (function → action @ resource). Two checks keep it
+ * honest: the template's roles must grant exactly EXPECTED, and EXPECTED must equal what the
+ * code calls, derived from each handler's tree-shaken esbuild bundle (the SDK commands and
+ * transaction actions in our own modules) plus the function's event source mappings.
+ */
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import {
+  asList,
+  effectiveTemplate,
+  loadTemplate,
+  logicalName,
+  policyStatements,
+  resource,
+  resourcesOfType,
+  type Json,
+  type Template,
+} from './template';
+
+const raw = loadTemplate();
+const template = effectiveTemplate(raw);
+
+const LOGS = ['logs:CreateLogStream @ own log group', 'logs:PutLogEvents @ own log group'];
+const EXPECTED: Record<string, string[]> = {
+  seed: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:Query @ table', 'dynamodb:BatchWriteItem @ table'],
+  scan: ['dynamodb:Scan @ table'],
+  listConversations: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  getConversation: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  syncCognitoUsers: [
+    'cognito-idp:ListUsers @ user pool',
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+  ],
+  postConfirmation: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:UpdateItem @ table'],
+  listMessageGroups: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  listMessages: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  createMessage: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
+  getUserShort: ['dynamodb:GetItem @ table'],
+  updateConversationRows: [
+    'dynamodb:DescribeStream @ table stream',
+    'dynamodb:GetRecords @ table stream',
+    'dynamodb:GetShardIterator @ table stream',
+    'dynamodb:ListStreams @ table stream',
+    'sqs:SendMessage @ dead-letter queue',
+    'dynamodb:Query @ table',
+    'dynamodb:Query @ message-group-sk-index',
+    'dynamodb:DeleteItem @ table',
+    'dynamodb:PutItem @ table',
+  ],
+};
+
+const KNOWN_RESOURCES: Record<string, Json> = {
+  table: { 'Fn::GetAtt': ['MessagingTable', 'Arn'] },
+  'message-group-sk-index': { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' },
+  'table stream': { 'Fn::GetAtt': ['MessagingTable', 'StreamArn'] },
+  'dead-letter queue': { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'Arn'] },
+  'user pool': { 'Fn::GetAtt': ['CognitoUserPoolCruddur', 'Arn'] },
+};
+
+function resourceLabel(value: Json, functionName: string): string {
+  const json = JSON.stringify(value);
+  if (json === JSON.stringify({ 'Fn::GetAtt': [`${logicalName(functionName)}LogGroup`, 'Arn'] })) return 'own log group';
+  const known = Object.entries(KNOWN_RESOURCES).find(([, v]) => JSON.stringify(v) === json);
+  return known ? known[0] : `UNRECOGNISED ${json}`;
+}
+
+const functionNames = resourcesOfType(template, 'AWS::Lambda::Function').map(([id, fn]) => {
+  const name = String(fn.Properties?.FunctionName).replace(/^cruddur-messaging-prod-/, '');
+  expect(`${logicalName(name)}LambdaFunction`).toBe(id);
+  return name;
+});
+
+function roleIdOf(functionName: string): string {
+  const role = resource(template, `${logicalName(functionName)}LambdaFunction`).Properties?.Role as { 'Fn::GetAtt'?: [string, string] };
+  const id = role['Fn::GetAtt']?.[0];
+  if (!id) throw new Error(`${functionName}: Role is not a role of this stack: ${JSON.stringify(role)}`);
+  return id;
+}
+
+/** Every Allow grant of a role, inline policies and attached managed policies of this stack alike. */
+function grantsOf(t: Template, functionName: string): string[] {
+  const role = resource(t, roleIdOf(functionName));
+  const documents = asList(role.Properties?.Policies).map((p) => (p as { PolicyDocument: Json }).PolicyDocument);
+  for (const arn of asList(role.Properties?.ManagedPolicyArns)) {
+    const ref = (arn as { Ref?: string }).Ref;
+    if (!ref) throw new Error(`${functionName}: managed policy from outside the stack: ${JSON.stringify(arn)}`);
+    documents.push(resource(t, ref).Properties?.PolicyDocument as Json);
+  }
+  const grants: string[] = [];
+  for (const document of documents) {
+    for (const statement of asList((document as { Statement: Json }).Statement) as Array<Record<string, Json>>) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement).not.toHaveProperty('NotAction');
+      expect(statement).not.toHaveProperty('NotResource');
+      for (const action of asList(statement.Action)) {
+        for (const r of asList(statement.Resource)) grants.push(`${String(action)} @ ${resourceLabel(r, functionName)}`);
+      }
+    }
+  }
+  return grants.sort();
+}
+
+const COMMAND_ACTIONS: Record<string, string> = {
+  Get: 'dynamodb:GetItem',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  Query: 'dynamodb:Query',
+  Scan: 'dynamodb:Scan',
+  BatchWrite: 'dynamodb:BatchWriteItem',
+  BatchGet: 'dynamodb:BatchGetItem',
+  TransactGet: 'dynamodb:GetItem',
+  ListUsers: 'cognito-idp:ListUsers',
+};
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+/** What a function's own code calls: SDK commands (and transaction actions) in its tree-shaken bundle. */
+async function callsInCode(functionName: string): Promise<string[]> {
+  const handler = String(resource(template, `${logicalName(functionName)}LambdaFunction`).Properties?.Handler);
+  const entry = join(__dirname, '../..', `${handler.replace(/\.[^.]+$/, '')}.ts`);
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'silent',
+    external: ['@aws-sdk/*', '@smithy/*'],
+  });
+  const text = result.outputFiles[0]?.text ?? '';
+  // esbuild marks each module's code with a `// path` line; keep our modules only.
+  const ours: string[] = [];
+  let keep = false;
+  for (const line of text.split('\n')) {
+    const marker = /^\/\/ (\S+\.[cm]?[jt]s)$/.exec(line);
+    if (marker?.[1]) keep = !marker[1].includes('node_modules/');
+    else if (keep) ours.push(line);
+  }
+  const code = ours.join('\n');
+  const calls = new Set<string>();
+  for (const [, name] of code.matchAll(/new (\w+?)Command\d*\(/g)) {
+    if (name === 'TransactWrite') {
+      for (const [, kind] of code.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)) calls.add(`${TRANSACT_ACTIONS[kind as string]} @ table`);
+      continue;
+    }
+    const action = COMMAND_ACTIONS[name as string];
+    if (!action) throw new Error(`${functionName}: no IAM mapping for ${name}Command — add it to COMMAND_ACTIONS`);
+    calls.add(`${action} @ ${action.startsWith('cognito-idp:') ? 'user pool' : 'table'}`);
+  }
+  if (/\bIndexName:/.test(code)) calls.add('dynamodb:Query @ message-group-sk-index');
+  return [...calls];
+}
+
+/** What the function's event source mappings make Lambda do with the function's role. */
+function callsForEvents(functionName: string): string[] {
+  const calls: string[] = [];
+  const fnRef = JSON.stringify({ 'Fn::GetAtt': [`${logicalName(functionName)}LambdaFunction`, 'Arn'] });
+  for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+    if (JSON.stringify(mapping.Properties?.FunctionName) !== fnRef) continue;
+    const source = resourceLabel(mapping.Properties?.EventSourceArn as Json, functionName);
+    for (const action of ['DescribeStream', 'GetRecords', 'GetShardIterator', 'ListStreams']) calls.push(`dynamodb:${action} @ ${source}`);
+    const onFailure = (mapping.Properties?.DestinationConfig as { OnFailure?: { Destination: Json } } | undefined)?.OnFailure;
+    if (onFailure) calls.push(`sqs:SendMessage @ ${resourceLabel(onFailure.Destination, functionName)}`);
+  }
+  return calls;
+}
+
+describe('IAM (packaged prod stack)', () => {
+  test('the reviewed grant list covers exactly the deployed functions', () => {
+    expect([...functionNames].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  test('the framework creates no shared IamRoleLambdaExecution role', () => {
+    expect(raw.Resources).not.toHaveProperty('IamRoleLambdaExecution');
+    expect(JSON.stringify(raw)).not.toContain('IamRoleLambdaExecution');
+  });
+
+  test('every function has a role of its own', () => {
+    const roles = functionNames.map(roleIdOf);
+    expect(new Set(roles).size).toBe(functionNames.length);
+    for (const id of roles) expect(resource(template, id).Type).toBe('AWS::IAM::Role');
+    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roles].sort());
+  });
+
+  test('roles trust only the Lambda service and set no fixed name or external managed policy', () => {
+    for (const name of functionNames) {
+      const role = resource(template, roleIdOf(name));
+      expect(role.Properties?.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+      expect(role.Properties).not.toHaveProperty('RoleName');
+      expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+    }
+  });
+
+  test.each(Object.keys(EXPECTED))('%s is granted exactly its reviewed actions on its own resources', (name) => {
+    expect(grantsOf(template, name)).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
+  });
+
+  test.each(Object.keys(EXPECTED))('the reviewed list for %s matches what its code and events call', async (name) => {
+    const derived = [...(await callsInCode(name)), ...callsForEvents(name)].sort();
+    expect(derived).toEqual([...(EXPECTED[name] ?? [])].sort());
+  });
+
+  test('no Allow statement anywhere in the stack has a wildcard action or resource', () => {
+    const offenders = policyStatements(template)
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .filter(({ statement }) => {
+        const fields = [statement.Action, statement.Resource, statement.NotAction, statement.NotResource];
+        return statement.NotAction !== undefined || statement.NotResource !== undefined || JSON.stringify(fields).includes('*');
+      })
+      .map(({ where }) => where);
+    expect(offenders).toEqual([]);
+  });
+
+  test('the only Deny is the deployment bucket refusing non-TLS requests', () => {
+    const denies = policyStatements(template).filter(({ statement }) => statement.Effect === 'Deny');
+    expect(denies.map(({ where }) => where.split('.')[0])).toEqual(['ServerlessDeploymentBucketPolicy']);
+    expect(denies[0]?.statement.Condition).toEqual({ Bool: { 'aws:SecureTransport': false } });
+  });
+
+  test('optional features add wildcards only where AWS allows nothing narrower (X-Ray, VPC network interfaces)', () => {
+    const everythingOn = effectiveTemplate(raw, { TracingEnabled: true, VpcMode: true });
+    const wildcardActions = new Set<string>();
+    for (const { statement } of policyStatements(everythingOn)) {
+      if (statement.Effect !== 'Allow' || !JSON.stringify([statement.Resource]).includes('*')) continue;
+      expect(JSON.stringify(statement.Action)).not.toContain('*');
+      asList(statement.Action).forEach((a) => wildcardActions.add(String(a)));
+    }
+    expect([...wildcardActions].sort()).toEqual([
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    // And with those on, every role still holds its reviewed grants plus only those.
+    for (const name of functionNames) {
+      const extra = grantsOf(everythingOn, name).filter((g) => !g.startsWith('ec2:') && !g.startsWith('xray:'));
+      expect(extra).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
+    }
+  });
+});
