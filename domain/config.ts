@@ -83,6 +83,29 @@ export const authConfig = memo((): AuthConfig => {
   };
 });
 
+export interface OfflineStreamConfig {
+  /**
+   * Fault injection: a message whose text contains this marker makes its conversation's
+   * update fail on every attempt (a poison record). Undefined = no fault injection.
+   */
+  faultMarker: string | undefined;
+  /** JSON-lines file standing in for the SQS dead-letter queue offline. */
+  dlqFile: string;
+}
+
+/**
+ * Offline-only settings of the stream handler, or undefined on AWS. `IS_OFFLINE` is set by
+ * serverless-offline for the Lambdas it runs and exists in no deployed function, so the
+ * fault switch and the local DLQ stand-in cannot be turned on in a real environment.
+ */
+export const offlineStreamConfig = memo((): OfflineStreamConfig | undefined => {
+  if (optional('IS_OFFLINE') !== 'true') return undefined;
+  return {
+    faultMarker: optional('STREAM_FAULT_MARKER'),
+    dlqFile: optional('LOCAL_DLQ_FILE') ?? '.local/dlq/update-conversation-rows.jsonl',
+  };
+});
+
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {
   cacheResetters.forEach((reset) => reset());

@@ -9,6 +9,14 @@
  * Settings (environment): DYNAMODB_PORT (8000), DYNAMODB_PATH (unset = in memory),
  * LOCAL_SEED=false to skip the seed; COGNITO_PORT (9229), COGNITO_PATH (.local/cognito) for
  * the local Cognito (local/offline-cognito.js).
+ *
+ * External engine: DYNAMODB_EXTERNAL=true uses an engine already listening on
+ * http://127.0.0.1:$DYNAMODB_PORT (e.g. `npm run engine`), DYNAMODB_EXTERNAL=<http URL> that
+ * one; the table is still migrated and seeded, and the engine may be stopped and restarted
+ * while the API runs (the reliability suite does exactly that).
+ *
+ * Offline-only test switches passed to the stream handler: STREAM_FAULT_MARKER and
+ * LOCAL_DLQ_FILE (see domain/config.ts `offlineStreamConfig`).
  */
 // Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,6 +26,19 @@ const { migrate } = require('./migrate');
 const { startLocalCognito } = require('./offline-cognito');
 
 const ROOT = path.join(__dirname, '..');
+const STREAM_FUNCTION = 'updateConversationRows';
+const OFFLINE_STREAM_VARIABLES = ['STREAM_FAULT_MARKER', 'LOCAL_DLQ_FILE'];
+
+/** The engine URL for DYNAMODB_EXTERNAL, or undefined for the in-process engine. */
+function externalEndpoint(/** @type {number} */ port) {
+  const value = process.env.DYNAMODB_EXTERNAL;
+  if (!value || value === 'false') return undefined;
+  if (value === 'true') return `http://127.0.0.1:${port}`;
+  if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(value)) {
+    throw new Error(`DYNAMODB_EXTERNAL must be true or http://127.0.0.1:<port>, got "${value}"`);
+  }
+  return value;
+}
 
 class LocalStackPlugin {
   /**
@@ -43,24 +64,38 @@ class LocalStackPlugin {
   async start() {
     if (this.started) return;
     this.started = true;
+    makeStreamPollingResilient((message) => this.log.warning(message));
     const environment = this.serverless.service.provider.environment ?? {};
     const tableName = environment.TABLE_NAME;
     const port = Number(process.env.DYNAMODB_PORT ?? 8000);
     const dataPath = process.env.DYNAMODB_PATH ? path.resolve(ROOT, process.env.DYNAMODB_PATH) : undefined;
 
     let engine;
-    try {
-      engine = await startEngine({ port, host: '127.0.0.1', ...(dataPath ? { path: dataPath } : {}) });
-    } catch (error) {
-      throw new this.serverless.classes.Error(describeStartError('local DynamoDB engine', port, error, 'DYNAMODB_PORT'));
+    const external = externalEndpoint(port);
+    if (external) {
+      engine = { endpoint: external };
+    } else {
+      try {
+        const running = await startEngine({ port, host: '127.0.0.1', ...(dataPath ? { path: dataPath } : {}) });
+        this.stops.push(() => running.stop());
+        engine = running;
+      } catch (error) {
+        throw new this.serverless.classes.Error(describeStartError('local DynamoDB engine', port, error, 'DYNAMODB_PORT'));
+      }
     }
-    this.stops.push(() => engine.stop());
     // Our own code in this process (seed) reads its settings from the same variables the Lambdas get.
     process.env.TABLE_NAME = tableName;
     process.env.DYNAMODB_ENDPOINT = engine.endpoint;
+    // The Lambdas and the stream emulation use this engine's endpoint (the same URL as
+    // serverless.yml's unless DYNAMODB_EXTERNAL names another).
+    environment.DYNAMODB_ENDPOINT = engine.endpoint;
+    const streamsOptions = this.serverless.service.custom?.['serverless-offline-dynamodb-streams'];
+    if (streamsOptions) streamsOptions.endpoint = engine.endpoint;
+    this.passOfflineStreamSwitches();
 
     const table = await migrate({ endpoint: engine.endpoint, tableName });
-    this.log.notice(`DynamoDB (local engine) ${engine.endpoint} — table ${tableName} ${table}${dataPath ? `, data in ${dataPath}` : ', in memory'}`);
+    const where = external ? ', external engine' : dataPath ? `, data in ${dataPath}` : ', in memory';
+    this.log.notice(`DynamoDB (local engine) ${engine.endpoint} — table ${tableName} ${table}${where}`);
 
     if (process.env.LOCAL_SEED !== 'false') {
       const { seed } = loadTs('../seeds/seed.ts');
@@ -79,6 +114,16 @@ class LocalStackPlugin {
     }
     const cognito = this.cognito;
     this.stops.push(() => cognito.stop());
+  }
+
+  /** Offline-only switches for the stream handler: they exist in no deployed environment. */
+  passOfflineStreamSwitches() {
+    const fn = this.serverless.service.functions?.[STREAM_FUNCTION];
+    if (!fn) return;
+    for (const variable of OFFLINE_STREAM_VARIABLES) {
+      const value = process.env[variable];
+      if (value) fn.environment = { ...(fn.environment ?? {}), [variable]: value };
+    }
   }
 
   /** After serverless-offline listens: what needs the offline Lambdas (the Cognito trigger). */
@@ -111,6 +156,75 @@ class LocalStackPlugin {
     for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
     this.stops = [];
   }
+}
+
+/**
+ * serverless-offline-dynamodb-streams polls through dynamodb-streams-readable, which turns any
+ * failed DescribeStream / GetShardIterator / GetRecords into an 'error' on its stream and then
+ * never reads again: one engine restart and the stream consumer is dead until the whole
+ * `sls offline` restarts. AWS's event source mapping keeps polling. So, offline, the calls it
+ * makes are retried while the engine is unreachable (connection refused/reset, timeouts, 5xx):
+ * capped backoff, one line when the engine goes away and one when it is back. Shard iterators
+ * are self-describing in our engine and survive its restart, so polling resumes where it was;
+ * answers that are the caller's problem (expired or trimmed iterator, validation) pass through.
+ */
+const POLL_RETRY_MIN_MS = 100;
+const POLL_RETRY_MAX_MS = 2000;
+
+function isUnreachable(/** @type {any} */ error) {
+  if (!error || typeof error !== 'object') return false;
+  const status = error.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return status >= 500;
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
+  return codes.includes(error.code) || codes.includes(error.name) || ['TimeoutError', 'RequestTimeout'].includes(error.name);
+}
+
+/**
+ * @param {Record<string, any>} client the readable's callback-style client
+ * @param {(message: string) => void} warn
+ */
+function retryWhileUnreachable(client, warn) {
+  let down = false;
+  /** @param {string} method */
+  const wrap = (method) => (/** @type {unknown} */ params, /** @type {(err: unknown, data?: unknown) => void} */ callback) => {
+    const attempt = (/** @type {number} */ delayMs) =>
+      client[method](params, (/** @type {unknown} */ err, /** @type {unknown} */ data) => {
+        if (err && isUnreachable(err)) {
+          if (!down) warn(`DynamoDB stream unreachable (${/** @type {Error} */ (err).message || err}); polling again until it is back`);
+          down = true;
+          setTimeout(() => attempt(Math.min(delayMs * 2, POLL_RETRY_MAX_MS)), delayMs).unref();
+          return;
+        }
+        if (down && !err) {
+          down = false;
+          warn('DynamoDB stream reachable again; polling resumed');
+        }
+        callback(err, data);
+      });
+    attempt(POLL_RETRY_MIN_MS);
+  };
+  return { ...client, resilient: true, describeStream: wrap('describeStream'), getShardIterator: wrap('getShardIterator'), getRecords: wrap('getRecords') };
+}
+
+/** Installs retryWhileUnreachable on the stream plugin's poller (once per process). */
+function makeStreamPollingResilient(/** @type {(message: string) => void} */ warn) {
+  /** @type {any} */
+  let DynamodbStreams;
+  try {
+    // Internal module of the plugin (untyped): the class whose instances own the pollers.
+    const internal = 'serverless-offline-dynamodb-streams/src/dynamodb-streams';
+    DynamodbStreams = require(internal);
+  } catch {
+    return; // the plugin is not installed: nothing to harden
+  }
+  const proto = DynamodbStreams.prototype;
+  if (proto.__retryWhileUnreachable) return;
+  const create = proto._create;
+  proto._create = function (/** @type {unknown[]} */ ...args) {
+    if (!this.readableStreamsClient.resilient) this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
+    return create.apply(this, args);
+  };
+  proto.__retryWhileUnreachable = true;
 }
 
 /** Loads one of our TypeScript modules in this (plain Node) process. */
