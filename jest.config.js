@@ -31,6 +31,15 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
     },
     {
+      // HTTP API over the real offline stack (sls offline + local engine + cognito-local), started once.
+      ...common,
+      displayName: 'http',
+      testMatch: ['<rootDir>/test/http/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/stack-env.ts'],
+      globalSetup: '<rootDir>/test/support/stack-setup.ts',
+      globalTeardown: '<rootDir>/test/support/stack-teardown.ts',
+    },
+    {
       // The deployable artefact: `sls package --stage prod` once, assertions on its CloudFormation.
       ...common,
       displayName: 'template',
