@@ -1,0 +1,59 @@
+/** The PostConfirmation trigger, invoked through serverless-offline's Lambda endpoint like cognito-local does. */
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../../domain/dynamodb';
+import { keys } from '../../domain/keys';
+import { findUserByCognitoSub, findUserByHandle } from '../../domain/users';
+import { stack } from '../support/stack';
+import { newTestUser, signedInUser } from './users';
+
+const FUNCTION = 'cruddur-messaging-dev-postConfirmation';
+
+async function invokeTrigger(attributes: Record<string, string>): Promise<{ status: number; functionError: string | null; payload: any }> {
+  const event = {
+    version: '1',
+    triggerSource: 'PostConfirmation_ConfirmSignUp',
+    region: 'us-east-1',
+    userPoolId: stack().userPoolId,
+    userName: attributes.sub,
+    callerContext: { awsSdkVersion: 'test', clientId: stack().clientId },
+    request: { userAttributes: attributes },
+    response: {},
+  };
+  const res = await fetch(`${stack().lambdaEndpoint}/2015-03-31/functions/${FUNCTION}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+  return { status: res.status, functionError: res.headers.get('x-amz-function-error'), payload: await res.json() };
+}
+
+describe('PostConfirmation trigger', () => {
+  test('signing up through Cognito creates the profile: handle from preferred_username, name, email, sub', async () => {
+    const user = await signedInUser('Signed Up');
+    const profile = await findUserByHandle(user.handle);
+    expect(profile).toMatchObject({ handle: user.handle, display_name: 'Signed Up', email: user.email });
+    expect(profile?.cognito_user_id).toEqual(expect.any(String));
+    expect(await findUserByCognitoSub(profile!.cognito_user_id!)).toEqual(profile);
+  });
+
+  test('invoked twice for the same user it creates the profile exactly once', async () => {
+    const user = newTestUser('Twice');
+    const attributes = { sub: randomUUID(), email: user.email, name: user.display_name, preferred_username: user.handle };
+    const first = await invokeTrigger(attributes);
+    const second = await invokeTrigger(attributes);
+    expect([first.functionError, second.functionError]).toEqual([null, null]);
+    const profile = await findUserByHandle(user.handle);
+    expect(profile).toBeDefined();
+    const bySub = await findUserByCognitoSub(attributes.sub);
+    expect(bySub?.uuid).toBe(profile?.uuid);
+    const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: keys.userProfile(profile!.uuid), ConsistentRead: true }));
+    expect(Item?.cognito_user_id).toBe(attributes.sub);
+  });
+
+  test('a handle taken by someone else fails the trigger with a clear message and changes nothing', async () => {
+    const owner = await signedInUser('Owner');
+    const intruder = { sub: randomUUID(), email: `other-${randomUUID()}@example.com`, name: 'Intruder', preferred_username: owner.handle };
+    const res = await invokeTrigger(intruder);
+    expect(res.functionError).toBeTruthy();
+    expect(res.payload.errorMessage).toBe(`Cannot create your Cruddur profile: handle "${owner.handle}" is taken`);
+    expect(await findUserByCognitoSub(intruder.sub)).toBeUndefined();
+    expect((await findUserByHandle(owner.handle))?.uuid).toBe(owner.profile.uuid);
+  });
+});

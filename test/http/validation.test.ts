@@ -1,0 +1,64 @@
+/** Bad input over HTTP: 4xx with a JSON error, never a 500, and nothing written. */
+import { api } from '../support/stack';
+import { signedInUser, type SignedInUser } from './users';
+
+describe('request validation', () => {
+  let me: SignedInUser;
+  let friend: SignedInUser;
+  let group: string;
+  beforeAll(async () => {
+    [me, friend] = await Promise.all([signedInUser(), signedInUser()]);
+    const res = await api('POST', '/api/messages', { token: me.token, json: { message: 'first', handle: friend.handle } });
+    group = res.body.message_group_uuid;
+  });
+
+  async function messagesInGroup(): Promise<string[]> {
+    const res = await api('GET', `/api/messages/${group}`, { token: me.token });
+    return res.body.map((m: { message: string }) => m.message);
+  }
+
+  const cases: Array<[string, { raw?: string; json?: unknown; headers?: Record<string, string> }, number]> = [
+    ['malformed JSON', { raw: '{"message": "hi", ', headers: { 'content-type': 'application/json' } }, 400],
+    ['a JSON array body', { json: ['hi'] }, 400],
+    ['wrong content type', { raw: 'message=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
+    ['missing message', { json: { message_group_uuid: 'GROUP' } }, 400],
+    ['message of the wrong type', { json: { message: 42, message_group_uuid: 'GROUP' } }, 400],
+    ['both message_group_uuid and handle', { json: { message: 'x', message_group_uuid: 'GROUP', handle: 'someone' } }, 400],
+    ['neither message_group_uuid nor handle', { json: { message: 'x' } }, 400],
+    ['an empty message', { json: { message: '   ', message_group_uuid: 'GROUP' } }, 400],
+    ['a message over 1024 characters', { json: { message: 'x'.repeat(1025), message_group_uuid: 'GROUP' } }, 400],
+    ['a body over 16 KB', { json: { message: 'x', message_group_uuid: 'GROUP', padding: 'p'.repeat(17 * 1024) } }, 413],
+    ['a message_group_uuid that is not a uuid', { json: { message: 'x', message_group_uuid: 'not-a-uuid' } }, 400],
+  ];
+
+  test.each(cases)('POST /api/messages with %s → %i with a JSON error, nothing written', async (_name, request, status) => {
+    const withGroup = request.json ? JSON.parse(JSON.stringify(request.json).replace('"GROUP"', JSON.stringify(group))) : undefined;
+    const res = await api('POST', '/api/messages', { token: me.token, ...request, ...(withGroup ? { json: withGroup } : {}) });
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    expect(await messagesInGroup()).toEqual(['first']);
+  });
+
+  test('pattern D to an unknown handle → 404; to yourself → 400', async () => {
+    expect((await api('POST', '/api/messages', { token: me.token, json: { message: 'x', handle: 'nobody_at_all_42' } })).status).toBe(404);
+    expect((await api('POST', '/api/messages', { token: me.token, json: { message: 'x', handle: me.handle } })).status).toBe(400);
+  });
+
+  test.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], ['cursor=eyJ2IjoxfQ']])('GET lists with ?%s → 400', async (query) => {
+    for (const path of [`/api/messages/${group}?${query}`, `/api/message_groups?${query}`]) {
+      const res = await api('GET', path, { token: me.token });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_error');
+    }
+  });
+
+  test("a cursor from another conversation's list is rejected, not followed", async () => {
+    const other = await signedInUser();
+    const g2 = (await api('POST', '/api/messages', { token: me.token, json: { message: 'a', handle: other.handle } })).body.message_group_uuid;
+    await api('POST', '/api/messages', { token: me.token, json: { message: 'b', message_group_uuid: g2 } });
+    const page = await api('GET', `/api/messages/${g2}?limit=1`, { token: me.token });
+    const cursor = page.headers.get('x-next-cursor');
+    expect(cursor).toBeTruthy();
+    expect((await api('GET', `/api/messages/${group}?cursor=${cursor}`, { token: me.token })).status).toBe(400);
+  });
+});
