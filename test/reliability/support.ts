@@ -1,0 +1,146 @@
+/**
+ * Helpers shared by the reliability test files: users signed up through the real local
+ * Cognito (the PostConfirmation trigger creates their profiles), HTTP calls with a bounded
+ * time, whole-table scans and bounded waits. The stack itself is test/support/stack.ts's.
+ */
+import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../../domain/dynamodb';
+import { login, signUp, stack } from '../support/stack';
+
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface Client {
+  email: string;
+  handle: string;
+  display_name: string;
+  uuid: string;
+  accessToken: string;
+  idToken: string;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+  ms: number;
+}
+
+/** One request to the offline API; never hangs longer than `timeoutMs` (that is a failure). */
+export async function call(
+  method: string,
+  urlPath: string,
+  options: { token?: string; json?: unknown; raw?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Buffer | undefined = options.raw;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+  let response: Response;
+  try {
+    response = await fetch(`${stack().apiUrl}${urlPath}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new Error(`${method} ${urlPath}: no response within ${timeoutMs} ms (${(error as Error).message})`);
+  }
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text, ms: Date.now() - started };
+}
+
+export function uniqueHandle(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}
+
+/** A new Cruddur user: Cognito sign-up + confirmation (trigger → profile), then login. */
+export async function newClient(prefix = 'rel'): Promise<Client> {
+  const handle = uniqueHandle(prefix);
+  const user = { email: `${handle}@example.com`, password: 'Reliable-Passw0rd', handle, display_name: `User ${handle}` };
+  await signUp(user);
+  const tokens = await login(user.email, user.password);
+  const short = await call('GET', `/api/users/@${handle}/short`);
+  if (short.status !== 200) throw new Error(`profile of ${handle} not created (GET short → ${short.status} ${short.text})`);
+  return { email: user.email, handle, display_name: user.display_name, uuid: short.body.uuid, ...tokens };
+}
+
+/** Starts (or reuses) the conversation between `from` and `to`; returns its uuid. */
+export async function conversation(from: Client, to: Client, text = 'hello'): Promise<string> {
+  const reply = await call('POST', '/api/messages', { token: from.accessToken, json: { handle: to.handle, message: text } });
+  if (reply.status !== 200) throw new Error(`starting ${from.handle}→${to.handle}: ${reply.status} ${reply.text}`);
+  return reply.body.message_group_uuid as string;
+}
+
+export type Item = Record<string, unknown> & { pk: string; sk: string };
+
+/** Every item of the table (all pages). */
+export async function scanTable(): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const result = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ConsistentRead: true }));
+    items.push(...((result.Items ?? []) as Item[]));
+    ExclusiveStartKey = result.LastEvaluatedKey;
+    if (!ExclusiveStartKey) return items;
+  }
+  throw new Error('scan did not finish in 10,000 pages');
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes (a failure naming `what`). */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function inParallel<T, R>(items: T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Waits until the table stops changing (the stream consumer has caught up): two equal scans in a row. */
+export async function settledScan(timeoutMs = 30_000): Promise<Item[]> {
+  let previous = JSON.stringify(await scanTable());
+  return waitFor('the table to settle (stream consumer idle)', timeoutMs, async () => {
+    await sleep(400);
+    const items = await scanTable();
+    const now = JSON.stringify(items);
+    if (now === previous) return items;
+    previous = now;
+    return undefined;
+  }, 0);
+}
