@@ -5,13 +5,15 @@
  * client and fail the confirmation, which is what a taken handle should do.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import { DomainError } from '../../domain/errors';
 import { registerCognitoUser } from '../../domain/users';
 
 const logger = new Logger({ serviceName: 'cruddur-messaging' });
 
-export async function handler(event: PostConfirmationTriggerEvent): Promise<PostConfirmationTriggerEvent> {
+export async function handler(event: PostConfirmationTriggerEvent, context?: Context): Promise<PostConfirmationTriggerEvent> {
+  // Every line of this invocation carries its request id (function_request_id).
+  if (context) logger.addContext(context);
   // ConfirmForgotPassword also fires PostConfirmation; the profile exists by then.
   if (event.triggerSource !== 'PostConfirmation_ConfirmSignUp') return event;
   const attributes = event.request.userAttributes;

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { offlineStreamConfig } from '../../domain/config';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
 import { isTimestamp } from '../../domain/time';
@@ -38,7 +38,9 @@ type Parsed =
 const MAX_RETRY_ATTEMPTS = 5;
 const OFFLINE_RETRY_BASE_MS = 250;
 
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  // Every line of this invocation carries its request id (function_request_id).
+  if (context) logger.addContext(context);
   const offline = offlineStreamConfig();
   return offline ? offlineEventSourceMapping(event, offline) : processBatch(event);
 }

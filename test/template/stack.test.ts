@@ -1,0 +1,292 @@
+/**
+ * The packaged prod stack, resource by resource: table, functions, HTTP API, Cognito,
+ * alarms, optional network, outputs. Conditions are evaluated for the prod parameter
+ * values (effectiveTemplate); optional features are also checked with their switch forced on.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  conditionHolds,
+  effectiveTemplate,
+  loadTemplate,
+  packageDir,
+  resource,
+  resourcesOfType,
+  type Json,
+  type Template,
+} from './template';
+
+const raw = loadTemplate();
+const template = effectiveTemplate(raw);
+const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+const props = (t: Template, id: string) => resource(t, id).Properties ?? {};
+const state = JSON.parse(readFileSync(join(packageDir(), 'serverless-state.json'), 'utf8')) as {
+  service: { provider: { stackTags?: Record<string, string> } };
+};
+
+describe('DynamoDB table', () => {
+  const table = resource(template, 'MessagingTable');
+
+  test('has point-in-time recovery', () => {
+    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  test('is encrypted with the AWS-owned key by default and with the customer key when tableKmsKeyArn is set', () => {
+    expect(table.Properties?.SSESpecification).toEqual({ SSEEnabled: false });
+    const withKey = effectiveTemplate(raw, { TableCustomerKey: true });
+    expect(props(withKey, 'MessagingTable').SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+  });
+
+  test('is retained and deletion-protected outside dev', () => {
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+  });
+
+  test('is tagged with service and stage (and the stack tags every taggable resource)', () => {
+    expect(table.Properties?.Tags).toEqual([
+      { Key: 'service', Value: 'cruddur-messaging' },
+      { Key: 'stage', Value: 'prod' },
+    ]);
+    expect(state.service.provider.stackTags).toEqual({ service: 'cruddur-messaging', stage: 'prod' });
+  });
+});
+
+describe('Lambda functions', () => {
+  test.each(functions.map(([id]) => id))('%s runs on arm64 with JSON logs and a log group with retention', (id) => {
+    const fn = props(template, id);
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
+    const logGroup = resource(template, id.replace(/LambdaFunction$/, 'LogGroup'));
+    expect(logGroup.Properties?.RetentionInDays).toBe(90);
+    expect(resource(template, id).DependsOn).toContain(id.replace(/LambdaFunction$/, 'LogGroup'));
+  });
+
+  test('memory and timeout are chosen per function', () => {
+    const sizing = Object.fromEntries(
+      functions.map(([id, fn]) => [id.replace(/LambdaFunction$/, ''), [fn.Properties?.MemorySize, fn.Properties?.Timeout]]),
+    );
+    expect(sizing).toEqual({
+      Seed: [256, 60],
+      Scan: [256, 60],
+      ListConversations: [256, 10],
+      GetConversation: [256, 10],
+      SyncCognitoUsers: [256, 300],
+      ListMessageGroups: [512, 10],
+      ListMessages: [512, 10],
+      CreateMessage: [512, 10],
+      GetUserShort: [512, 10],
+      PostConfirmation: [256, 5],
+      UpdateConversationRows: [256, 60],
+    });
+  });
+
+  test('log at INFO (Powertools reads the same level); ops reports that print message text log at WARN', () => {
+    for (const [id, fn] of functions) {
+      const level = (fn.Properties?.LoggingConfig as { ApplicationLogLevel?: string }).ApplicationLogLevel;
+      const report = ['ScanLambdaFunction', 'ListConversationsLambdaFunction', 'GetConversationLambdaFunction'].includes(id);
+      expect([id, level]).toEqual([id, report ? 'WARN' : 'INFO']);
+      const env = (fn.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('cruddur-messaging');
+      expect(env.DYNAMODB_ENDPOINT).toBe('');
+    }
+  });
+
+  test('X-Ray tracing is off by default and one parameter away', () => {
+    for (const [, fn] of functions) expect(fn.Properties).not.toHaveProperty('TracingConfig');
+    expect(conditionHolds(raw, 'TracingEnabled')).toBe(false);
+  });
+
+  test('the stream consumer has no reserved concurrency by default and a reservation when the parameter is set', () => {
+    expect(props(template, 'UpdateConversationRowsLambdaFunction')).not.toHaveProperty('ReservedConcurrentExecutions');
+    const reserved = effectiveTemplate(raw, { StreamReservedConcurrency: true });
+    expect(props(reserved, 'UpdateConversationRowsLambdaFunction')).toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  test('the stream consumer reports partial batch failures and dead-letters to the queue', () => {
+    const [[, mapping] = []] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mapping?.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'Arn'] } } },
+    });
+  });
+
+  test('handlers attach the Lambda context to their logger and log no bodies, messages or tokens', () => {
+    const root = join(__dirname, '../../handlers');
+    for (const dir of ['http', 'stream', 'cognito']) {
+      for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
+        const source = readFileSync(join(root, dir, file), 'utf8');
+        if (/new Logger\(/.test(source)) {
+          expect([file, /injectLambdaContext\(logger|logger\.addContext\(context\)/.test(source)]).toEqual([file, true]);
+        }
+        // Arguments of logger calls, string literals removed: no request body, message text or
+        // token (`error.message` is an error's text, not a chat message).
+        for (const [, args] of source.matchAll(/logger\.(?:info|debug|warn|error|appendKeys)\(([^;]*?)\);/gs)) {
+          const code = (args ?? '').replace(/'[^']*'|`[^`]*`|"[^"]*"/g, "''");
+          expect([file, code]).not.toEqual([file, expect.stringMatching(/\b(body|text|token|authorization|event)\b|(?<!\.)\bmessage\b(?!_)/i)]);
+        }
+      }
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  test('stage throttling comes from the parameters', () => {
+    expect(props(template, 'HttpApiStage').DefaultRouteSettings).toEqual({
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+  });
+
+  test('access logs go to a log group with retention, and log no headers', () => {
+    const settings = props(template, 'HttpApiStage').AccessLogSettings as { DestinationArn: Json; Format: string };
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(JSON.parse(settings.Format)).toHaveProperty('requestId', '$context.requestId');
+    expect(settings.Format).not.toMatch(/header|authorization/i);
+    expect(props(template, 'HttpApiLogGroup').RetentionInDays).toBe(90);
+  });
+
+  test('CORS allows the configured origin only, never `*` outside dev', () => {
+    const cors = props(template, 'HttpApi').CorsConfiguration as { AllowOrigins: string[]; AllowHeaders: string[] };
+    expect(cors.AllowOrigins).toEqual(['https://cruddur.example.com']);
+    expect(cors.AllowHeaders).toEqual(['Content-Type', 'Authorization', 'Idempotency-Key']);
+  });
+
+  test('every route but the public user lookup uses the Cognito JWT authorizer', () => {
+    const routes = Object.fromEntries(
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties?.RouteKey, r.Properties?.AuthorizationType ?? 'NONE']),
+    );
+    expect(routes).toEqual({
+      'GET /api/message_groups': 'JWT',
+      'GET /api/messages/{message_group_uuid}': 'JWT',
+      'POST /api/messages': 'JWT',
+      'GET /api/users/{handle}/short': 'NONE',
+    });
+  });
+});
+
+describe('Cognito', () => {
+  const pool = () => props(template, 'CognitoUserPoolCruddur');
+
+  test('the user pool is deletion-protected and retained outside dev', () => {
+    expect(pool().DeletionProtection).toBe('ACTIVE');
+    expect(resource(template, 'CognitoUserPoolCruddur').DeletionPolicy).toBe('Retain');
+  });
+
+  test('advanced security is off by default (cost) and set by one parameter', () => {
+    expect(pool().UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'OFF' });
+  });
+
+  test('token validity is stated explicitly', () => {
+    expect(props(template, 'CognitoUserPoolClientCruddur')).toMatchObject({
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+      EnableTokenRevocation: true,
+      GenerateSecret: false,
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+  const metricOf = (alarm: { Properties?: Record<string, Json> }) => `${alarm.Properties?.Namespace}/${alarm.Properties?.MetricName}`;
+
+  test('are on in prod and all notify the SNS topic', () => {
+    expect(resource(template, 'AlarmTopic').Type).toBe('AWS::SNS::Topic');
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.Properties?.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  test('cover the dead-letter queue, the stream iterator age, function errors and the API 5xx rate', () => {
+    const dlq = alarms.find(([, a]) => metricOf(a) === 'AWS/SQS/ApproximateNumberOfMessagesVisible')?.[1];
+    expect(dlq?.Properties).toMatchObject({
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const age = alarms.find(([, a]) => metricOf(a) === 'AWS/Lambda/IteratorAge')?.[1];
+    expect(age?.Properties).toMatchObject({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'UpdateConversationRowsLambdaFunction' } }], Threshold: 60000 });
+    const errorFunctions = alarms
+      .filter(([, a]) => metricOf(a) === 'AWS/Lambda/Errors')
+      .map(([, a]) => ((a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]?.Value.Ref ?? '').replace(/LambdaFunction$/, ''))
+      .sort();
+    expect(errorFunctions).toEqual(['CreateMessage', 'GetUserShort', 'ListMessageGroups', 'ListMessages', 'PostConfirmation', 'UpdateConversationRows']);
+    const rate = alarms.find(([, a]) => JSON.stringify(a.Properties?.Metrics ?? '').includes('"MetricName":"5xx"'))?.[1];
+    const metrics = rate?.Properties?.Metrics as Array<{ Expression?: string; MetricStat?: { Metric: { Dimensions: Json } } }>;
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
+    expect(metrics[0]?.MetricStat?.Metric.Dimensions).toEqual([
+      { Name: 'ApiId', Value: { Ref: 'HttpApi' } },
+      { Name: 'Stage', Value: '$default' },
+    ]);
+    expect(rate?.Properties?.Threshold).toBe(1);
+  });
+
+  test('disappear, topic included, when the alarms parameter is off', () => {
+    const off = effectiveTemplate(raw, { AlarmsEnabled: false, AlarmEmailSet: false });
+    expect(resourcesOfType(off, 'AWS::CloudWatch::Alarm')).toEqual([]);
+    expect(resourcesOfType(off, 'AWS::SNS::Topic')).toEqual([]);
+  });
+});
+
+describe('network (VPC mode)', () => {
+  test('is off by default: no VPC resources and no function in a VPC', () => {
+    expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::EC2::VPCEndpoint')).toEqual([]);
+    for (const [, fn] of functions) expect(fn.Properties).not.toHaveProperty('VpcConfig');
+  });
+
+  test('when on, every function runs in the private subnets and DynamoDB is reached through a gateway endpoint', () => {
+    const on = effectiveTemplate(raw, { VpcMode: true });
+    for (const [id] of resourcesOfType(on, 'AWS::Lambda::Function')) {
+      expect([id, props(on, id).VpcConfig]).toEqual([
+        id,
+        { SecurityGroupIds: [{ Ref: 'LambdaSecurityGroup' }], SubnetIds: [{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }] },
+      ]);
+    }
+    expect(props(on, 'DynamoDbGatewayEndpoint')).toMatchObject({
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.dynamodb' },
+      RouteTableIds: [{ Ref: 'PrivateRouteTable' }],
+    });
+    // No route to the internet: no internet or NAT gateway, no route besides the endpoint's.
+    for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::Route']) {
+      expect(resourcesOfType(on, type)).toEqual([]);
+    }
+    // The endpoint policy admits only this stack's roles, on the table and its index.
+    const statement = (props(on, 'DynamoDbGatewayEndpoint').PolicyDocument as { Statement: Array<Record<string, Json>> }).Statement[0];
+    expect((statement?.Principal as { AWS: Json[] }).AWS).toHaveLength(functions.length);
+    expect(statement?.Resource).toEqual([
+      { 'Fn::GetAtt': ['MessagingTable', 'Arn'] },
+      { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' },
+    ]);
+  });
+});
+
+describe('outputs', () => {
+  test('name the API URL, user pool, client, table and stream', () => {
+    const outputs = template.Outputs ?? {};
+    expect(outputs.HttpApiUrl?.Value).toBeDefined();
+    expect(outputs.ApiUrl?.Value).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
+    expect(outputs.UserPoolId?.Value).toEqual({ Ref: 'CognitoUserPoolCruddur' });
+    expect(outputs.UserPoolClientId?.Value).toEqual({ Ref: 'CognitoUserPoolClientCruddur' });
+    expect(outputs.MessagingTableName?.Value).toEqual({ Ref: 'MessagingTable' });
+    expect(outputs.MessagingTableStreamArn?.Value).toEqual({ 'Fn::GetAtt': ['MessagingTable', 'StreamArn'] });
+  });
+});
+
+describe('resource list', () => {
+  test('matches the reviewed snapshot (update deliberately with `jest --selectProjects template -u`)', () => {
+    // Version resources carry a code hash in their id: listed by function, not by hash.
+    const list = Object.entries(raw.Resources)
+      .map(([id, r]) => `${id.replace(/(LambdaVersion)\w+$/, '$1<hash>')} ${r.Type}${r.Condition ? ` (if ${r.Condition})` : ''}`)
+      .sort();
+    expect(list).toMatchSnapshot();
+  });
+});
