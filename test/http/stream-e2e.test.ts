@@ -104,8 +104,10 @@ describe('pattern E through the offline stack', () => {
 
     await waitUntilListed([ada, ben], group, newest.created_at, 15000);
 
-    const stored = await allMessages(group);
-    expect(stored).toHaveLength(101);
+    const items = await partition(keys.messagePartition(group));
+    const paged = await allMessages(group);
+    expect({ items: items.length, paged: paged.length }).toEqual({ items: 101, paged: 101 });
+    const stored = paged;
     expect(new Set(stored.map((m) => m.message)).size).toBe(101);
     const [adaUuid, benUuid] = [stored.find((m) => m.user_handle === ada.handle)!.user_uuid, stored.find((m) => m.user_handle === ben.handle)!.user_uuid];
     for (const [owner, other] of [
@@ -116,5 +118,5 @@ describe('pattern E through the offline stack', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ sk: newest.created_at, message: newest.message, user_handle: other.handle });
     }
-  });
+  }, 120_000); // 100 Lambda invocations through serverless-offline on a small machine
 });
