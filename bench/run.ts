@@ -7,10 +7,8 @@
  *   npm run bench -- --only=1,3      # some sections
  *   npm run bench -- --markdown      # also rewrite the table in BENCHMARKS.md
  */
-// Before anything imports the SDK or Powertools.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-
+// First: settings that must be in place before the SDK or Powertools load.
+import './lib/env';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +16,10 @@ import { performance } from 'node:perf_hooks';
 import { Figures, markdownTable, met, table } from './lib/figures';
 import { ROOT } from './lib/local-engine';
 import { runEngineBench } from './engine';
+import { coldStart } from './sections/cold-start';
 import { domainOverhead } from './sections/domain-overhead';
+import { httpAndStream } from './sections/http';
+import { patternE } from './sections/pattern-e';
 import { scale } from './sections/scale';
 
 export interface RunOptions {
@@ -63,7 +64,7 @@ const SECTIONS: Section[] = [
   {
     id: '1',
     title: 'domain overhead A–D vs bare-SDK floor',
-    run: (figures, quick) => domainOverhead(figures, quick ? { iterations: 150, warmup: 20 } : { iterations: 1500, warmup: 150 }),
+    run: (figures, quick) => domainOverhead(figures, quick ? { iterations: 60, warmup: 10 } : { iterations: 1500, warmup: 150 }),
   },
   {
     id: '3',
@@ -72,9 +73,25 @@ const SECTIONS: Section[] = [
       scale(
         figures,
         quick
-          ? { conversations: { small: 10, large: 1_000 }, messages: { small: 100, large: 5_000 }, iterations: 150, warmup: 20 }
+          ? { conversations: { small: 10, large: 500 }, messages: { small: 100, large: 2_000 }, iterations: 60, warmup: 10 }
           : { conversations: { small: 10, large: 10_000 }, messages: { small: 100, large: 100_000 }, iterations: 1000, warmup: 100 },
       ),
+  },
+  {
+    id: '4b+5',
+    title: 'pattern E handler on a batch of 100 records over 10 conversations; cost per message vs naive',
+    run: (figures, quick) => patternE(figures, quick ? { rounds: 1, warmup: 0, countedRounds: 1 } : { rounds: 20, warmup: 2, countedRounds: 3 }),
+  },
+  {
+    id: '6',
+    title: 'cold-start proxy per function: zipped bundle, fresh node load + first call, peak RSS',
+    run: (figures, quick) => coldStart(figures, { samples: quick ? 1 : 20 }),
+  },
+  {
+    id: '2+4a',
+    title: 'HTTP end to end through the offline stack (c1, c16) vs floor route; stream lag',
+    run: (figures, quick) =>
+      httpAndStream(figures, quick ? { sequential: 10, concurrent: 32, warmup: 2, lagSamples: 3 } : { sequential: 200, concurrent: 800, warmup: 20, lagSamples: 30 }),
   },
 ];
 

@@ -1,0 +1,223 @@
+/**
+ * (6) Cold-start proxy per function. `sls package --stage prod` (the deployed shape:
+ * minified, one bundle per handler), then per function: the zipped size of its bundle and
+ * source map as packaged, and the time for a fresh `node` process to load the bundle and
+ * serve one real invocation against a fresh local engine and cognito-local (p50 of N), with
+ * the process's peak RSS. The AWS SDK is not bundled (the Lambda runtime provides it), so the
+ * child resolves it from node_modules, as Lambda resolves it from the runtime.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createMessage } from '../../domain/create-message';
+import { formatMicros } from '../../domain/time';
+import { createUserProfile } from '../../domain/users';
+import { ensurePoolAndClient, login, signUpUsers, start as startCognito } from '../../local/cognito';
+import { streamEvent, tapStream } from '../../test/support/stream-events';
+import type { Figures } from '../lib/figures';
+import { ROOT, startEngine } from '../lib/local-engine';
+import { generator } from '../lib/random';
+import { conversationItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
+import { summarize } from '../lib/stats';
+import { readZip } from '../lib/zip';
+
+export interface Settings {
+  samples: number;
+}
+
+const BUNDLE_TARGET_KB = { max: 250 };
+const COLD_START_TARGET_MS = { max: 150 };
+const CHILD = path.join(__dirname, '..', 'lib', 'cold-start-child.js');
+
+interface PackagedFunction {
+  name: string;
+  handler: string;
+}
+
+export async function coldStart(figures: Figures, settings: Settings): Promise<void> {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-bench-cold-'));
+  const engine = await startEngine();
+  let cognito: Awaited<ReturnType<typeof startCognito>> | undefined;
+  try {
+    const packageDir = path.join(scratch, 'package');
+    const packagedAt = performance.now();
+    await run(process.execPath, [path.join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'prod', '--package', packageDir]);
+    figures.add('6.sls_package_prod.duration_ms', performance.now() - packagedAt);
+
+    const state = JSON.parse(readFileSync(path.join(packageDir, 'serverless-state.json'), 'utf8')) as {
+      service: { functions: Record<string, { handler: string }> };
+    };
+    const functions: PackagedFunction[] = Object.entries(state.service.functions).map(([name, fn]) => ({ name, handler: fn.handler }));
+    const entries = readZip(path.join(packageDir, 'cruddur-messaging.zip'));
+    const bundleDir = path.join(scratch, 'bundle');
+    for (const entry of entries) {
+      const target = path.join(bundleDir, entry.name);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, entry.read());
+    }
+
+    // Real dependencies for real invocations: the engine with data, Cognito with a user.
+    const events = await prepareEvents(scratch, (c) => (cognito = c));
+
+    const boots: number[] = [];
+    for (const fn of functions) {
+      const file = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`;
+      const exportName = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
+      const own = entries.filter((e) => e.name === file || e.name === `${file}.map`);
+      const js = entries.find((e) => e.name === file);
+      if (!js) throw new Error(`${file} (function ${fn.name}) is not in the package`);
+      figures.add(`6.${fn.name}.bundle_zipped_with_map_kb`, own.reduce((sum, e) => sum + e.zippedBytes, 0) / 1024, BUNDLE_TARGET_KB);
+      figures.add(`6.${fn.name}.bundle_zipped_js_only_kb`, js.zippedBytes / 1024);
+      figures.add(`6.${fn.name}.bundle_unzipped_js_kb`, js.size / 1024);
+
+      const event = events.env && events.byFunction[fn.name];
+      if (!event) {
+        figures.notDone[`6.${fn.name}.cold_start`] = 'no representative event defined for this function in bench/sections/cold-start.ts';
+        continue;
+      }
+      const eventFile = path.join(scratch, `${fn.name}.event.json`);
+      writeFileSync(eventFile, JSON.stringify(event.event));
+      const samples: Array<Record<string, number>> = [];
+      for (let i = 0; i < settings.samples; i++) {
+        const output = await run(process.execPath, ['--enable-source-maps', CHILD, path.join(bundleDir, file), exportName, eventFile], {
+          ...process.env,
+          ...events.env,
+          NODE_PATH: path.join(ROOT, 'node_modules'),
+        });
+        const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+        if (!line) throw new Error(`${fn.name}: cold start run printed no result:\n${output.slice(-2000)}`);
+        const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as Record<string, number>;
+        if (!event.ok(result)) throw new Error(`${fn.name}: invocation did not succeed: ${line}`);
+        samples.push(result);
+      }
+      const p50 = (key: string) => summarize(samples.map((s) => s[key] as number)).p50;
+      // Node's own start-up (≈ an empty `node -e`) is reported apart: the target is on what
+      // our bundle adds, loading it and serving the first call.
+      figures.add(
+        `6.${fn.name}.load_plus_first_call.p50_ms`,
+        summarize(samples.map((s) => (s.load_ms as number) + (s.first_call_ms as number))).p50,
+        COLD_START_TARGET_MS,
+      );
+      figures.add(`6.${fn.name}.load.p50_ms`, p50('load_ms'));
+      figures.add(`6.${fn.name}.first_call.p50_ms`, p50('first_call_ms'));
+      figures.add(`6.${fn.name}.process_start_to_first_response.p50_ms`, p50('total_ms'));
+      figures.add(`6.${fn.name}.peak_rss_mb`, summarize(samples.map((s) => s.peak_rss_mb as number)).max);
+      boots.push(...samples.map((s) => s.boot_ms as number));
+    }
+    figures.add('6.node_boot_before_bundle.p50_ms', summarize(boots).p50, undefined, 'node start-up until the first line of the child script');
+  } finally {
+    await cognito?.stop();
+    await engine.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+interface Invocation {
+  event: unknown;
+  ok(result: Record<string, number>): boolean;
+}
+
+async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeof startCognito>>) => void) {
+  const gen = generator(6);
+  const port = await freePort();
+  const cognito = await startCognito({ port, dir: path.join(scratch, 'cognito') });
+  keep(cognito);
+  const { userPoolId, clientId } = await ensurePoolAndClient({ endpoint: cognito.endpoint, poolName: 'bench', clientName: 'bench' });
+  const account = { email: 'bench@example.com', password: 'Bench-Passw0rd!', handle: 'bench_caller', display_name: 'Bench Caller' };
+  await signUpUsers({ endpoint: cognito.endpoint, userPoolId, clientId, users: [account] });
+  const { accessToken } = await login({ endpoint: cognito.endpoint, clientId, email: account.email, password: account.password });
+  const sub = JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sub as string;
+
+  const caller = await createUserProfile({ handle: account.handle, display_name: account.display_name, email: account.email, cognito_user_id: sub });
+  const partner = newProfile(gen, 'partner');
+  const group = gen.uuid();
+  await writeItems([...profileItems(partner), ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1)))]);
+  const tap = await tapStream();
+  await createMessage(group, caller, 'a message for the stream handler');
+  const records = await tap.read();
+  tap.close();
+
+  const env = {
+    TABLE_NAME: process.env.TABLE_NAME as string,
+    DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT as string,
+    AWS_REGION: 'us-east-1',
+    COGNITO_USER_POOL_ID: userPoolId,
+    COGNITO_CLIENT_ID: clientId,
+    COGNITO_ISSUER: `${cognito.issuerDomain}/${userPoolId}`,
+    COGNITO_ENDPOINT: cognito.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const http = (method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) => ({
+    version: '2.0',
+    routeKey,
+    rawPath,
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    requestContext: { http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'bench', routeKey, stage: '$default' },
+    isBase64Encoded: false,
+    ...extra,
+  });
+  const status200 = (r: Record<string, number>) => r.status === 200;
+  const returned = () => true;
+  const byFunction: Record<string, Invocation> = {
+    listMessageGroups: { event: http('GET', '/api/message_groups', 'GET /api/message_groups'), ok: status200 },
+    listMessages: {
+      event: http('GET', `/api/messages/${group}`, 'GET /api/messages/{message_group_uuid}', { pathParameters: { message_group_uuid: group } }),
+      ok: status200,
+    },
+    createMessage: {
+      event: http('POST', '/api/messages', 'POST /api/messages', { body: JSON.stringify({ message: 'cold start', message_group_uuid: group }) }),
+      ok: status200,
+    },
+    getUserShort: {
+      event: http('GET', `/api/users/@${partner.handle}/short`, 'GET /api/users/{handle}/short', { pathParameters: { handle: `@${partner.handle}` } }),
+      ok: status200,
+    },
+    postConfirmation: {
+      event: {
+        version: '1',
+        triggerSource: 'PostConfirmation_ConfirmSignUp',
+        region: 'us-east-1',
+        userPoolId,
+        userName: sub,
+        callerContext: { awsSdkVersion: 'bench', clientId },
+        request: { userAttributes: { sub, email: account.email, preferred_username: account.handle, name: account.display_name } },
+        response: {},
+      },
+      ok: returned,
+    },
+    updateConversationRows: { event: streamEvent(records), ok: (r) => r.failures === 0 },
+    seed: { event: {}, ok: returned },
+    scan: { event: {}, ok: returned },
+    listConversations: { event: { handle: account.handle }, ok: returned },
+    getConversation: { event: { message_group_uuid: group }, ok: returned },
+    syncCognitoUsers: { event: {}, ok: returned },
+  };
+  return { env, byFunction };
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`))));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
