@@ -1,13 +1,14 @@
 /**
  * `GET /api/users/@{handle}/short` (public): `{uuid, handle, display_name}`, 404 if unknown.
  * The route is `/api/users/{handle}/short` (API Gateway parameters are whole path segments),
- * so the handle arrives as `@ada`; the `@` is optional.
+ * so the handle arrives as `@ada`; the `@` is optional. Path parameters arrive decoded: no
+ * second decoding here (it would throw on a literal `%`), the domain rejects what is not a handle.
  */
 import { getUserByHandle } from '../../domain/users';
 import { httpHandler } from './middleware';
 
 export const handler = httpHandler({ auth: false }, async ({ path }) => {
-  const handle = decodeURIComponent(path.handle ?? '').replace(/^@/, '');
+  const handle = (path.handle ?? '').replace(/^(@|%40)/i, '');
   const user = await getUserByHandle(handle);
   return { body: { uuid: user.uuid, handle: user.handle, display_name: user.display_name } };
 });

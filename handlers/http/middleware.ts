@@ -81,7 +81,9 @@ function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
         }
         return;
       }
-      const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+      // API Gateway always passes a string; serverless-offline hands some bodies (`false`, `0`) over parsed.
+      const text = typeof event.body === 'string' ? event.body : JSON.stringify(event.body);
+      const raw = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
       if (raw.byteLength > MAX_BODY_BYTES) {
         throw new HttpError(413, 'payload_too_large', `request body must be at most ${MAX_BODY_BYTES} bytes`);
       }
