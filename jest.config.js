@@ -46,5 +46,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/template/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/template-setup.ts',
     },
+    {
+      // `npm run bench -- --quick` once (it starts its own engines and offline stack): it must
+      // complete and report every figure. Never a speed assertion.
+      ...common,
+      displayName: 'bench',
+      testMatch: ['<rootDir>/test/bench/**/*.test.ts'],
+    },
   ],
 };

@@ -1,0 +1,103 @@
+/**
+ * Keeps `npm run bench` from rotting: the quick mode runs once, end to end, and must report
+ * every figure. Speed is never asserted here — BENCHMARKS.md holds the targets.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+
+const ROOT = path.join(__dirname, '..', '..');
+const RESULTS = path.join(ROOT, 'bench', 'results.json');
+
+interface Results {
+  mode: string;
+  machine: { cpus: number; memory_gb: number; node: string };
+  figures: Record<string, { value: number }>;
+  not_done: Record<string, string>;
+}
+
+/** Deployed functions, from serverless.yml (the dev-only bench floor is a param reference there). */
+function deployedFunctions(): string[] {
+  const anyTag = ['scalar', 'sequence', 'mapping'].map((kind) => new yaml.Type('!', { kind: kind as 'scalar', multi: true, construct: (d: unknown) => d }));
+  const doc = yaml.load(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { schema: yaml.DEFAULT_SCHEMA.extend(anyTag) }) as {
+    functions: Record<string, unknown>;
+  };
+  return Object.entries(doc.functions)
+    .filter(([, fn]) => typeof fn === 'object' && fn !== null)
+    .map(([name]) => name);
+}
+
+const summary = (prefix: string) => ['p50', 'p95', 'p99', 'min', 'max'].map((p) => `${prefix}.${p}_ms`);
+const patterns = ['A', 'B', 'C', 'D'];
+const routes = ['GET_api_message_groups', 'GET_api_messages_group', 'POST_api_messages', 'GET_api_users_handle_short'];
+const batch = '4b.batch_100_records_10_conversations';
+
+function expectedFigures(): Array<string | RegExp> {
+  return [
+    '0.engine.putitem.engine_vs_dynalite.p50_ratio',
+    '0.engine.query.engine_vs_dynalite.p50_ratio',
+    ...patterns.flatMap((p) => [
+      ...summary(`1.${p}.domain`),
+      ...summary(`1.${p}.floor`),
+      `1.${p}.domain_vs_floor.p50_ratio`,
+      ...['domain', 'floor'].flatMap((side) => [`1.${p}.${side}.requests_per_call_count`, `1.${p}.${side}.per_call_rcu`, `1.${p}.${side}.per_call_wcu`]),
+    ]),
+    /^3\.B\.conversations_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
+    /^3\.A\.messages_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
+    ...summary(`${batch}.handler`),
+    `${batch}.handler.transact_writes_count`,
+    `${batch}.handler.item_writes_count`,
+    `${batch}.handler.requests_count`,
+    ...summary(`${batch}.naive`),
+    `${batch}.naive.item_writes_count`,
+    '5.per_message.ours_C_plus_E.batched_100_over_10.wcu',
+    '5.per_message.ours_C_plus_E.batched_100_over_10.rcu',
+    '5.per_message.ours_C_plus_E.one_message_per_batch.wcu',
+    '5.per_message.naive_C_plus_E.wcu',
+    '5.per_message.naive_C_plus_E.rcu',
+    ...deployedFunctions().flatMap((fn) => [
+      `6.${fn}.bundle_zipped_with_map_kb`,
+      `6.${fn}.load_plus_first_call.p50_ms`,
+      `6.${fn}.process_start_to_first_response.p50_ms`,
+      `6.${fn}.peak_rss_mb`,
+    ]),
+    ...routes.flatMap((r) => [`2.${r}.c1.p50_ms`, `2.${r}.c1.p95_ms`, `2.${r}.c1.vs_floor.p50_ratio`, `2.${r}.c16.p50_ms`, `2.${r}.c16.p95_ms`, `2.${r}.c16.requests_per_s`]),
+    '2.floor.c16.requests_per_s',
+    '2.offline_stack.c16.peak_rss_mb',
+    '4a.stream_lag_put_to_both_rows.p50_ms',
+    '4a.stream_lag_put_to_both_rows.p95_ms',
+  ];
+}
+
+describe('npm run bench -- --quick', () => {
+  let results: Results;
+
+  beforeAll(() => {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    if (run.status !== 0) throw new Error(`bench --quick failed (${run.status}):\n${run.stderr?.slice(-4000)}\n${run.stdout?.slice(-2000)}`);
+    results = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
+  }, 300_000);
+
+  test('completes in quick mode and records the machine it ran on', () => {
+    expect(results.mode).toBe('quick');
+    expect(results.machine.cpus).toBeGreaterThan(0);
+    expect(results.machine.node).toBe(process.version);
+  });
+
+  test('reports every figure of every section as a finite number, none skipped', () => {
+    const names = Object.keys(results.figures);
+    const missing = expectedFigures().filter((expected) =>
+      typeof expected === 'string' ? !(expected in results.figures) : !names.some((name) => expected.test(name)),
+    );
+    expect(missing).toEqual([]);
+    const notFinite = names.filter((name) => !Number.isFinite(results.figures[name]?.value));
+    expect(notFinite).toEqual([]);
+    expect(results.not_done).toEqual({});
+  });
+});
