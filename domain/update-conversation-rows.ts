@@ -27,7 +27,7 @@ import { db, tableName } from './dynamodb';
 import { DomainError } from './errors';
 import { conversationItem, type ConversationItem } from './items';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
-import { formatMicros, parseTimestampMicros } from './time';
+import { bumpTimestamp } from './time';
 import { cancellationReasons } from './transactions';
 
 /** What pattern E needs of a message: which conversation, when, and the text. */
@@ -160,8 +160,7 @@ async function hasMembers(groupUuid: string): Promise<boolean> {
     new QueryCommand({
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk',
-      // The membership partition: keys.ts builds the key, we only need its pk.
-      ExpressionAttributeValues: { ':pk': keys.membership(groupUuid, '').pk },
+      ExpressionAttributeValues: { ':pk': keys.membershipPartition(groupUuid) },
       ConsistentRead: true,
       ProjectionExpression: 'pk',
       Limit: 1,
@@ -221,7 +220,7 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
         occupant !== undefined &&
         occupant.message_group_uuid !== message.message_group_uuid;
       if (!takenByOtherConversation) return 'retry';
-      target = formatMicros(parseTimestampMicros(target) + 1);
+      target = bumpTimestamp(target);
     }
   }
   return 'retry';
