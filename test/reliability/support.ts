@@ -4,8 +4,9 @@
  * time, whole-table scans and bounded waits. The stack itself is test/support/stack.ts's.
  */
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
+import { keys } from '../../domain/keys';
 import { login, signUp, stack } from '../support/stack';
 
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -143,4 +144,125 @@ export async function settledScan(timeoutMs = 30_000): Promise<Item[]> {
     previous = now;
     return undefined;
   }, 0);
+}
+
+/** Every message item stored in one conversation (consistent read, all pages), oldest first. */
+export async function storedMessages(groupUuid: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const result = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...((result.Items ?? []) as Item[]));
+    ExclusiveStartKey = result.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Outcome of a batch of sends: what was acknowledged, and how the store compares. */
+export interface Delivery {
+  acknowledged: number;
+  stored: number;
+  lost: string[];
+  duplicated: string[];
+}
+
+/**
+ * Compares acknowledged sends with the store. `acknowledged` maps each send's unique text to
+ * the message uuid its 200 returned. Lost = acknowledged but not stored (by uuid); duplicated
+ * = a text stored more than once (a send that wrote twice). Sends that were not acknowledged
+ * may or may not be stored; they are neither lost nor duplicated unless stored twice.
+ */
+export async function checkDelivery(groups: string[], acknowledged: Map<string, string>, isOurs: (text: string) => boolean): Promise<Delivery> {
+  const stored = new Map<string, Item[]>();
+  for (const group of groups) {
+    for (const item of await storedMessages(group)) {
+      const text = String(item.message);
+      if (!isOurs(text)) continue;
+      stored.set(text, [...(stored.get(text) ?? []), item]);
+    }
+  }
+  const lost: string[] = [];
+  for (const [text, uuid] of acknowledged) {
+    const copies = stored.get(text) ?? [];
+    if (!copies.some((item) => item.message_uuid === uuid)) lost.push(text);
+  }
+  const duplicated = [...stored].filter(([, copies]) => copies.length > 1).map(([text]) => text);
+  const storedAcknowledged = [...acknowledged.keys()].filter((text) => (stored.get(text)?.length ?? 0) > 0).length;
+  return { acknowledged: acknowledged.size, stored: storedAcknowledged, lost, duplicated };
+}
+
+/**
+ * Problems with one conversation's rows against its newest stored message: each member must
+ * have exactly one row for it (GRP#<member>, message_group_uuid = the group), at the newest
+ * message's sk and text. Empty = exact.
+ */
+export function rowProblems(items: Item[], groupUuid: string, members: string[], newest: Item): string[] {
+  const problems: string[] = [];
+  const rows = items.filter((item) => item.message_group_uuid === groupUuid);
+  for (const member of members) {
+    const own = rows.filter((row) => row.pk === keys.conversationPartition(member));
+    if (own.length !== 1) problems.push(`${groupUuid}: member ${member} has ${own.length} rows`);
+    else if (own[0]!.sk !== newest.sk || own[0]!.message !== newest.message) {
+      problems.push(`${groupUuid}: member ${member} row at ${own[0]!.sk} "${own[0]!.message}", newest is ${newest.sk} "${newest.message}"`);
+    }
+  }
+  if (rows.length !== members.length) problems.push(`${groupUuid}: ${rows.length} rows for ${members.length} members`);
+  return problems;
+}
+
+/** The newest stored message of a conversation (by sort key = created_at). */
+export async function newestMessage(groupUuid: string): Promise<Item> {
+  const messages = await storedMessages(groupUuid);
+  const newest = messages.reduce<Item | undefined>((a, b) => (a === undefined || b.sk > a.sk ? b : a), undefined);
+  if (!newest) throw new Error(`conversation ${groupUuid} has no messages`);
+  return newest;
+}
+
+/**
+ * Waits until every conversation's rows are exact (the stream consumer caught up), then
+ * until the table stops changing, and checks once more on that settled table. Returns the
+ * remaining problems (empty = exact) and how long the catch-up took.
+ */
+export async function rowsCatchUp(
+  conversations: Array<{ group: string; members: string[] }>,
+  timeoutMs: number,
+): Promise<{ problems: string[]; ms: number }> {
+  const started = Date.now();
+  const check = async () => {
+    const items = await scanTable();
+    const problems: string[] = [];
+    for (const { group, members } of conversations) problems.push(...rowProblems(items, group, members, await newestMessage(group)));
+    return problems;
+  };
+  let problems: string[] = [];
+  try {
+    await waitFor('conversation rows at their newest message', timeoutMs, async () => {
+      problems = await check();
+      return problems.length === 0 ? true : undefined;
+    }, 250);
+  } catch {
+    return { problems, ms: Date.now() - started };
+  }
+  const ms = Date.now() - started;
+  await settledScan();
+  return { problems: await check(), ms };
+}
+
+/**
+ * The message uuid when `reply` acknowledges sending `text`: a 200 whose body is that
+ * message. serverless-offline answers a Lambda timeout with a 200 and an error body, so
+ * the status alone does not prove the send.
+ */
+export function acknowledgedUuid(reply: Reply, text: string): string | undefined {
+  const body = reply.body;
+  if (reply.status !== 200 || !body || typeof body !== 'object') return undefined;
+  return typeof body.uuid === 'string' && body.message === text && typeof body.created_at === 'string' ? body.uuid : undefined;
 }
