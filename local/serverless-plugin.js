@@ -224,6 +224,18 @@ function makeStreamPollingResilient(/** @type {(message: string) => void} */ war
     if (!this.readableStreamsClient.resilient) this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
     return create.apply(this, args);
   };
+  // The plugin stamps every record's eventSourceARN with `arn:aws:dynamodb:<region>:undefined:<table>`
+  // (no account, not a stream ARN). Lambda delivers the stream's ARN there, and the stream
+  // handler copies it into its failure record (DLQ stand-in): give it the real one.
+  const subscribe = proto._dynamodbStreamsEvent;
+  proto._dynamodbStreamsEvent = async function (/** @type {unknown} */ functionKey, /** @type {unknown} */ destinations, /** @type {any} */ definition) {
+    if (definition?.enabled !== false && definition?.tableName) {
+      const described = await this._describeTable(definition.tableName).catch(() => undefined);
+      const streamArn = described?.Table?.LatestStreamArn;
+      if (streamArn) definition.arn = streamArn;
+    }
+    return subscribe.call(this, functionKey, destinations, definition);
+  };
   proto.__retryWhileUnreachable = true;
 }
 
