@@ -24,11 +24,25 @@ async function main() {
       load_ms: loaded - beforeLoad,
       first_call_ms: served - loaded,
       total_ms: served,
-      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      peak_rss_mb: peakRssMb(),
       status,
       failures: result && Array.isArray(result.batchItemFailures) ? result.batchItemFailures.length : undefined,
     })}\n`,
   );
+}
+
+/**
+ * This process's own peak resident set. Not `resourceUsage().maxRSS`: on Linux, ru_maxrss
+ * survives execve, so a child spawned by a big parent would report the parent's size.
+ */
+function peakRssMb() {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 main().then(
