@@ -7,6 +7,8 @@
  * each time; the key reused for a different request is a 409 that writes nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import { recordFigure } from './figures';
 import {
@@ -115,6 +117,11 @@ describe('idempotent send', () => {
     expect(distinctBodies.size).toBe(1);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.message_uuid).toBe(replies[0]!.body.uuid);
+    // Remembered per caller for 24 h: expires_at is the table's TTL attribute.
+    const remembered = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.idempotency(alice.uuid, key), ConsistentRead: true }))).Item;
+    const dayFromNow = Math.floor(Date.now() / 1000) + 24 * 60 * 60;
+    expect(remembered?.expires_at).toBeGreaterThan(dayFromNow - 120);
+    expect(remembered?.expires_at).toBeLessThanOrEqual(dayFromNow);
   });
 
   test('starting a conversation (by handle) with the same Idempotency-Key 5 times at once creates one conversation with one message', async () => {
