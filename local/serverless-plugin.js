@@ -239,10 +239,26 @@ function makeStreamPollingResilient(/** @type {(message: string) => void} */ war
   proto.__retryWhileUnreachable = true;
 }
 
-/** Loads one of our TypeScript modules in this (plain Node) process. */
+/**
+ * Loads one of our TypeScript modules in this (plain Node) process: esbuild bundles it
+ * (dependencies stay external) and we require the result. No require hook is installed:
+ * serverless-offline loads the Lambdas' own bundles in this same process, and a global
+ * TypeScript hook (tsx) made it resolve them to `.ts` files that do not exist.
+ */
 function loadTs(/** @type {string} */ specifier) {
-  const { require: tsRequire } = require('tsx/cjs/api');
-  return tsRequire(specifier, __filename);
+  const entry = path.resolve(__dirname, specifier);
+  const outfile = path.join(ROOT, '.local', 'build', `${path.relative(ROOT, entry).replace(/[\\/]/g, '_')}.cjs`);
+  require('esbuild').buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return require(outfile);
 }
 
 /**
