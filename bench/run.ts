@@ -103,7 +103,13 @@ export async function runBench(options: RunOptions) {
     if (options.only && !options.only.includes(section.id)) continue;
     const t0 = performance.now();
     console.error(`[bench] ${section.id}: ${section.title}…`);
-    await section.run(figures, options.quick);
+    try {
+      await section.run(figures, options.quick);
+    } catch (error) {
+      // One broken section must not lose the others' figures: it is reported as not done.
+      figures.notDone[section.id] = (error as Error).message.split('\n')[0] as string;
+      console.error(error);
+    }
     sectionSeconds[section.id] = Math.round((performance.now() - t0) / 100) / 10;
     console.error(`[bench] ${section.id}: done in ${sectionSeconds[section.id]} s`);
   }
@@ -128,6 +134,7 @@ async function main() {
   console.log(`\n${results.mode} run, ${results.duration_s} s — ${m.cpus} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}\n`);
   console.log(table(figures));
   const misses = figures.list.filter((f) => met(f) === false).length;
+  if (Object.keys(figures.notDone).length > 0) process.exitCode = 1;
   console.log(`\n${misses} target(s) missed. Results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
   if (args.includes('--markdown')) {
     const { updateBenchmarksMd } = await import('./lib/markdown');
@@ -137,7 +144,7 @@ async function main() {
 
 if (require.main === module) {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error) => {
       console.error(error);
       process.exit(1);

@@ -59,7 +59,7 @@ export function countRequests(client: AnyClient): { tally: Tally; stop(): void }
       let body: Json = {};
       // The JSON protocol serializer hands over the body as bytes (or, in older SDKs, a string).
       if (typeof request.body === 'string' || request.body instanceof Uint8Array) {
-        body = JSON.parse(Buffer.from(request.body as string).toString('utf8')) as Json;
+        body = JSON.parse(typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body)) as Json;
         body.ReturnConsumedCapacity = 'INDEXES';
         const text = JSON.stringify(body);
         request.body = text;

@@ -114,7 +114,13 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
       figures.add('2.offline_stack.c16.peak_rss_mb', rss.stop(), undefined, 'sls offline process tree (engine, cognito-local, API, Lambda workers)');
     }
 
-    // (4a) Stream lag: a message's PutItem until both members' rows show it.
+    // (4a) Stream lag: a message's PutItem until both members' rows show it, on an idle
+    // stream. The runs above left up to ~1,000 messages for the emulation to work through;
+    // a first message, not counted, waits for that backlog to drain.
+    const drainedAt = performance.now();
+    const marker = await createMessage(group, caller, 'drain');
+    await waitFor(async () => ((await rowAt(partner.uuid, group)) >= marker.created_at) || undefined, 'the stream backlog to drain', 180_000);
+    figures.add('4a.backlog_after_http_runs_drain.duration_ms', performance.now() - drainedAt);
     const lags: number[] = [];
     for (let i = 0; i < settings.lagSamples; i++) {
       const sender = i % 2 === 0 ? caller : partner;
