@@ -16,6 +16,9 @@ export function createDynamoClient(): DynamoDBClient {
     requestHandler: {
       connectionTimeout: config.connectionTimeoutMs,
       requestTimeout: config.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting:
+      // a DynamoDB that accepts connections but never answers would hang the Lambda.
+      throwOnRequestTimeout: true,
     },
     // The local engine accepts any credentials; fixed ones skip the SDK's credential chain.
     ...(config.endpoint

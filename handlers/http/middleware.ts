@@ -26,6 +26,8 @@ import { verifyBearer } from './auth';
 
 export const logger = new Logger({ serviceName: 'cruddur-messaging' });
 
+const HANDLER_DEADLINE_MARGIN_MS = 1000;
+
 /** Largest request body accepted, in bytes (after base64 decoding). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -186,7 +188,9 @@ export function httpHandler(
   options: { auth: boolean },
   fn: (request: AuthenticatedRequest) => Promise<HttpResult>,
 ): Handler {
-  const stack = middy<Event, Result, Error, HttpContext>()
+  // Give up on the handler a second before Lambda would kill it, so a stalled dependency is
+  // answered with our 503 JSON (middy throws a TimeoutError) instead of the platform's timeout.
+  const stack = middy<Event, Result, Error, HttpContext>({ timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())
     .use(httpHeaderNormalizer())

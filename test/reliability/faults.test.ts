@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { keys } from '../../domain/keys';
-import { restartEngineProcess, stopEngineProcess } from './engine';
+import { engineState, restartEngineProcess, stopEngineProcess } from './engine';
 import { recordFigure } from './figures';
 import {
   acknowledgedUuid,
@@ -166,6 +166,38 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
     expect(rows.problems).toEqual([]);
     expect(deadLettered).toBe(0);
   });
+});
+
+/** The HTTP functions' timeout in serverless.yml: an answer after it would be the platform's, not ours. */
+const HTTP_FUNCTION_TIMEOUT_MS = 10_000;
+
+describe('local DynamoDB engine paused (accepts connections, never answers)', () => {
+  test('sends answer 503 JSON before the function timeout while it hangs, and succeed again once it resumes', async () => {
+    const [{ group, members }] = (await pairs('hang', 1)) as [{ group: string; members: [Client, Client] }];
+    const [client] = members;
+    const { pid } = engineState(required('RELIABILITY_ENGINE_STATE'));
+    const send = (text: string) =>
+      call('POST', '/api/messages', { token: client.accessToken, json: { message_group_uuid: group, message: text }, timeoutMs: HTTP_FUNCTION_TIMEOUT_MS + 5_000 });
+
+    process.kill(pid, 'SIGSTOP');
+    let paused;
+    try {
+      paused = await Promise.all([send('while paused 1'), send('while paused 2'), send('while paused 3')]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const resumed = await waitFor('a send acknowledged after the engine resumed', 20_000, async () => {
+      const reply = await send('after resume');
+      return acknowledgedUuid(reply, 'after resume') ? reply : undefined;
+    });
+
+    const slowest = Math.max(...paused.map((r) => r.ms));
+    recordFigure({ area: 'hang', name: 'sends while paused answered 503 + JSON error', value: paused.filter((r) => r.status === 503 && typeof r.body?.error?.code === 'string').length, min: 3 });
+    recordFigure({ area: 'hang', name: 'slowest answer while paused (function timeout 10 s)', value: slowest, unit: 'ms', max: HTTP_FUNCTION_TIMEOUT_MS });
+    expect(paused.map((r) => [r.status, r.body?.error?.code])).toEqual(paused.map(() => [503, 'service_unavailable']));
+    expect(slowest).toBeLessThan(HTTP_FUNCTION_TIMEOUT_MS);
+    expect(resumed.status).toBe(200);
+  }, 60_000);
 });
 
 describe('stream handler failing on purpose for one batch', () => {
