@@ -206,6 +206,8 @@ function retryWhileUnreachable(client, warn) {
   return { ...client, resilient: true, describeStream: wrap('describeStream'), getShardIterator: wrap('getShardIterator'), getRecords: wrap('getRecords') };
 }
 
+const STREAM_READ_INTERVAL_MS = 100;
+
 /** Installs retryWhileUnreachable on the stream plugin's poller (once per process). */
 function makeStreamPollingResilient(/** @type {(message: string) => void} */ warn) {
   /** @type {any} */
@@ -233,6 +235,9 @@ function makeStreamPollingResilient(/** @type {(message: string) => void} */ war
       const described = await this._describeTable(definition.tableName).catch(() => undefined);
       const streamArn = described?.Table?.LatestStreamArn;
       if (streamArn) definition.arn = streamArn;
+      // The reader polls GetRecords and then holds each batch for `readInterval` (500 ms by
+      // default, not settable from serverless.yml): ~1 s of lag that AWS does not have.
+      definition.readInterval ??= STREAM_READ_INTERVAL_MS;
     }
     return subscribe.call(this, functionKey, destinations, definition);
   };

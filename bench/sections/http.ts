@@ -132,7 +132,8 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     }
     const lag = summarize(lags);
     figures.add('4a.stream_lag_put_to_both_rows.p50_ms', lag.p50);
-    figures.add('4a.stream_lag_put_to_both_rows.p95_ms', lag.p95);
+    // The product promise (issue #5): a sent message is in both lists within a second.
+    figures.add('4a.stream_lag_put_to_both_rows.p95_ms', lag.p95, { max: 1000 });
     figures.add('4a.stream_lag_put_to_both_rows.max_ms', lag.max);
   } finally {
     await stack.stop();

@@ -11,11 +11,11 @@ import { partition } from '../support/fixtures';
 import { api, login, signUp, type TestUser } from '../support/stack';
 
 /**
- * serverless-offline-dynamodb-streams polls GetRecords every 500 ms and holds each batch
- * another 500 ms before invoking (dynamodb-streams-readable's readInterval), so offline
- * delivery takes ~0.8-1.2 s on an idle machine; AWS typically takes well under a second.
+ * A bound on the wait, not a speed assertion: how fast delivery is (the promise is within a
+ * second; local/serverless-plugin.js sets the emulator's read interval to 100 ms) is the
+ * bench's figure 4a, measured and held against that target in `npm run bench`.
  */
-const OFFLINE_DELIVERY_MS = 2000;
+const DELIVERY_WAIT_MS = 10_000;
 
 interface Member extends TestUser {
   token: string;
@@ -76,7 +76,7 @@ async function rowsOf(who: Member, uuid: string, group: string) {
 }
 
 describe('pattern E through the offline stack', () => {
-  it('a message sent over HTTP becomes the last message in both members\' conversation lists within two seconds', async () => {
+  it('a message sent over HTTP becomes the last message in both members\' conversation lists', async () => {
     const { ada, ben, group } = await conversation();
     // The first delivery pays the function's cold start; measure the steady state after it.
     const warmUp = await api('POST', '/api/messages', { token: ada.token, json: { message_group_uuid: group, message: 'warm up' } });
@@ -84,9 +84,8 @@ describe('pattern E through the offline stack', () => {
 
     const sent = await api('POST', '/api/messages', { token: ben.token, json: { message_group_uuid: group, message: 'are you there?' } });
     expect(sent.status).toBe(200);
-    const waited = await waitUntilListed([ada, ben], group, sent.body.created_at, OFFLINE_DELIVERY_MS);
+    await waitUntilListed([ada, ben], group, sent.body.created_at, DELIVERY_WAIT_MS);
 
-    expect(waited).toBeLessThanOrEqual(OFFLINE_DELIVERY_MS);
     expect(await listedRow(ada, group)).toMatchObject({ message: 'are you there?', handle: ben.handle });
     expect(await listedRow(ben, group)).toMatchObject({ message: 'are you there?', handle: ada.handle });
   });
