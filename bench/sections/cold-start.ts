@@ -8,7 +8,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +22,7 @@ import { generator } from '../lib/random';
 import { conversationItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
 import { summarize } from '../lib/stats';
 import { readZip } from '../lib/zip';
+import { freePort } from '../../test/support/ports';
 
 export interface Settings {
   samples: number;
@@ -211,13 +211,3 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -7,8 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
+
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'local', 'dynamodb', 'cli.js');
@@ -20,17 +21,6 @@ export interface EngineState {
   port: number;
   dataPath: string;
   logFile: string;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function listening(port: number): Promise<boolean> {

@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exportStackEnv, startStack } from '../support/stack';
-import { freePort, startEngineProcess, stopEngineProcess } from './engine';
+import { freePort } from '../support/ports';
+import { startEngineProcess, stopEngineProcess } from './engine';
 
 export default async function reliabilitySetup(): Promise<void> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-reliability-'));

@@ -4,10 +4,11 @@
  * time, whole-table scans and bounded waits. The stack itself is test/support/stack.ts's.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import { login, signUp, stack } from '../support/stack';
+import { partition } from '../support/fixtures';
 
 export const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -148,22 +149,7 @@ export async function settledScan(timeoutMs = 30_000): Promise<Item[]> {
 
 /** Every message item stored in one conversation (consistent read, all pages), oldest first. */
 export async function storedMessages(groupUuid: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const result = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...((result.Items ?? []) as Item[]));
-    ExclusiveStartKey = result.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  return (await partition(keys.messagePartition(groupUuid))) as Item[];
 }
 
 /** Outcome of a batch of sends: what was acknowledged, and how the store compares. */

@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { login as cognitoLogin, signUpUsers, stateFile } from '../../local/cognito';
+import { freePort } from './ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 const READY_LINE = 'Local stack ready';
@@ -33,18 +33,6 @@ export interface RunningStack extends StackInfo {
   startupMs: number;
   logFile: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForReady(child: ChildProcess, logTail: () => string): Promise<void> {
