@@ -27,6 +27,25 @@ const state = JSON.parse(readFileSync(join(packageDir(), 'serverless-state.json'
 describe('DynamoDB table', () => {
   const table = resource(template, 'MessagingTable');
 
+  test('has the pk/sk key, the message-group-sk-index GSI (projection ALL) and a NEW_IMAGE stream', () => {
+    expect(table.Properties?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'message-group-sk-index',
+        KeySchema: [
+          { AttributeName: 'message_group_uuid', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.Properties?.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(table.Properties?.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
   test('has point-in-time recovery', () => {
     expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
