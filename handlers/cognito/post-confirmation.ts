@@ -4,12 +4,11 @@
  * Idempotent (Cognito retries triggers). Throwing makes Cognito report the message to the
  * client and fail the confirmation, which is what a taken handle should do.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../logger';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import { DomainError } from '../../domain/errors';
 import { registerCognitoUser } from '../../domain/users';
 
-const logger = new Logger({ serviceName: 'cruddur-messaging' });
 
 export async function handler(event: PostConfirmationTriggerEvent, context?: Context): Promise<PostConfirmationTriggerEvent> {
   // Every line of this invocation carries its request id (function_request_id).

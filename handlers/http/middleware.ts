@@ -7,7 +7,7 @@
  * `auth: true`) and return `{ body, headers?, statusCode? }`; everything HTTP-shaped —
  * status codes for domain errors, the JSON error envelope, content type — happens here.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -24,7 +24,6 @@ import type { UserProfile } from '../../domain/types';
 import { findUserByCognitoSub } from '../../domain/users';
 import { verifyBearer } from './auth';
 
-export const logger = new Logger({ serviceName: 'cruddur-messaging' });
 
 const HANDLER_DEADLINE_MARGIN_MS = 1000;
 

@@ -6,26 +6,21 @@
  * Lambda resumes from the lowest one, and everything after it is safe to replay because
  * the update is idempotent.
  *
- * Offline only (domain/config.ts `offlineStreamConfig`), the handler is wrapped in
- * `offlineEventSourceMapping`: serverless-offline-dynamodb-streams ignores partial batch
- * responses and cannot reach an SQS dead-letter queue, so the wrapper does what Lambda's event
- * source mapping does with ours — redeliver from the lowest failed record, up to
- * `MAX_RETRY_ATTEMPTS` times with backoff, then record the failed range in a JSON-lines file
- * (the DLQ stand-in) and move on. It also honours the fault-injection marker.
+ * Offline only (domain/config.ts `offlineStreamConfig`), the batch runs under
+ * `offlineEventSourceMapping` (./offline-event-source-mapping.ts), which does what Lambda's
+ * event source mapping does with our partial batch response, since the stream emulator ignores it.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { offlineStreamConfig } from '../../domain/config';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
 import { isTimestamp } from '../../domain/time';
 import { updateConversationRows, type NewestMessage } from '../../domain/update-conversation-rows';
 import { isUuid } from '../../domain/validation';
+import { compareSequenceNumbers, offlineEventSourceMapping } from './offline-event-source-mapping';
 
-const logger = new Logger({ serviceName: 'cruddur-messaging' });
 // Conversations updated at once; a batch of 100 records holds at most 100.
 const CONCURRENCY = 10;
 
@@ -34,15 +29,13 @@ type Parsed =
   | { kind: 'message'; sequenceNumber: string; message: NewestMessage }
   | { kind: 'poison'; sequenceNumber: string | undefined; reason: string };
 
-/** As serverless.yml's `maximumRetryAttempts`; used by the offline stand-in only. */
-const MAX_RETRY_ATTEMPTS = 5;
-const OFFLINE_RETRY_BASE_MS = 250;
-
 export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
   // Every line of this invocation carries its request id (function_request_id).
   if (context) logger.addContext(context);
   const offline = offlineStreamConfig();
-  return offline ? offlineEventSourceMapping(event, offline) : processBatch(event);
+  return offline
+    ? offlineEventSourceMapping(event, offline, (records) => processBatch({ Records: records }, offline.faultMarker))
+    : processBatch(event);
 }
 
 async function processBatch(event: DynamoDBStreamEvent, faultMarker?: string): Promise<DynamoDBBatchResponse> {
@@ -104,59 +97,6 @@ async function processBatch(event: DynamoDBStreamEvent, faultMarker?: string): P
   };
 }
 
-/**
- * Offline stand-in for the event source mapping's failure handling: retries from the lowest
- * reported failure (what Lambda redelivers), backoff 250 ms doubling (≈ 8 s in all, inside
- * the function's timeout, long enough to ride out a local engine restart), then one DLQ line
- * shaped like Lambda's on-failure record for a stream (`DDBStreamBatchInfo`) plus, locally
- * only, the failed records themselves. Returns success so the emulator moves on.
- */
-async function offlineEventSourceMapping(
-  event: DynamoDBStreamEvent,
-  config: { faultMarker: string | undefined; dlqFile: string },
-): Promise<DynamoDBBatchResponse> {
-  let records = event.Records ?? [];
-  for (let invokeCount = 1; ; invokeCount++) {
-    let failures: string[];
-    try {
-      failures = (await processBatch({ Records: records }, config.faultMarker)).batchItemFailures.map((f) => f.itemIdentifier);
-    } catch (error) {
-      // A whole-batch failure: every record counts as failed.
-      logger.error('batch failed', { error });
-      failures = records.map((record) => record.dynamodb?.SequenceNumber ?? '');
-    }
-    if (failures.length === 0) return { batchItemFailures: [] };
-    const lowest = failures.sort(compareSequenceNumbers)[0] as string;
-    const from = Math.max(0, records.findIndex((record) => record.dynamodb?.SequenceNumber === lowest));
-    records = records.slice(from);
-    if (invokeCount > MAX_RETRY_ATTEMPTS) {
-      writeDeadLetter(config.dlqFile, records, failures, invokeCount);
-      return { batchItemFailures: [] };
-    }
-    await new Promise((resolve) => setTimeout(resolve, OFFLINE_RETRY_BASE_MS * 2 ** (invokeCount - 1)));
-  }
-}
-
-function writeDeadLetter(file: string, records: DynamoDBRecord[], failed: string[], invokeCount: number): void {
-  const sequence = (record: DynamoDBRecord | undefined) => record?.dynamodb?.SequenceNumber;
-  const line = {
-    requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: invokeCount },
-    timestamp: new Date().toISOString(),
-    DDBStreamBatchInfo: {
-      streamArn: records[0]?.eventSourceARN,
-      startSequenceNumber: sequence(records[0]),
-      endSequenceNumber: sequence(records[records.length - 1]),
-      batchSize: records.length,
-    },
-    // Local extra: on AWS the DLQ message names the range only; replay reads it from the stream.
-    failedSequenceNumbers: failed,
-    records: records.filter((record) => failed.includes(sequence(record) ?? '')),
-  };
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(line)}\n`);
-  logger.error('retries exhausted: batch range sent to the local DLQ stand-in', { file, failed });
-}
-
 function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
   if (record.eventName !== 'INSERT') return { kind: 'ignored' };
@@ -177,11 +117,6 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, reason: 'message sk is not a timestamp' };
   if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, reason: 'message text missing' };
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
-}
-
-/** Sequence numbers are decimal strings of varying length: compare numerically. */
-function compareSequenceNumbers(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
