@@ -24,6 +24,7 @@ const path = require('node:path');
 const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
 const { startLocalCognito } = require('./offline-cognito');
+const { patchStreamEmulator } = require('./offline-streams');
 
 const ROOT = path.join(__dirname, '..');
 const STREAM_FUNCTION = 'updateConversationRows';
@@ -64,7 +65,7 @@ class LocalStackPlugin {
   async start() {
     if (this.started) return;
     this.started = true;
-    makeStreamPollingResilient((message) => this.log.warning(message));
+    patchStreamEmulator((message) => this.log.warning(message));
     const environment = this.serverless.service.provider.environment ?? {};
     const tableName = environment.TABLE_NAME;
     const port = Number(process.env.DYNAMODB_PORT ?? 8000);
@@ -156,92 +157,6 @@ class LocalStackPlugin {
     for (const stop of this.stops.reverse()) await stop().catch(() => undefined);
     this.stops = [];
   }
-}
-
-/**
- * serverless-offline-dynamodb-streams polls through dynamodb-streams-readable, which turns any
- * failed DescribeStream / GetShardIterator / GetRecords into an 'error' on its stream and then
- * never reads again: one engine restart and the stream consumer is dead until the whole
- * `sls offline` restarts. AWS's event source mapping keeps polling. So, offline, the calls it
- * makes are retried while the engine is unreachable (connection refused/reset, timeouts, 5xx):
- * capped backoff, one line when the engine goes away and one when it is back. Shard iterators
- * are self-describing in our engine and survive its restart, so polling resumes where it was;
- * answers that are the caller's problem (expired or trimmed iterator, validation) pass through.
- */
-const POLL_RETRY_MIN_MS = 100;
-const POLL_RETRY_MAX_MS = 2000;
-
-function isUnreachable(/** @type {any} */ error) {
-  if (!error || typeof error !== 'object') return false;
-  const status = error.$metadata?.httpStatusCode;
-  if (typeof status === 'number') return status >= 500;
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
-  return codes.includes(error.code) || codes.includes(error.name) || ['TimeoutError', 'RequestTimeout'].includes(error.name);
-}
-
-/**
- * @param {Record<string, any>} client the readable's callback-style client
- * @param {(message: string) => void} warn
- */
-function retryWhileUnreachable(client, warn) {
-  let down = false;
-  /** @param {string} method */
-  const wrap = (method) => (/** @type {unknown} */ params, /** @type {(err: unknown, data?: unknown) => void} */ callback) => {
-    const attempt = (/** @type {number} */ delayMs) =>
-      client[method](params, (/** @type {unknown} */ err, /** @type {unknown} */ data) => {
-        if (err && isUnreachable(err)) {
-          if (!down) warn(`DynamoDB stream unreachable (${/** @type {Error} */ (err).message || err}); polling again until it is back`);
-          down = true;
-          setTimeout(() => attempt(Math.min(delayMs * 2, POLL_RETRY_MAX_MS)), delayMs).unref();
-          return;
-        }
-        if (down && !err) {
-          down = false;
-          warn('DynamoDB stream reachable again; polling resumed');
-        }
-        callback(err, data);
-      });
-    attempt(POLL_RETRY_MIN_MS);
-  };
-  return { ...client, resilient: true, describeStream: wrap('describeStream'), getShardIterator: wrap('getShardIterator'), getRecords: wrap('getRecords') };
-}
-
-const STREAM_READ_INTERVAL_MS = 100;
-
-/** Installs retryWhileUnreachable on the stream plugin's poller (once per process). */
-function makeStreamPollingResilient(/** @type {(message: string) => void} */ warn) {
-  /** @type {any} */
-  let DynamodbStreams;
-  try {
-    // Internal module of the plugin (untyped): the class whose instances own the pollers.
-    const internal = 'serverless-offline-dynamodb-streams/src/dynamodb-streams';
-    DynamodbStreams = require(internal);
-  } catch {
-    return; // the plugin is not installed: nothing to harden
-  }
-  const proto = DynamodbStreams.prototype;
-  if (proto.__retryWhileUnreachable) return;
-  const create = proto._create;
-  proto._create = function (/** @type {unknown[]} */ ...args) {
-    if (!this.readableStreamsClient.resilient) this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
-    return create.apply(this, args);
-  };
-  // The plugin stamps every record's eventSourceARN with `arn:aws:dynamodb:<region>:undefined:<table>`
-  // (no account, not a stream ARN). Lambda delivers the stream's ARN there, and the stream
-  // handler copies it into its failure record (DLQ stand-in): give it the real one.
-  const subscribe = proto._dynamodbStreamsEvent;
-  proto._dynamodbStreamsEvent = async function (/** @type {unknown} */ functionKey, /** @type {unknown} */ destinations, /** @type {any} */ definition) {
-    if (definition?.enabled !== false && definition?.tableName) {
-      const described = await this._describeTable(definition.tableName).catch(() => undefined);
-      const streamArn = described?.Table?.LatestStreamArn;
-      if (streamArn) definition.arn = streamArn;
-      // The reader polls GetRecords and then holds each batch for `readInterval` (500 ms by
-      // default, not settable from serverless.yml): ~1 s of lag that AWS does not have.
-      definition.readInterval ??= STREAM_READ_INTERVAL_MS;
-    }
-    return subscribe.call(this, functionKey, destinations, definition);
-  };
-  proto.__retryWhileUnreachable = true;
 }
 
 /**
