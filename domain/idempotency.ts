@@ -12,11 +12,14 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from './errors';
 import { keys } from './keys';
+import { nowMs } from './time';
 import type { CancellationReason } from './transactions';
 import type { Message } from './types';
 import { parseIdempotencyKey } from './validation';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+const nowSeconds = () => Math.floor(nowMs() / 1000);
 
 export interface Idempotency {
   /** The transaction action that remembers `result` under this key (fails if the key is used). */
@@ -29,19 +32,19 @@ export function idempotencyFor(userUuid: string, rawKey: string, request: Record
   const key = keys.idempotency(userUuid, parseIdempotencyKey(rawKey));
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
   return {
-    record: (result, tableName) => ({
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...key,
-          request_hash: requestHash,
-          result,
-          expires_at: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+    record: (result, tableName) => {
+      const now = nowSeconds();
+      return {
+        Put: {
+          TableName: tableName,
+          Item: { ...key, request_hash: requestHash, result, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
+          // TTL deletes expired items late (up to days): an expired record counts as absent.
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    }),
+      };
+    },
     replay: (reason) => {
       if (reason?.code !== 'ConditionalCheckFailed' || !reason.item) return undefined;
       if (reason.item.request_hash !== requestHash) {

@@ -17,9 +17,12 @@ import { parseLimit, parseUuid } from './validation';
 
 export async function listMessages(groupUuid: string, viewerUuid: string, page: PageRequest = {}): Promise<Page<Message>> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
-  const [member, messages] = await Promise.all([isMember(group, viewerUuid), readMessages(group, page)]);
-  if (!member) throw conversationNotFound();
-  return messages;
+  const [member, messages] = await Promise.allSettled([isMember(group, viewerUuid), readMessages(group, page)]);
+  if (member.status === 'rejected') throw member.reason;
+  // Membership decides first: to a non-member even a bad cursor or limit is "not found".
+  if (!member.value) throw conversationNotFound();
+  if (messages.status === 'rejected') throw messages.reason;
+  return messages.value;
 }
 
 /** Pattern A without the membership check: for trusted callers only (ops functions). */

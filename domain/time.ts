@@ -19,6 +19,11 @@ export function setClockForTests(next: Clock | undefined): void {
   lastMicros = 0;
 }
 
+/** Wall-clock milliseconds from the (test-replaceable) clock. */
+export function nowMs(): number {
+  return clock.nowMs();
+}
+
 export function formatMicros(micros: number): string {
   const ms = Math.floor(micros / 1000);
   const fraction = String(micros % 1000).padStart(3, '0');

@@ -79,8 +79,8 @@ export async function createUserProfile(input: NewUserProfile): Promise<UserProf
   return profile;
 }
 
-async function getProfile(key: Key): Promise<UserProfile | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: key }));
+async function getProfile(key: Key, consistent = false): Promise<UserProfile | undefined> {
+  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent }));
   return Item ? profileFromItem(Item) : undefined;
 }
 
@@ -139,7 +139,10 @@ export async function linkCognitoSub(handle: string, sub: string): Promise<UserP
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (reasons[2]?.code === 'ConditionalCheckFailed') throw new ConflictError('this Cognito user is linked to another profile');
-    throw new ConflictError(`handle "${profile.handle}" is linked to another Cognito user`);
+    if (reasons.some((reason) => reason.code === 'ConditionalCheckFailed')) {
+      throw new ConflictError(`handle "${profile.handle}" is linked to another Cognito user`);
+    }
+    throw error;
   }
   return linked;
 }
@@ -151,6 +154,8 @@ export interface CognitoUser {
   /** `name` */
   display_name: string;
   email?: string;
+  /** Cognito's `email_verified`: only a proven address may claim an existing profile. */
+  emailVerified: boolean;
 }
 
 export type RegistrationOutcome = 'existing' | 'linked' | 'created';
@@ -158,8 +163,8 @@ export type RegistrationOutcome = 'existing' | 'linked' | 'created';
 /**
  * The profile of a confirmed Cognito user (PostConfirmation trigger, syncCognitoUsers).
  * Idempotent, because Cognito retries triggers: a profile already linked to the sub is
- * returned as is; an unlinked profile with this handle and the same email (a seeded or
- * pre-Cognito user) is linked; otherwise a new profile is created. A handle that belongs
+ * returned as is; an unlinked profile with this handle and the same, verified email (a
+ * seeded or pre-Cognito user) is linked; otherwise a new profile is created. A handle that belongs
  * to someone else is a ConflictError.
  * Requests: 1 GetItem when linked already; else 1-2 GetItem + 1 TransactWriteItems.
  */
@@ -167,14 +172,15 @@ export async function registerCognitoUser(
   user: CognitoUser,
 ): Promise<{ profile: UserProfile; outcome: RegistrationOutcome }> {
   const sub = parseSub(user.sub);
-  const existing = await findUserByCognitoSub(sub);
+  // Consistent reads: a retried trigger must see what its twin wrote a moment ago.
+  const existing = await getProfile(keys.userCognitoSub(sub), true);
   if (existing) return { profile: existing, outcome: 'existing' };
 
   const handle = parseHandle(user.handle, 'preferred_username');
-  const holder = await findUserByHandle(handle);
+  const holder = await getProfile(keys.userHandle(handle), true);
   if (holder) {
     const sameEmail = !!holder.email && !!user.email && holder.email.toLowerCase() === user.email.toLowerCase();
-    if (holder.cognito_user_id || !sameEmail) throw new ConflictError(`handle "${handle}" is taken`);
+    if (holder.cognito_user_id || !sameEmail || !user.emailVerified) throw new ConflictError(`handle "${handle}" is taken`);
     return { profile: await linkCognitoSub(holder.handle, sub), outcome: 'linked' };
   }
   try {
@@ -187,7 +193,7 @@ export async function registerCognitoUser(
     return { profile, outcome: 'created' };
   } catch (error) {
     // A concurrent retry of the same trigger won the race: same sub, same result.
-    const winner = error instanceof ConflictError ? await findUserByCognitoSub(sub) : undefined;
+    const winner = error instanceof ConflictError ? await getProfile(keys.userCognitoSub(sub), true) : undefined;
     if (winner) return { profile: winner, outcome: 'existing' };
     throw error;
   }

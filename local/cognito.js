@@ -20,6 +20,7 @@ const path = require('node:path');
 const { createRequire } = require('node:module');
 const {
   AdminConfirmSignUpCommand,
+  AdminUpdateUserAttributesCommand,
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -229,6 +230,18 @@ async function signUpUsers({ endpoint, userPoolId, clientId, users }) {
       }
       const { UserStatus } = await cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.email }));
       if (UserStatus === 'UNCONFIRMED') {
+        // These are our own demo addresses: mark them verified, as the emailed code would,
+        // so the trigger may link them to their seeded profiles.
+        await cognito.send(
+          new AdminUpdateUserAttributesCommand({
+            UserPoolId: userPoolId,
+            Username: user.email,
+            UserAttributes: [
+              { Name: 'email', Value: user.email },
+              { Name: 'email_verified', Value: 'true' },
+            ],
+          }),
+        );
         await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: userPoolId, Username: user.email }));
         summary.created.push(user.email);
       } else {

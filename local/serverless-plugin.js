@@ -28,6 +28,7 @@ const { patchStreamEmulator } = require('./offline-streams');
 
 const ROOT = path.join(__dirname, '..');
 const STREAM_FUNCTION = 'updateConversationRows';
+const OFFLINE_STAGE = 'dev';
 const OFFLINE_STREAM_VARIABLES = ['STREAM_FAULT_MARKER', 'LOCAL_DLQ_FILE'];
 
 /** The engine URL for DYNAMODB_EXTERNAL, or undefined for the in-process engine. */
@@ -59,6 +60,11 @@ class LocalStackPlugin {
       'offline:start': () => this.start().then(() => void this.whenLambdaListens().then(() => this.ready())),
       'offline:start:ready': () => this.ready(),
       'offline:start:end': () => this.stop(),
+      // `dev` is the offline stage (local endpoints, CORS *, no deletion protection): refuse
+      // `sls deploy` (stack or function) before anything is packaged or sent.
+      initialize: () => {
+        if (this.serverless.processedInput?.commands?.[0] === 'deploy') this.refuseOfflineStage();
+      },
     };
   }
 
@@ -115,6 +121,15 @@ class LocalStackPlugin {
     }
     const cognito = this.cognito;
     this.stops.push(() => cognito.stop());
+  }
+
+  refuseOfflineStage() {
+    const stage = this.serverless.service.provider.stage;
+    if (stage === OFFLINE_STAGE) {
+      throw new this.serverless.classes.Error(
+        `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, CORS *, no deletion protection): deploy another stage, e.g. --stage prod.`,
+      );
+    }
   }
 
   /** Offline-only switches for the stream handler: they exist in no deployed environment. */

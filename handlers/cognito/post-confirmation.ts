@@ -9,7 +9,6 @@ import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import { DomainError } from '../../domain/errors';
 import { registerCognitoUser } from '../../domain/users';
 
-
 export async function handler(event: PostConfirmationTriggerEvent, context?: Context): Promise<PostConfirmationTriggerEvent> {
   // Every line of this invocation carries its request id (function_request_id).
   if (context) logger.addContext(context);
@@ -22,6 +21,7 @@ export async function handler(event: PostConfirmationTriggerEvent, context?: Con
       handle: attributes.preferred_username ?? '',
       display_name: attributes.name ?? attributes.preferred_username ?? '',
       ...(attributes.email ? { email: attributes.email } : {}),
+      emailVerified: attributes.email_verified === 'true',
     });
     logger.info('profile ready', { outcome, user_uuid: profile.uuid, handle: profile.handle });
     return event;

@@ -1,7 +1,7 @@
 /**
  * The one middy stack every HTTP handler runs in, applied by `httpHandler`:
  *
- *   logger context → error responses → header normalizer → JSON body → authenticate → handler
+ *   logger context → error responses → header normalizer → authenticate → JSON body → handler
  *
  * Handlers get a parsed request (body, path, query, and the caller's profile when
  * `auth: true`) and return `{ body, headers?, statusCode? }`; everything HTTP-shaped —
@@ -22,6 +22,7 @@ import {
 } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { findUserByCognitoSub } from '../../domain/users';
+import { isTransactionConflict } from '../../domain/transactions';
 import { verifyBearer } from './auth';
 
 
@@ -72,6 +73,9 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
 }
 
+/** Invalid UTF-8 is refused, not silently replaced by U+FFFD and stored. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Content type, size and JSON checks for requests with a body; malformed input never reaches a handler. */
 function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
   return {
@@ -94,9 +98,9 @@ function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
       }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(raw.toString('utf8'));
+        parsed = JSON.parse(strictUtf8.decode(raw));
       } catch {
-        throw new ValidationError('request body is not valid JSON');
+        throw new ValidationError('request body is not valid UTF-8 JSON');
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new ValidationError('request body must be a JSON object');
@@ -144,6 +148,8 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   if ((e.name && UNAVAILABLE_NAMES.has(e.name)) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
+  // Contention that outlasted the domain's own retries: "try again", not a bug.
+  if (isTransactionConflict(error)) return true;
   return isUnavailable(e.cause, depth + 1);
 }
 
@@ -192,9 +198,10 @@ export function httpHandler(
   const stack = middy<Event, Result, Error, HttpContext>({ timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())
-    .use(httpHeaderNormalizer())
-    .use(jsonBody());
+    .use(httpHeaderNormalizer());
+  // Who is asking comes first: a stranger learns nothing about what we would accept.
   if (options.auth) stack.use(authenticate());
+  stack.use(jsonBody());
   return stack.handler(async (event, context) => {
     const result = await fn({
       event,

@@ -52,6 +52,7 @@ export async function syncCognitoUsers(userPoolId: string = authConfig().userPoo
           handle: attribute(user, 'preferred_username') ?? '',
           display_name: attribute(user, 'name') ?? attribute(user, 'preferred_username') ?? '',
           ...(email ? { email } : {}),
+          emailVerified: attribute(user, 'email_verified') === 'true',
         });
         summary[outcome satisfies RegistrationOutcome]++;
       } catch (error) {

@@ -4,6 +4,7 @@ import { createMessageGroup } from '../../domain/create-message-group';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
 import { findMessageGroupBetween } from '../../domain/membership';
+import { setClockForTests } from '../../domain/time';
 import { newUser, partition } from '../support/fixtures';
 
 async function conversation() {
@@ -65,5 +66,22 @@ describe('idempotent sends', () => {
     await expect(createMessage(group, ada, 'x', { idempotencyKey: 'has space' })).rejects.toThrow(ValidationError);
     await expect(createMessage(group, ada, 'x', { idempotencyKey: 'k'.repeat(65) })).rejects.toThrow(ValidationError);
     expect(await partition(keys.messagePartition(group))).toHaveLength(1);
+  });
+});
+
+describe('idempotency keys after 24 hours', () => {
+  afterEach(() => setClockForTests(undefined));
+
+  it('are free again even before TTL deletes the record: a new request with the key is stored', async () => {
+    const { ada, group } = await conversation();
+    const start = Date.now();
+    setClockForTests({ nowMs: () => start });
+    await createMessage(group, ada, 'monday', { idempotencyKey: 'weekly' });
+    setClockForTests({ nowMs: () => start + 23 * 3_600_000 });
+    await expect(createMessage(group, ada, 'not yet', { idempotencyKey: 'weekly' })).rejects.toThrow(ConflictError);
+    setClockForTests({ nowMs: () => start + 25 * 3_600_000 });
+    const later = await createMessage(group, ada, 'tuesday', { idempotencyKey: 'weekly' });
+    expect(later.message).toBe('tuesday');
+    expect((await partition(keys.messagePartition(group))).map((m) => m.message)).toEqual(['first', 'monday', 'tuesday']);
   });
 });

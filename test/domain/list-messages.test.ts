@@ -57,6 +57,12 @@ describe('pattern A: list a conversation', () => {
     await expect(listMessages(group, eve.uuid)).rejects.toThrow(NotFoundError);
   });
 
+  it('does not exist for a non-member even with a malformed cursor or limit (no 400 that confirms it)', async () => {
+    const { eve, group } = await conversationWith(2);
+    await expect(listMessages(group, eve.uuid, { cursor: 'garbage' })).rejects.toThrow(NotFoundError);
+    await expect(listMessages(group, eve.uuid, { limit: 0 })).rejects.toThrow(NotFoundError);
+  });
+
   it('does not exist when the conversation is unknown', async () => {
     const ada = await newUser('Ada');
     await expect(listMessages(randomUUID(), ada.uuid)).rejects.toThrow(NotFoundError);

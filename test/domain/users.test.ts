@@ -7,6 +7,7 @@ import {
   findUserByUuid,
   getUserByHandle,
   linkCognitoSub,
+  registerCognitoUser,
 } from '../../domain/users';
 import { getItem, uniqueHandle } from '../support/fixtures';
 import { randomUUID } from 'node:crypto';
@@ -62,5 +63,28 @@ describe('user profiles', () => {
     expect(await findUserByCognitoSub(sub)).toEqual(linked);
     expect((await findUserByHandle(handle))?.cognito_user_id).toBe(sub);
     await expect(linkCognitoSub(handle, randomUUID())).rejects.toThrow(ConflictError);
+  });
+});
+
+describe('registering a confirmed Cognito user', () => {
+  it('links an unlinked profile with the same handle only when the email is verified', async () => {
+    const handle = uniqueHandle('seeded');
+    const seeded = await createUserProfile({ handle, display_name: 'Seeded', email: 'Seeded@Example.com' });
+    const claim = { sub: randomUUID(), handle, display_name: 'Claimant', email: 'seeded@example.com' };
+
+    await expect(registerCognitoUser({ ...claim, emailVerified: false })).rejects.toThrow(ConflictError);
+    expect((await findUserByHandle(handle))?.cognito_user_id).toBeUndefined();
+
+    const { profile, outcome } = await registerCognitoUser({ ...claim, emailVerified: true });
+    expect(outcome).toBe('linked');
+    expect(profile).toMatchObject({ uuid: seeded.uuid, cognito_user_id: claim.sub });
+  });
+
+  it('is idempotent for a retried trigger, and refuses a handle that belongs to someone else', async () => {
+    const user = { sub: randomUUID(), handle: uniqueHandle('new'), display_name: 'New', email: 'n@example.com', emailVerified: true };
+    const [first, second] = await Promise.all([registerCognitoUser(user), registerCognitoUser(user)]);
+    expect(first.profile).toEqual(second.profile);
+    expect((await registerCognitoUser(user)).outcome).toBe('existing');
+    await expect(registerCognitoUser({ ...user, sub: randomUUID(), email: 'other@example.com' })).rejects.toThrow(ConflictError);
   });
 });

@@ -67,6 +67,13 @@ describe('authentication', () => {
     expect(res.body).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
   });
 
+  test('an untrusted token is refused before the body is looked at: 401, not 400/413/415', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forged = signJwt(claimsOf(user.token), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const res = await api('POST', '/api/messages', { token: forged, raw: '{"not json', headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(401);
+  });
+
   test('an ID token (correct issuer, signature and audience) → 401: the API wants access tokens', async () => {
     const res = await api('GET', '/api/message_groups', { token: user.idToken });
     expect(res.status).toBe(401);

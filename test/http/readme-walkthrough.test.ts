@@ -38,6 +38,33 @@ describe('README walkthrough on the seeded stack', () => {
     expect(older.body.at(-1).created_at < first.body[0].created_at).toBe(true);
   });
 
+  test('sending into the conversation moves it to the top of both lists; starting one by handle works', async () => {
+    const [ada, ben, chioma] = await Promise.all([demoToken(demoUsers.ada), demoToken(demoUsers.ben), demoToken(demoUsers.chioma)]);
+    const sent = await api('POST', '/api/messages', { token: ada, json: { message: 'See you Saturday', message_group_uuid: GROUP } });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({ handle: 'ada', message: 'See you Saturday' });
+
+    const started = await api('POST', '/api/messages', { token: ben, json: { message: 'Hi Chioma!', handle: 'chioma' } });
+    expect(started.status).toBe(200);
+    const chiomaGroup = started.body.message_group_uuid;
+
+    // Starting a conversation writes both rows in its own transaction: both lists show it at once.
+    const list = async (token: string) => (await api('GET', '/api/message_groups', { token })).body as Array<{ uuid: string; message: string }>;
+    expect((await list(chioma))[0]).toMatchObject({ uuid: chiomaGroup, message: 'Hi Chioma!' });
+    expect((await list(ben))[0]).toMatchObject({ uuid: chiomaGroup, message: 'Hi Chioma!' });
+
+    // A send into an existing conversation reaches the lists through pattern E on the local
+    // stream: poll (bounded) until Ada's and Ben's rows for it show the new message.
+    const rowOf = async (token: string) => (await list(token)).find((g) => g.uuid === GROUP)?.message;
+    const deadline = Date.now() + 10_000;
+    while ((await rowOf(ada)) !== 'See you Saturday' || (await rowOf(ben)) !== 'See you Saturday') {
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await rowOf(ada)).toBe('See you Saturday');
+    expect(await rowOf(ben)).toBe('See you Saturday');
+  });
+
   test('chioma cannot read the conversation of ada and ben', async () => {
     const res = await api('GET', `/api/messages/${GROUP}`, { token: await demoToken(demoUsers.chioma) });
     expect(res.status).toBe(404);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { recordFigure } from './figures';
 import { call, conversation, newClient, settledScan, type Client, type Item, type Reply } from './support';
+import { groupUuidOfMessagePartition, keys, userUuidOfConversationPartition } from '../../domain/keys';
 
 const RUNS_PER_PROPERTY = 420; // × 5 properties ≥ 2,000 inputs
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
@@ -231,14 +232,14 @@ function unexplainedChanges(before: Item[], after: Item[]): string[] {
   const key = (item: Item) => `${item.pk}\u0000${item.sk}`;
   const was = new Map(before.map((item) => [key(item), JSON.stringify(item)]));
   const now = new Map(after.map((item) => [key(item), item]));
-  const messages = new Set(after.filter((i) => i.pk.startsWith('MSG#')).map((i) => `${i.pk.slice(4)}|${i.sk}`));
+  const messages = new Set(after.flatMap((i) => (groupUuidOfMessagePartition(i.pk) ? [`${groupUuidOfMessagePartition(i.pk)}|${i.sk}`] : [])));
   const explained = (item: Item): boolean => {
-    if (item.pk.startsWith('MSG#')) return accepted.messageUuids.has(item.message_uuid as string);
+    if (groupUuidOfMessagePartition(item.pk)) return accepted.messageUuids.has(item.message_uuid as string);
     // A conversation row (pattern E) is fine when it points at a stored message.
-    if (item.pk.startsWith('GRP#')) return messages.has(`${item.message_group_uuid}|${item.sk}`);
-    if (item.pk.startsWith('IDEMPOTENCY#')) return accepted.messageUuids.has((item.result as { message_uuid?: string })?.message_uuid ?? '');
-    if (item.pk.startsWith('GROUP#')) return accepted.groups.has(item.pk.slice('GROUP#'.length));
-    if (item.pk.startsWith('PAIR#')) return accepted.groups.has(item.group_uuid as string);
+    if (userUuidOfConversationPartition(item.pk)) return messages.has(`${item.message_group_uuid}|${item.sk}`);
+    if (item.sk === keys.idempotency('', '').sk) return accepted.messageUuids.has((item.result as { message_uuid?: string })?.message_uuid ?? '');
+    if ([...accepted.groups].some((group) => item.pk === keys.membershipPartition(group))) return true;
+    if (item.sk === keys.pair('', '').sk) return accepted.groups.has(item.group_uuid as string);
     return false;
   };
   const problems: string[] = [];
@@ -248,7 +249,7 @@ function unexplainedChanges(before: Item[], after: Item[]): string[] {
     const item = JSON.parse(json) as Item;
     // Pattern E replaces a member's row when a newer message arrives: the same member and
     // conversation must still have a row.
-    const replaced = item.pk.startsWith('GRP#') && after.some((i) => i.pk === item.pk && i.message_group_uuid === item.message_group_uuid);
+    const replaced = !!userUuidOfConversationPartition(item.pk) && after.some((i) => i.pk === item.pk && i.message_group_uuid === item.message_group_uuid);
     if (!replaced) problems.push(`removed: ${item.pk} ${item.sk}`);
   }
   return problems;

@@ -223,11 +223,11 @@ export interface ApiResponse {
 export async function api(
   method: string,
   urlPath: string,
-  options: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; json?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.raw;
+  let body: string | Uint8Array | undefined = options.raw;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
     headers['content-type'] ??= 'application/json';
