@@ -76,7 +76,7 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
         const signUps = await signUpUsers({ endpoint: cognito.endpoint, ...ids, users });
         log.notice(`Cognito (local): demo users ${signUps.created.length} signed up, ${signUps.existing.length} existed — ${users.map((u) => u.email).join(', ')}`);
       }
-      const { syncCognitoUsers } = loadTs('../handlers/ops/sync-cognito-users.ts');
+      const { syncCognitoUsers } = loadTs('../domain/cognito-users.ts');
       const sync = await syncCognitoUsers(ids.userPoolId);
       if (sync.linked + sync.created > 0 || sync.skipped.length > 0) {
         log.notice(`Cognito (local): profiles ${sync.linked} linked, ${sync.created} created, ${sync.skipped.length} skipped`);

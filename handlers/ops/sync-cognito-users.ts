@@ -1,69 +1,8 @@
 /**
- * `sls invoke [local] -f syncCognitoUsers`: lists every user of the pool (all pages) and
- * links or creates their profiles by handle — the same rule as the PostConfirmation
- * trigger, so it repairs users whose trigger failed and links profiles that existed before
- * Cognito (the replacement for the old "update cognito user ids" script). Idempotent.
- * Unconfirmed users are skipped: their profile is made when they confirm.
+ * `sls invoke [local] -f syncCognitoUsers`: links or creates the profile of every confirmed
+ * user of the pool (domain/cognito-users.ts) and prints what it did.
  */
-import { CognitoIdentityProviderClient, ListUsersCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
-import { authConfig } from '../../domain/config';
-import { DomainError } from '../../domain/errors';
-import { registerCognitoUser, type RegistrationOutcome } from '../../domain/users';
-
-export interface SyncSummary {
-  users: number;
-  existing: number;
-  linked: number;
-  created: number;
-  skipped: Array<{ username: string; reason: string }>;
-}
-
-let client: CognitoIdentityProviderClient | undefined;
-
-function cognito(): CognitoIdentityProviderClient {
-  const { endpoint } = authConfig();
-  return (client ??= new CognitoIdentityProviderClient({
-    maxAttempts: 3,
-    // The local Cognito accepts any credentials; fixed ones skip the SDK's credential chain.
-    ...(endpoint ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  }));
-}
-
-function attribute(user: UserType, name: string): string | undefined {
-  return user.Attributes?.find((a) => a.Name === name)?.Value;
-}
-
-export async function syncCognitoUsers(userPoolId: string = authConfig().userPoolId): Promise<SyncSummary> {
-  const summary: SyncSummary = { users: 0, existing: 0, linked: 0, created: 0, skipped: [] };
-  let PaginationToken: string | undefined;
-  do {
-    const page = await cognito().send(new ListUsersCommand({ UserPoolId: userPoolId, PaginationToken }));
-    for (const user of page.Users ?? []) {
-      summary.users++;
-      const username = user.Username ?? '?';
-      if (user.UserStatus !== 'CONFIRMED' && user.UserStatus !== 'EXTERNAL_PROVIDER') {
-        summary.skipped.push({ username, reason: `status ${user.UserStatus}` });
-        continue;
-      }
-      try {
-        const email = attribute(user, 'email');
-        const { outcome } = await registerCognitoUser({
-          sub: attribute(user, 'sub') ?? '',
-          handle: attribute(user, 'preferred_username') ?? '',
-          display_name: attribute(user, 'name') ?? attribute(user, 'preferred_username') ?? '',
-          ...(email ? { email } : {}),
-          emailVerified: attribute(user, 'email_verified') === 'true',
-        });
-        summary[outcome satisfies RegistrationOutcome]++;
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        summary.skipped.push({ username, reason: error.message });
-      }
-    }
-    PaginationToken = page.PaginationToken;
-  } while (PaginationToken);
-  return summary;
-}
+import { syncCognitoUsers, type SyncSummary } from '../../domain/cognito-users';
 
 export async function handler(): Promise<SyncSummary> {
   const summary = await syncCognitoUsers();
