@@ -132,13 +132,17 @@ describe('Lambda functions', () => {
     });
   });
 
-  test('handlers attach the Lambda context to their logger and log no bodies, messages or tokens', () => {
+  test('every handler entry attaches the Lambda context to the shared logger, and logger calls pass no body, message text or token (a source check)', () => {
     const root = join(__dirname, '../../handlers');
+    expect(readFileSync(join(root, 'http', 'middleware.ts'), 'utf8')).toMatch(/injectLambdaContext\(logger/);
+    let entries = 0;
     for (const dir of ['http', 'stream', 'cognito']) {
       for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
         const source = readFileSync(join(root, dir, file), 'utf8');
-        if (/new Logger\(/.test(source)) {
-          expect([file, /injectLambdaContext\(logger|logger\.addContext\(context\)/.test(source)]).toEqual([file, true]);
+        if (/export (async function|const) handler\b/.test(source)) {
+          entries++;
+          // HTTP handlers get the context from the shared middy stack (httpHandler).
+          expect([file, /httpHandler\(|logger\.addContext\(context\)/.test(source)]).toEqual([file, true]);
         }
         // Arguments of logger calls, string literals removed: no request body, message text or
         // token (`error.message` is an error's text, not a chat message).
@@ -148,6 +152,7 @@ describe('Lambda functions', () => {
         }
       }
     }
+    expect(entries).toBe(6); // four HTTP routes, the stream consumer, the Cognito trigger
   });
 });
 
