@@ -1,14 +1,16 @@
 // One jest run, one project per layer: each project starts only the real parts it needs.
-// Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise in test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const transform = {
   '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
 };
 // ESM-only dependencies (middy, etc.) are transformed to CommonJS like our own code.
 const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
-const common = { transform, transformIgnorePatterns, testEnvironment: 'node' };
+// Middy 7 publishes ESM only (an `import`-only exports map) and jest resolves with `require`
+// conditions: point it at the entry files, which the transform above turns into CommonJS.
+const moduleNameMapper = { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' };
+const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node' };
 
 /** @type {import('jest').Config} */
+// The bench smoke run (test/bench) has its own config, jest.bench.config.js: `npm run test:bench`.
 module.exports = {
   testTimeout: 30000,
   projects: [
@@ -45,13 +47,6 @@ module.exports = {
       displayName: 'template',
       testMatch: ['<rootDir>/test/template/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/template-setup.ts',
-    },
-    {
-      // `npm run bench -- --quick` once (it starts its own engines and offline stack): it must
-      // complete and report every figure. Never a speed assertion.
-      ...common,
-      displayName: 'bench',
-      testMatch: ['<rootDir>/test/bench/**/*.test.ts'],
     },
   ],
 };

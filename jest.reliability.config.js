@@ -12,6 +12,7 @@ module.exports = {
     {
       transform: common.transform,
       transformIgnorePatterns: common.transformIgnorePatterns,
+      moduleNameMapper: common.moduleNameMapper,
       testEnvironment: 'node',
       displayName: 'reliability',
       testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],

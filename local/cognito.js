@@ -13,8 +13,6 @@
  * Known differences from Cognito: USER_PASSWORD_AUTH only (no SRP); a failing
  * PostConfirmation trigger is logged but does not fail the confirmation.
  */
-// Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const fs = require('node:fs');
 const path = require('node:path');
 const { createRequire } = require('node:module');

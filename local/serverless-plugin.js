@@ -18,8 +18,8 @@
  * Offline-only test switches passed to the stream handler: STREAM_FAULT_MARKER and
  * LOCAL_DLQ_FILE (see domain/config.ts `offlineStreamConfig`).
  */
-// Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `npx sls …` does not go through the npm scripts' check: stop here, in one line, on an old Node.
+require('../scripts/check-node').assertSupportedNode();
 const path = require('node:path');
 const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
@@ -190,7 +190,7 @@ function loadTs(/** @type {string} */ specifier) {
     packages: 'external',
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node24',
     logLevel: 'warning',
   });
   return require(outfile);

@@ -149,7 +149,6 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     COGNITO_ISSUER: `${cognito.issuerDomain}/${userPoolId}`,
     COGNITO_ENDPOINT: cognito.endpoint,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const http = (method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) => ({
     version: '2.0',

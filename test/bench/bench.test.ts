@@ -78,7 +78,7 @@ describe('npm run bench -- --quick', () => {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 240_000,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: process.env,
     });
     if (run.status !== 0) throw new Error(`bench --quick failed (${run.status}):\n${run.stderr?.slice(-4000)}\n${run.stdout?.slice(-2000)}`);
     results = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;

@@ -75,7 +75,7 @@ describe('Lambda functions', () => {
   test.each(functions.map(([id]) => id))('%s runs on arm64 with JSON logs and a log group with retention', (id) => {
     const fn = props(template, id);
     expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
     const logGroup = resource(template, id.replace(/LambdaFunction$/, 'LogGroup'));
     expect(logGroup.Properties?.RetentionInDays).toBe(90);
