@@ -25,6 +25,7 @@ const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
 const { startLocalCognito } = require('./offline-cognito');
 const { patchStreamEmulator } = require('./offline-streams');
+const dynamodbCommands = require('./dynamodb-commands');
 
 const ROOT = path.join(__dirname, '..');
 const STREAM_FUNCTION = 'updateConversationRows';
@@ -54,7 +55,13 @@ class LocalStackPlugin {
     this.log = log;
     /** @type {Array<() => Promise<void>>} */
     this.stops = [];
+    // `sls dynamodb start | migrate | seed`, as serverless-dynamodb users know them (local/dynamodb-commands.js).
+    this.commands = dynamodbCommands.DYNAMODB_COMMANDS;
+    const commandContext = () => ({ serverless, options: _options, log, loadTs });
     this.hooks = {
+      'dynamodb:start:startHandler': () => dynamodbCommands.startCommand(commandContext()),
+      'dynamodb:migrate:migrateHandler': () => dynamodbCommands.migrateCommand(commandContext()),
+      'dynamodb:seed:seedHandler': () => dynamodbCommands.seedCommand(commandContext()),
       'offline:start:init': () => this.start(),
       // Plain `sls offline` has no ready hook: finish once the Lambda endpoint answers.
       'offline:start': () => this.start().then(() => void this.whenLambdaListens().then(() => this.ready())),
