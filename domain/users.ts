@@ -13,6 +13,7 @@ import { profileFromItem } from './items';
 import { keys, type Key } from './keys';
 import { cancellationReasons } from './transactions';
 import type { UserProfile } from './types';
+import { parseDisplayName } from './text';
 import { isHandle, isUuid, parseHandle, parseUuid } from './validation';
 
 export interface NewUserProfile {
@@ -24,16 +25,7 @@ export interface NewUserProfile {
   uuid?: string;
 }
 
-const DISPLAY_NAME_MAX = 100;
 const SUB = /^[A-Za-z0-9-]{1,128}$/;
-
-function parseDisplayName(value: unknown): string {
-  const name = typeof value === 'string' ? value.trim() : '';
-  if (name.length === 0 || [...name].length > DISPLAY_NAME_MAX) {
-    throw new ValidationError(`display_name must be 1-${DISPLAY_NAME_MAX} characters`);
-  }
-  return name;
-}
 
 function parseSub(value: unknown): string {
   if (typeof value === 'string' && SUB.test(value)) return value;
@@ -179,7 +171,7 @@ export async function registerCognitoUser(
   const handle = parseHandle(user.handle, 'preferred_username');
   const holder = await getProfile(keys.userHandle(handle), true);
   if (holder) {
-    const sameEmail = !!holder.email && !!user.email && holder.email.toLowerCase() === user.email.toLowerCase();
+    const sameEmail = !!holder.email && !!user.email && sameEmailAddress(holder.email, user.email);
     if (holder.cognito_user_id || !sameEmail || !user.emailVerified) throw new ConflictError(`handle "${handle}" is taken`);
     return { profile: await linkCognitoSub(holder.handle, sub), outcome: 'linked' };
   }
@@ -197,4 +189,14 @@ export async function registerCognitoUser(
     if (winner) return { profile: winner, outcome: 'existing' };
     throw error;
   }
+}
+
+/**
+ * Email addresses compared as mail systems do for the domain and as Cognito does for the
+ * whole address: case-insensitively in ASCII only. `toLowerCase()` would fold look-alikes
+ * such as the Kelvin sign (U+212A) into `k` and let `\u212Aat@…` claim `kat@…`'s profile.
+ */
+export function sameEmailAddress(a: string, b: string): boolean {
+  const asciiLower = (text: string) => text.replace(/[A-Z]/g, (char) => char.toLowerCase());
+  return asciiLower(a) === asciiLower(b);
 }

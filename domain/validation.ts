@@ -6,11 +6,6 @@ import { ValidationError } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HANDLE = /^[A-Za-z0-9_]{1,32}$/;
-// C0/C1 controls other than tab, line feed and carriage return.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-export const MESSAGE_MAX_CHARS = 1024;
 export const PAGE_MAX = 100;
 export const PAGE_DEFAULT = 50;
 
@@ -32,17 +27,8 @@ export function parseHandle(value: unknown, field = 'handle'): string {
   throw new ValidationError(`${field} must be 1-32 characters of letters, digits or underscore`);
 }
 
-/** Trims and checks a message body: 1..1024 characters (code points), no control characters. */
-export function parseMessageText(value: unknown): string {
-  if (typeof value !== 'string') throw new ValidationError('message must be a string');
-  const text = value.trim();
-  const length = [...text].length;
-  if (length === 0) throw new ValidationError('message must not be empty');
-  if (length > MESSAGE_MAX_CHARS) throw new ValidationError(`message must be at most ${MESSAGE_MAX_CHARS} characters`);
-  if (CONTROL.test(text)) throw new ValidationError('message must not contain control characters');
-  if (LONE_SURROGATE.test(text)) throw new ValidationError('message must be valid Unicode text');
-  return text;
-}
+/** Message text rules live with the display-name rules in ./text. */
+export { MESSAGE_MAX_CHARS, parseMessageText } from './text';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 

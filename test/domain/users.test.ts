@@ -30,6 +30,19 @@ describe('user profiles', () => {
     expect(await getItem(keys.userProfile(uuid))).toBeUndefined();
   });
 
+  it.each([
+    ['a NUL', 'Ada\u0000'],
+    ['a newline (a forged log line)', 'Ada\nINFO admin logged in'],
+    ['an ESC sequence', '\u001b[31mAda'],
+    ['a bidi override', 'Ada \u202Enimda'],
+    ['only zero-width characters', '\u200B\u200C'],
+    ['HTML', '<script>alert(1)</script>'],
+  ])('refuse a display name with %s, writing nothing', async (_label, display_name) => {
+    const uuid = randomUUID();
+    await expect(createUserProfile({ uuid, handle: uniqueHandle('name'), display_name })).rejects.toThrow(ValidationError);
+    expect(await getItem(keys.userProfile(uuid))).toBeUndefined();
+  });
+
   it('let exactly one of 20 concurrent sign-ups with the same handle win', async () => {
     const handle = uniqueHandle('race');
     const results = await Promise.allSettled(
@@ -78,6 +91,14 @@ describe('registering a confirmed Cognito user', () => {
     const { profile, outcome } = await registerCognitoUser({ ...claim, emailVerified: true });
     expect(outcome).toBe('linked');
     expect(profile).toMatchObject({ uuid: seeded.uuid, cognito_user_id: claim.sub });
+  });
+
+  it('does not link a profile whose email only matches after Unicode case folding (Kelvin sign)', async () => {
+    const handle = uniqueHandle('kat');
+    await createUserProfile({ handle, display_name: 'Kat', email: 'kat@example.com' });
+    const claim = { sub: randomUUID(), handle, display_name: 'Impostor', email: '\u212Aat@example.com', emailVerified: true };
+    await expect(registerCognitoUser(claim)).rejects.toThrow(ConflictError);
+    expect((await findUserByHandle(handle))?.cognito_user_id).toBeUndefined();
   });
 
   it('is idempotent for a retried trigger, and refuses a handle that belongs to someone else', async () => {

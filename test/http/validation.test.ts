@@ -31,6 +31,13 @@ describe('request validation', () => {
     ['a message over 1024 characters', { json: { message: 'x'.repeat(1025), message_group_uuid: 'GROUP' } }, 400],
     ['a body over 16 KB', { json: { message: 'x', message_group_uuid: 'GROUP', padding: 'p'.repeat(17 * 1024) } }, 413],
     ['a message_group_uuid that is not a uuid', { json: { message: 'x', message_group_uuid: 'not-a-uuid' } }, 400],
+    // Invisible and spoofing text (domain/text.ts).
+    ['a message of zero-width spaces only', { json: { message: '\u200B\u200B', message_group_uuid: 'GROUP' } }, 400],
+    ['a message of Hangul fillers only', { json: { message: '\u3164', message_group_uuid: 'GROUP' } }, 400],
+    ['a message of tag characters only', { json: { message: '\u{E0041}\u{E0042}', message_group_uuid: 'GROUP' } }, 400],
+    ['a right-to-left override', { json: { message: 'hello \u202Egnp.exe', message_group_uuid: 'GROUP' } }, 400],
+    ['a letter with 1,023 combining marks', { json: { message: `a${'\u0301'.repeat(1023)}`, message_group_uuid: 'GROUP' } }, 400],
+    ['the noncharacter U+FFFF', { json: { message: 'hi\uFFFF', message_group_uuid: 'GROUP' } }, 400],
   ];
 
   test.each(cases)('POST /api/messages with %s → %i with a JSON error, nothing written', async (_name, request, status) => {
