@@ -4,11 +4,13 @@
  * handlers/stream/update-conversation-rows, and the conversation list reflects them.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { keys } from '../../domain/keys';
 import { readMessages } from '../../domain/list-messages';
 import type { Message } from '../../domain/types';
 import { partition } from '../support/fixtures';
-import { api, login, signUp, type TestUser } from '../support/stack';
+import { api, login, signUp, stack, type TestUser } from '../support/stack';
 
 /**
  * A bound on the wait, not a speed assertion: how fast delivery is (the promise is within a
@@ -118,4 +120,15 @@ describe('pattern E through the offline stack', () => {
       expect(rows[0]).toMatchObject({ sk: newest.created_at, message: newest.message, user_handle: other.handle });
     }
   }, 120_000); // 100 Lambda invocations through serverless-offline on a small machine
+
+  it('keeps its stream checkpoint in a file of its own engine port, so parallel stacks never share one', async () => {
+    const { ada, ben, group } = await conversation();
+    const sent = await api('POST', '/api/messages', { token: ben.token, json: { message_group_uuid: group, message: 'checkpointed' } });
+    await waitUntilListed([ada, ben], group, sent.body.created_at, DELIVERY_WAIT_MS);
+    const port = new URL(stack().dynamodbEndpoint).port;
+    const file = path.join(__dirname, '../../.local', `dynamodb-streams-checkpoint-${port}.json`);
+    expect(existsSync(file)).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object).length).toBeGreaterThan(0);
+  });
 });
+
