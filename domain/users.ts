@@ -80,8 +80,8 @@ export async function findUserByUuid(uuid: string): Promise<UserProfile | undefi
   return isUuid(uuid) ? getProfile(keys.userProfile(uuid)) : undefined;
 }
 
-export async function findUserByHandle(handle: string): Promise<UserProfile | undefined> {
-  return isHandle(handle) ? getProfile(keys.userHandle(handle)) : undefined;
+export async function findUserByHandle(handle: string, consistent = false): Promise<UserProfile | undefined> {
+  return isHandle(handle) ? getProfile(keys.userHandle(handle), consistent) : undefined;
 }
 
 export async function findUserByCognitoSub(sub: string): Promise<UserProfile | undefined> {

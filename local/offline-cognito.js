@@ -4,7 +4,7 @@
  *
  * 1. `start()` (before serverless-offline starts): runs cognito-local on COGNITO_PORT (9229)
  *    with its data in COGNITO_PATH (.local/cognito), creates the pool and client if absent,
- *    points its PostConfirmation trigger at serverless-offline's Lambda endpoint, and writes
+ *    points its PreSignUp and PostConfirmation triggers at serverless-offline's Lambda endpoint, and writes
  *    the ids, issuer and endpoint into the functions' environment and the offline JWT
  *    authorizer — serverless-offline reads both only after this, when it builds the Lambdas
  *    and routes. The ids are also recorded in `<COGNITO_PATH>/local-cognito.json` for tools.
@@ -30,13 +30,16 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
   const offline = service.custom?.['serverless-offline'] ?? {};
   const lambdaPort = Number(options.lambdaPort ?? offline.lambdaPort ?? 3002);
   const lambdaHost = options.host ?? offline.host ?? 'localhost';
-  const triggerFunction = service.getFunction('postConfirmation').name;
+  const triggers = {
+    PreSignUp: service.getFunction('preSignUp').name,
+    PostConfirmation: service.getFunction('postConfirmation').name,
+  };
 
   const cognito = await start({
     port,
     dir,
     lambdaEndpoint: `http://${lambdaHost}:${lambdaPort}`,
-    triggers: { PostConfirmation: triggerFunction },
+    triggers,
     log: (message) => log.notice(`Cognito (local): ${message}`),
   });
   const ids = await ensurePoolAndClient({

@@ -36,6 +36,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem @ table',
     'dynamodb:UpdateItem @ table',
   ],
+  preSignUp: ['dynamodb:GetItem @ table'],
   postConfirmation: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:UpdateItem @ table'],
   listMessageGroups: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   listMessages: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],

@@ -96,6 +96,7 @@ describe('Lambda functions', () => {
       ListMessages: [512, 10],
       CreateMessage: [512, 10],
       GetUserShort: [512, 10],
+      PreSignUp: [256, 5],
       PostConfirmation: [256, 5],
       UpdateConversationRows: [256, 60],
     });
@@ -152,7 +153,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(6); // four HTTP routes, the stream consumer, the Cognito trigger
+    expect(entries).toBe(7); // four HTTP routes, the stream consumer, the two Cognito triggers
   });
 });
 
