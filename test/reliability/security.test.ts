@@ -284,6 +284,41 @@ describe('injection into key material', () => {
   }, 120_000);
 });
 
+describe('invisible and spoofing text', () => {
+  test('messages that show nothing, reorder text or stack marks are refused with a 400 and write nothing', async () => {
+    const texts = [
+      '\u200B'.repeat(5),
+      '\u2800\u2800',
+      '\u3164',
+      '\u115F\u1160',
+      '\uFFA0',
+      '\u{E0061}\u{E0062}\u{E007F}',
+      '\u00AD\u2060\uFEFF',
+      '\u034F\u180E',
+      'hello \u202Egnp.exe',
+      'a\u2066b',
+      `a${'\u0301'.repeat(1023)}`,
+      'x\uFFFF',
+      'x\u{10FFFF}',
+      'x\u001b[2Jforged',
+    ];
+    const before = await settledScan();
+    const accepted: string[] = [];
+    for (const message of texts) {
+      for (const json of [{ message_group_uuid: ab, message }, { handle: c.handle, message }]) {
+        const reply = await call('POST', '/api/messages', { token: a.accessToken, json });
+        if (reply.status !== 400 || !isErrorEnvelope(reply)) accepted.push(`${JSON.stringify(message.slice(0, 12))} → ${reply.status}`);
+      }
+    }
+    const written = changedItems(before, await scanTable());
+    recordFigure({ area: 'text', name: 'invisible/spoofing messages sent (C and D)', value: texts.length * 2 });
+    recordFigure({ area: 'text', name: 'invisible/spoofing messages accepted', value: accepted.length, max: 0 });
+    recordFigure({ area: 'text', name: 'items written by them', value: written, max: 0 });
+    expect(accepted).toEqual([]);
+    expect(written).toBe(0);
+  }, 60_000);
+});
+
 /** Items added, removed or changed between two scans. */
 export function changedItems(before: Array<Record<string, unknown>>, after: Array<Record<string, unknown>>): number {
   const index = (items: Array<Record<string, unknown>>) => new Map(items.map((item) => [`${item.pk}\u0000${item.sk}`, JSON.stringify(item)]));
