@@ -72,6 +72,7 @@ class LocalStackPlugin {
       initialize: () => {
         if (this.serverless.processedInput?.commands?.[0] === 'deploy') this.refuseOfflineStage();
       },
+      'before:package:finalize': () => this.refuseDaxWithoutVpc(),
     };
   }
 
@@ -136,6 +137,22 @@ class LocalStackPlugin {
       throw new this.serverless.classes.Error(
         `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, CORS *, no deletion protection): deploy another stage, e.g. --stage prod.`,
       );
+    }
+  }
+
+  /**
+   * `dax: true` needs `vpcMode: true` (the cluster lives in the private subnets). Read from the
+   * DaxEnabled condition of resources/dax.yml, where both parameters are already resolved for the stage,
+   * so a half-configured stage fails at package time instead of silently deploying no cache.
+   */
+  refuseDaxWithoutVpc() {
+    const condition = this.serverless.service.resources?.Conditions?.DaxEnabled;
+    const [dax, vpc] = (condition?.['Fn::And'] ?? []).map((/** @type {any} */ test) => {
+      const [value, expected] = test?.['Fn::Equals'] ?? [];
+      return value === expected;
+    });
+    if (dax && !vpc) {
+      throw new this.serverless.classes.Error('The dax parameter needs vpcMode: true (the DAX cluster lives in the VPC). Set both, or neither.');
     }
   }
 

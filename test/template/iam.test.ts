@@ -232,7 +232,7 @@ describe('IAM (packaged prod stack)', () => {
   });
 
   test('optional features add wildcards only where AWS allows nothing narrower (X-Ray, VPC network interfaces)', () => {
-    const everythingOn = effectiveTemplate(raw, { TracingEnabled: true, VpcMode: true });
+    const everythingOn = effectiveTemplate(raw, { TracingEnabled: true, VpcMode: true, DaxEnabled: true });
     const wildcardActions = new Set<string>();
     for (const { statement } of policyStatements(everythingOn)) {
       if (statement.Effect !== 'Allow' || !JSON.stringify([statement.Resource]).includes('*')) continue;
@@ -251,7 +251,7 @@ describe('IAM (packaged prod stack)', () => {
     ]);
     // And with those on, every role still holds its reviewed grants plus only those.
     for (const name of functionNames) {
-      const extra = grantsOf(everythingOn, name).filter((g) => !g.startsWith('ec2:') && !g.startsWith('xray:'));
+      const extra = grantsOf(everythingOn, name).filter((g) => !g.startsWith('ec2:') && !g.startsWith('xray:') && !g.startsWith('dax:'));
       expect(extra).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
     }
   });
