@@ -205,10 +205,16 @@ describe('Cognito', () => {
     expect(pool().UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'OFF' });
   });
 
-  test('token validity is stated explicitly', () => {
+  test('the web client reads and writes email, name and preferred_username only, never a verified flag', () => {
+    const client = props(template, 'CognitoUserPoolClientCruddur');
+    expect(client.ReadAttributes).toEqual(['email', 'name', 'preferred_username']);
+    expect(client.WriteAttributes).toEqual(['email', 'name', 'preferred_username']);
+  });
+
+  test('token validity is stated explicitly: 10-minute access and ID tokens bound the revocation window', () => {
     expect(props(template, 'CognitoUserPoolClientCruddur')).toMatchObject({
-      AccessTokenValidity: 60,
-      IdTokenValidity: 60,
+      AccessTokenValidity: 10,
+      IdTokenValidity: 10,
       RefreshTokenValidity: 30,
       TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
       EnableTokenRevocation: true,
