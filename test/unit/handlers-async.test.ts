@@ -3,19 +3,11 @@
  * return a promise) and take at most (event, context). Checked for every function that
  * serverless.yml deploys, by loading each handler module as Lambda would.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { loadCfnYaml } from '../support/cfn-yaml';
 
 const ROOT = join(__dirname, '../..');
-const schema = yaml.DEFAULT_SCHEMA.extend(
-  ['!Ref', '!GetAtt', '!Join', '!Sub'].flatMap((tag) =>
-    (['scalar', 'sequence'] as const).map((kind) => new yaml.Type(tag, { kind, construct: (data: unknown) => data })),
-  ),
-);
-const serverless = yaml.load(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { schema }) as {
-  functions: Record<string, { handler: string } | string>;
-};
+const serverless = loadCfnYaml<{ functions: Record<string, { handler: string } | string> }>('serverless.yml');
 const handlers = Object.entries(serverless.functions)
   .filter((entry): entry is [string, { handler: string }] => typeof entry[1] === 'object' && entry[1] !== null)
   .map(([name, fn]) => [name, fn.handler] as const);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { loadCfnYaml } from '../support/cfn-yaml';
 
 // A plain CommonJS module (it must run on any old Node): required, not imported.
 const { nodeVersionProblem, requiredMajor } = require('../../scripts/check-node.js') as {
@@ -21,10 +21,7 @@ test('engines, .nvmrc, .node-version and the Lambda runtime name the same Node.j
   expect(major).toBe(24);
   expect(read('.nvmrc').trim()).toBe(String(major));
   expect(read('.node-version').trim()).toBe(String(major));
-  const serverless = yaml.load(read('serverless.yml').replace(/!(Ref|GetAtt|Join|Sub)\b/g, '')) as {
-    provider: { runtime: string };
-    custom: { esbuild: { target: string } };
-  };
+  const serverless = loadCfnYaml<{ provider: { runtime: string }; custom: { esbuild: { target: string } } }>('serverless.yml');
   expect(serverless.provider.runtime).toBe(`nodejs${major}.x`);
   expect(serverless.custom.esbuild.target).toBe(`node${major}`);
 });
