@@ -21,12 +21,8 @@ export interface SyncSummary {
 let client: CognitoIdentityProviderClient | undefined;
 
 function cognito(): CognitoIdentityProviderClient {
-  const { endpoint } = authConfig();
-  return (client ??= new CognitoIdentityProviderClient({
-    maxAttempts: 3,
-    // The local Cognito accepts any credentials; fixed ones skip the SDK's credential chain.
-    ...(endpoint ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  }));
+  const { endpoint, region } = authConfig();
+  return (client ??= new CognitoIdentityProviderClient({ maxAttempts: 3, region, ...(endpoint ? { endpoint } : {}) }));
 }
 
 function attribute(user: UserType, name: string): string | undefined {

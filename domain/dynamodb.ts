@@ -20,10 +20,8 @@ export function createDynamoClient(): DynamoDBClient {
       // a DynamoDB that accepts connections but never answers would hang the Lambda.
       throwOnRequestTimeout: true,
     },
-    // The local engine accepts any credentials; fixed ones skip the SDK's credential chain.
-    ...(config.endpoint
-      ? { endpoint: config.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    // Credentials come from the SDK's default chain (the function's role on AWS).
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
 }
 
