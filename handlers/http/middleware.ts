@@ -12,17 +12,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import {
-  ConflictError,
-  DomainError,
-  NotFoundError,
-  ServiceUnavailableError,
-  UnauthenticatedError,
-  ValidationError,
-} from '../../domain/errors';
+import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { findUserByCognitoSub } from '../../domain/users';
-import { isTransactionConflict } from '../../domain/transactions';
 import { verifyBearer } from './auth';
 
 
@@ -127,40 +119,9 @@ function authenticate(): MiddlewareObj<Event, Result, Error, HttpContext> {
   };
 }
 
-const UNAVAILABLE_NAMES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-]);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-
-/** A dependency that is down, slow or throttling: worth a retry, so 503 rather than 500. */
-function isUnavailable(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 3) return false;
-  const e = error as { name?: string; code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (error instanceof ServiceUnavailableError) return true;
-  if ((e.name && UNAVAILABLE_NAMES.has(e.name)) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
-  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
-  // Contention that outlasted the domain's own retries: "try again", not a bug.
-  if (isTransactionConflict(error)) return true;
-  return isUnavailable(e.cause, depth + 1);
-}
-
+/** The error's own status: domain errors and envelope errors carry one; anything else is a 500. */
 function statusOf(error: unknown): number {
-  if (error instanceof HttpError) return error.statusCode;
-  if (error instanceof ValidationError) return 400;
-  if (error instanceof UnauthenticatedError) return 401;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError) return 409;
-  if (isUnavailable(error)) return 503;
-  return 500;
+  return error instanceof DomainError || error instanceof HttpError ? error.statusCode : 500;
 }
 
 /** Typed errors → status + `{"error": {code, message}}`; anything else → 500 with a request id, no internals. */
@@ -195,7 +156,12 @@ export function httpHandler(
 ): Handler {
   // Give up on the handler a second before Lambda would kill it, so a stalled dependency is
   // answered with our 503 JSON (middy throws a TimeoutError) instead of the platform's timeout.
-  const stack = middy<Event, Result, Error, HttpContext>({ timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS })
+  const stack = middy<Event, Result, Error, HttpContext>({
+    timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new ServiceUnavailableError('the request ran out of time waiting for a dependency');
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())
     .use(httpHeaderNormalizer());

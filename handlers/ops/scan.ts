@@ -1,5 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../../domain/dynamodb';
+import { scanPages } from '../../domain/table';
 import { inputObject } from './report';
 
 /**
@@ -12,14 +11,11 @@ export async function handler(event?: unknown) {
   const Limit = typeof pageSize === 'number' && pageSize > 0 ? pageSize : undefined;
   let items = 0;
   let pages = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, Limit }));
-    for (const item of page.Items ?? []) console.log(JSON.stringify(item));
-    items += page.Items?.length ?? 0;
+  for await (const page of scanPages(Limit)) {
+    for (const item of page) console.log(JSON.stringify(item));
+    items += page.length;
     pages++;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   console.log(`${items} items in ${pages} page(s)`);
   return { items, pages };
 }
