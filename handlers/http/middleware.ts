@@ -1,11 +1,13 @@
 /**
  * The one middy stack every HTTP handler runs in, applied by `httpHandler`:
  *
- *   logger context → error responses → header normalizer → authenticate → JSON body → handler
+ *   logger context → error responses → header normalizer → authenticate → JSON body →
+ *   the route's schema → handler
  *
- * Handlers get a parsed request (body, path, query, and the caller's profile when
- * `auth: true`) and return `{ body, headers?, statusCode? }`; everything HTTP-shaped —
- * status codes for domain errors, the JSON error envelope, content type — happens here.
+ * Handlers get their request as their route's schema (handlers/http/validation.ts) typed it —
+ * path, query, headers, body — plus the caller's profile when `auth: true`, and return
+ * `{ body, headers?, statusCode? }`; everything HTTP-shaped — the status each error class
+ * carries, the JSON error envelope, content type — happens here.
  */
 import { logger } from '../logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -16,6 +18,7 @@ import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationE
 import type { UserProfile } from '../../domain/types';
 import { findUserByCognitoSub } from '../../domain/users';
 import { verifyBearer } from './auth';
+import { parseRequest, type RouteInput, type RouteSchema } from './validation';
 
 
 const HANDLER_DEADLINE_MARGIN_MS = 1000;
@@ -35,15 +38,12 @@ export class HttpError extends Error {
   }
 }
 
-export interface HttpRequest {
-  event: APIGatewayProxyEventV2;
-  /** Parsed JSON body (an object) for requests that carry one; undefined otherwise. */
-  body: Record<string, unknown> | undefined;
-  path: Record<string, string | undefined>;
-  query: Record<string, string | undefined>;
+export interface HttpRequest<R extends RouteSchema> {
+  /** Path, query, headers and body as the route's schema parsed them. */
+  input: RouteInput<R>;
 }
 
-export interface AuthenticatedRequest extends HttpRequest {
+export interface AuthenticatedRequest<R extends RouteSchema> extends HttpRequest<R> {
   /** The caller's profile, found by the verified token's `sub`. */
   caller: UserProfile;
 }
@@ -148,14 +148,17 @@ function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
 
 type Handler = (event: Event, context: Context) => Promise<Result>;
 
-export function httpHandler(options: { auth: true }, fn: (request: AuthenticatedRequest) => Promise<HttpResult>): Handler;
-export function httpHandler(options: { auth: false }, fn: (request: HttpRequest) => Promise<HttpResult>): Handler;
-export function httpHandler(
-  options: { auth: boolean },
-  fn: (request: AuthenticatedRequest) => Promise<HttpResult>,
+export function httpHandler<R extends RouteSchema>(
+  options: { auth: true; request: R },
+  fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
+): Handler;
+export function httpHandler<R extends RouteSchema>(options: { auth: false; request: R }, fn: (request: HttpRequest<R>) => Promise<HttpResult>): Handler;
+export function httpHandler<R extends RouteSchema>(
+  options: { auth: boolean; request: R },
+  fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
 ): Handler {
   // Give up on the handler a second before Lambda would kill it, so a stalled dependency is
-  // answered with our 503 JSON (middy throws a TimeoutError) instead of the platform's timeout.
+  // answered with our 503 JSON instead of the platform's timeout.
   const stack = middy<Event, Result, Error, HttpContext>({
     timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS,
     timeoutEarlyResponse: () => {
@@ -169,13 +172,13 @@ export function httpHandler(
   if (options.auth) stack.use(authenticate());
   stack.use(jsonBody());
   return stack.handler(async (event, context) => {
-    const result = await fn({
-      event,
-      body: context.parsedBody,
+    const input = parseRequest(options.request, {
       path: event.pathParameters ?? {},
       query: event.queryStringParameters ?? {},
-      caller: context.caller as UserProfile,
+      headers: event.headers ?? {},
+      body: context.parsedBody,
     });
+    const result = await fn({ input, caller: context.caller as UserProfile });
     return jsonResponse(result.statusCode ?? 200, result.body, result.headers);
   }) as unknown as Handler;
 }

@@ -1,4 +1,6 @@
-/** Readable one-line renderings for the ops functions' printed reports. */
+/** The ops functions' input schemas and their readable one-line report renderings. */
+import * as z from 'zod/mini';
+import { ValidationError } from '../../domain/errors';
 import type { Message, MessageGroup } from '../../domain/types';
 
 export function preview(text: string, width = 40): string {
@@ -14,7 +16,15 @@ export function messageGroupLine(g: MessageGroup): string {
   return `${g.last_message_at}  ${g.user_display_name} (@${g.user_handle})  ${preview(g.message)}  [${g.message_group_uuid}]`;
 }
 
-/** Ops functions take a JSON object; `sls invoke` without -d passes nothing. */
-export function inputObject(event: unknown): Record<string, unknown> {
-  return event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
+/** `"limit"` and `"cursor"` of the list reports; the domain checks the limit's range. */
+export const pageInput = { limit: z.optional(z.number()), cursor: z.optional(z.string()) };
+
+/**
+ * An ops function's input (`sls invoke -d '{…}'`) as its schema types it; `sls invoke` without
+ * `-d` passes nothing, which counts as `{}`. Anything else is a ValidationError saying what to pass.
+ */
+export function parseInput<S extends z.ZodMiniType>(schema: S, event: unknown, hint: string): z.output<S> {
+  const result = schema.safeParse(event ?? {});
+  if (result.success) return result.data;
+  throw new ValidationError(`invalid input: ${hint}`);
 }

@@ -1,5 +1,8 @@
+import * as z from 'zod/mini';
 import { scanPages } from '../../domain/table';
-import { inputObject } from './report';
+import { parseInput } from './report';
+
+const Input = z.object({ pageSize: z.optional(z.int().check(z.positive())) });
 
 /**
  * `sls invoke [local] -f scan`: prints every item of the table, one JSON line each,
@@ -7,11 +10,10 @@ import { inputObject } from './report';
  * table does not fit a Lambda response. Input `{"pageSize": N}` caps each page.
  */
 export async function handler(event?: unknown) {
-  const { pageSize } = inputObject(event);
-  const Limit = typeof pageSize === 'number' && pageSize > 0 ? pageSize : undefined;
+  const { pageSize } = parseInput(Input, event, 'pass {} or {"pageSize": <positive integer>}');
   let items = 0;
   let pages = 0;
-  for await (const page of scanPages(Limit)) {
+  for await (const page of scanPages(pageSize)) {
     for (const item of page) console.log(JSON.stringify(item));
     items += page.length;
     pages++;
