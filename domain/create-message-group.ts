@@ -16,7 +16,7 @@ import { newUuid } from './ids';
 import { conversationItem, messageItem } from './items';
 import { keys } from './keys';
 import { requireMember } from './membership';
-import { action, TransactionCancelledError, transactWrite, type TransactAction } from './table';
+import { putIfAbsentAction, TransactionCancelledError, transactWrite, type TransactAction } from './table';
 import { bumpTimestamp } from './time';
 import type { Message } from './types';
 import { getUserByHandle } from './users';
@@ -43,7 +43,7 @@ export async function createMessageGroup(
     try {
       await transactWrite({
         ...conversationStart(sender, other, groupUuid, message, message.created_at),
-        message: action.putIfAbsent(messageItem(message)),
+        message: putIfAbsentAction(messageItem(message)),
         [IDEMPOTENCY_ACTION]: idempotency?.record(message),
       });
       return message;
@@ -82,10 +82,10 @@ export function conversationStart(
   startedAt: string,
 ): Record<ConversationStartAction, TransactAction> {
   return {
-    pair: action.putIfAbsent({ ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: startedAt }, { returnOld: true }),
-    senderMembership: action.putIfAbsent({ ...keys.membership(groupUuid, sender.uuid), user_uuid: sender.uuid }),
-    otherMembership: action.putIfAbsent({ ...keys.membership(groupUuid, other.uuid), user_uuid: other.uuid }),
-    senderRow: action.putIfAbsent(conversationItem(sender.uuid, other, groupUuid, last.message, last.created_at)),
-    otherRow: action.putIfAbsent(conversationItem(other.uuid, sender, groupUuid, last.message, last.created_at)),
+    pair: putIfAbsentAction({ ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: startedAt }, { returnOld: true }),
+    senderMembership: putIfAbsentAction({ ...keys.membership(groupUuid, sender.uuid), user_uuid: sender.uuid }),
+    otherMembership: putIfAbsentAction({ ...keys.membership(groupUuid, other.uuid), user_uuid: other.uuid }),
+    senderRow: putIfAbsentAction(conversationItem(sender.uuid, other, groupUuid, last.message, last.created_at)),
+    otherRow: putIfAbsentAction(conversationItem(other.uuid, sender, groupUuid, last.message, last.created_at)),
   };
 }

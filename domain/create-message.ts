@@ -11,7 +11,7 @@ import { newUuid } from './ids';
 import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
 import { messageItem } from './items';
 import { requireMember } from './membership';
-import { action, putIfAbsent, TransactionCancelledError, transactWrite } from './table';
+import { putIfAbsent, putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
 import { bumpTimestamp, nextTimestamp } from './time';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
@@ -60,7 +60,7 @@ export async function putMessage(message: Message, idempotency?: Idempotency): P
       if (await putIfAbsent(messageItem(candidate))) return candidate;
     } else {
       try {
-        await transactWrite({ [IDEMPOTENCY_ACTION]: idempotency.record(candidate), message: action.putIfAbsent(messageItem(candidate)) });
+        await transactWrite({ [IDEMPOTENCY_ACTION]: idempotency.record(candidate), message: putIfAbsentAction(messageItem(candidate)) });
         return candidate;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;

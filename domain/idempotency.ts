@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from './errors';
 import { keys } from './keys';
 import { nowMs } from './time';
-import { action, type TransactAction, type TransactionCancelledError } from './table';
+import { putIfAction, type TransactAction, type TransactionCancelledError } from './table';
 import type { Message } from './types';
 import { parseIdempotencyKey } from './validation';
 
@@ -40,7 +40,7 @@ export function idempotencyFor(userUuid: string, rawKey: string, request: Record
   return {
     record: (result) => {
       const now = nowSeconds();
-      return action.putIf(
+      return putIfAction(
         { ...key, request_hash: requestHash, result, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
         // TTL deletes expired items late (up to days): an expired record counts as absent.
         { if: 'attribute_not_exists(pk) OR expires_at <= :now', values: { ':now': now } },

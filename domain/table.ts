@@ -36,19 +36,25 @@ interface Condition {
   values?: Record<string, unknown>;
 }
 
-/** Transaction actions, each on this table. */
-export const action = {
-  /** Put `item` only if its key is free; `returnOld`: a failed condition returns the item there. */
-  putIfAbsent: (item: object, options: { returnOld?: boolean } = {}): TransactAction => ({
+// Transaction actions, each on this table. Separate functions rather than one object, so a
+// bundle holds only the kinds of write its function makes (test/template/iam.test.ts derives
+// each function's IAM grants from its bundle).
+
+/** Put `item` only if its key is free; `returnOld`: a failed condition returns the item there. */
+export function putIfAbsentAction(item: object, options: { returnOld?: boolean } = {}): TransactAction {
+  return {
     Put: {
       TableName: tableName(),
       Item: item as Item,
       ConditionExpression: KEY_IS_FREE,
       ...(options.returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
     },
-  }),
-  /** Put `item` if `condition` holds; a failed condition returns the item there. */
-  putIf: (item: object, condition: Condition): TransactAction => ({
+  };
+}
+
+/** Put `item` if `condition` holds; a failed condition returns the item there. */
+export function putIfAction(item: object, condition: Condition): TransactAction {
+  return {
     Put: {
       TableName: tableName(),
       Item: item as Item,
@@ -56,8 +62,11 @@ export const action = {
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
-  }),
-  update: (key: Key, update: string, condition: Condition): TransactAction => ({
+  };
+}
+
+export function updateAction(key: Key, update: string, condition: Condition): TransactAction {
+  return {
     Update: {
       TableName: tableName(),
       Key: key,
@@ -65,16 +74,19 @@ export const action = {
       ConditionExpression: condition.if,
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
     },
-  }),
-  deleteIf: (key: Key, condition: Condition): TransactAction => ({
+  };
+}
+
+export function deleteIfAction(key: Key, condition: Condition): TransactAction {
+  return {
     Delete: {
       TableName: tableName(),
       Key: key,
       ConditionExpression: condition.if,
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
     },
-  }),
-};
+  };
+}
 
 export interface CancellationReason {
   code: string;
@@ -170,39 +182,49 @@ export async function putIfAbsent(item: object): Promise<boolean> {
   }
 }
 
-/** Equality on one key attribute, of the table or of `index`. */
-export interface KeyEquals {
-  index?: string;
-  /** e.g. `{ pk: 'MSG#…' }` or `{ message_group_uuid: '…' }` */
-  equals: Record<string, string>;
+/** Equality on the partition key (`pk = <pk>`). */
+export interface PartitionQuery {
+  pk: string;
   consistent?: boolean;
   projection?: string;
 }
 
-function queryInput(query: KeyEquals): QueryCommandInput {
-  const [[attribute, value] = []] = Object.entries(query.equals);
-  if (attribute === undefined) throw new Error('a query needs one key attribute');
+function partitionInput(query: PartitionQuery): QueryCommandInput {
   return {
     TableName: tableName(),
-    ...(query.index ? { IndexName: query.index } : {}),
-    KeyConditionExpression: '#k = :k',
-    ExpressionAttributeNames: { '#k': attribute },
-    ExpressionAttributeValues: { ':k': value },
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': query.pk },
     ...(query.consistent ? { ConsistentRead: true } : {}),
     ...(query.projection ? { ProjectionExpression: query.projection } : {}),
   };
 }
 
-/** Every item of a key, following LastEvaluatedKey through every page (one request per page). */
-export async function queryAll(query: KeyEquals): Promise<Item[]> {
+/** Follows LastEvaluatedKey through every page of `input` (one request per page). */
+async function everyPage(input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await db().send(new QueryCommand({ ...queryInput(query), ExclusiveStartKey }));
+    const page = await db().send(new QueryCommand({ ...input, ExclusiveStartKey }));
     items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
+}
+
+/** Every item of a partition, every page. */
+export async function queryAll(query: PartitionQuery): Promise<Item[]> {
+  return everyPage(partitionInput(query));
+}
+
+/** Every item of a global secondary index whose hash key `attribute` equals `value`, every page. */
+export async function queryIndexAll(index: string, attribute: string, value: string): Promise<Item[]> {
+  return everyPage({
+    TableName: tableName(),
+    IndexName: index,
+    KeyConditionExpression: '#k = :k',
+    ExpressionAttributeNames: { '#k': attribute },
+    ExpressionAttributeValues: { ':k': value },
+  });
 }
 
 export interface PageQuery {
@@ -225,7 +247,7 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.scope);
   const result = await db().send(
     new QueryCommand({
-      ...queryInput({ equals: { pk: query.pk } }),
+      ...partitionInput({ pk: query.pk }),
       ScanIndexForward: !query.newestFirst,
       Limit: query.limit + 1,
       ...(after !== undefined ? { ExclusiveStartKey: { pk: query.pk, sk: after } } : {}),

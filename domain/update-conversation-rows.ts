@@ -26,7 +26,7 @@ import { DomainError } from './errors';
 import { conversationItem, type ConversationItem } from './items';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
 import { bumpTimestamp } from './time';
-import { action, queryAll, TransactionCancelledError, transactWrite } from './table';
+import { deleteIfAction, putIfAbsentAction, queryAll, queryIndexAll, TransactionCancelledError, transactWrite } from './table';
 
 /** What pattern E needs of a message: which conversation, when, and the text. */
 export interface NewestMessage {
@@ -117,7 +117,7 @@ export async function updateConversationRows(
 /** The newest row per member as the index shows it now (a stale index may show two). */
 async function readRows(groupUuid: string): Promise<Map<string, ConversationItem>> {
   const rows = new Map<string, ConversationItem>();
-  const items = (await queryAll({ index: MESSAGE_GROUP_INDEX, equals: { message_group_uuid: groupUuid } })) as unknown as ConversationItem[];
+  const items = (await queryIndexAll(MESSAGE_GROUP_INDEX, 'message_group_uuid', groupUuid)) as unknown as ConversationItem[];
   for (const item of items) {
     const member = memberOf(item);
     const seen = rows.get(member);
@@ -144,7 +144,7 @@ function memberOf(row: ConversationItem): string {
 
 async function hasMembers(groupUuid: string): Promise<boolean> {
   // A conversation has two membership items: one page, one request.
-  const members = await queryAll({ equals: { pk: keys.membershipPartition(groupUuid) }, consistent: true, projection: 'pk' });
+  const members = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'pk' });
   return members.length > 0;
 }
 
@@ -167,11 +167,11 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
     try {
       await transactWrite(
         {
-          oldRow: action.deleteIf(keys.conversation(member, row.sk), {
+          oldRow: deleteIfAction(keys.conversation(member, row.sk), {
             if: 'message_group_uuid = :g',
             values: { ':g': message.message_group_uuid },
           }),
-          newRow: action.putIfAbsent(next, { returnOld: true }),
+          newRow: putIfAbsentAction(next, { returnOld: true }),
         },
         // A conflict is one more reason to re-read the rows: counted and retried by the caller.
         { onConflict: 'report' },

@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newUuid } from './ids';
 import { profileFromItem } from './items';
 import { keys, type Key } from './keys';
-import { action, getItem, TransactionCancelledError, transactWrite } from './table';
+import { getItem, putIfAbsentAction, TransactionCancelledError, transactWrite, updateAction } from './table';
 import type { UserProfile } from './types';
 import { isHandle, isUuid, parseHandle, parseUuid } from './validation';
 
@@ -60,9 +60,9 @@ export async function createUserProfile(input: NewUserProfile): Promise<UserProf
   const items = profileItems(profile);
   try {
     await transactWrite({
-      profile: action.putIfAbsent(items.profile),
-      handle: action.putIfAbsent(items.handle),
-      sub: items.sub && action.putIfAbsent(items.sub),
+      profile: putIfAbsentAction(items.profile),
+      handle: putIfAbsentAction(items.handle),
+      sub: items.sub && putIfAbsentAction(items.sub),
     });
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
@@ -112,9 +112,9 @@ export async function linkCognitoSub(handle: string, sub: string): Promise<UserP
   };
   try {
     await transactWrite({
-      profile: action.update(keys.userProfile(profile.uuid), 'SET cognito_user_id = :sub', unlinkedOrSame),
-      handle: action.update(keys.userHandle(profile.handle), 'SET cognito_user_id = :sub', unlinkedOrSame),
-      sub: action.putIfAbsent({ ...keys.userCognitoSub(cognitoUserId), ...linked }),
+      profile: updateAction(keys.userProfile(profile.uuid), 'SET cognito_user_id = :sub', unlinkedOrSame),
+      handle: updateAction(keys.userHandle(profile.handle), 'SET cognito_user_id = :sub', unlinkedOrSame),
+      sub: putIfAbsentAction({ ...keys.userCognitoSub(cognitoUserId), ...linked }),
     });
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;

@@ -60,7 +60,7 @@ export function demoMessages(conversation: DemoConversation, nowMs: number): Mes
 
 /** Removes messages left by an interrupted earlier run of this conversation's seed. */
 async function deleteLeftoverMessages(groupUuid: string): Promise<void> {
-  const leftovers = await queryAll({ equals: { pk: keys.messagePartition(groupUuid) }, projection: 'pk, sk' });
+  const leftovers = await queryAll({ pk: keys.messagePartition(groupUuid), projection: 'pk, sk' });
   await batchWrite(leftovers.map((Key) => ({ DeleteRequest: { Key } })));
 }
 

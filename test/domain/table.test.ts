@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ValidationError } from '../../domain/errors';
-import { action, getItem, putIfAbsent, queryAll, queryPage, TransactionCancelledError, transactWrite } from '../../domain/table';
+import { getItem, putIfAbsent, putIfAbsentAction, queryAll, queryPage, TransactionCancelledError, transactWrite } from '../../domain/table';
 
 const run = promisify(execFile);
 const key = (pk: string, sk = 'S') => ({ pk, sk });
@@ -16,10 +16,10 @@ const key = (pk: string, sk = 'S') => ({ pk, sk });
 test('a cancelled transaction names the action whose condition failed, and returns the item it found when asked', async () => {
   const taken = `T#${randomUUID()}`;
   const free = `T#${randomUUID()}`;
-  await transactWrite({ first: action.putIfAbsent({ ...key(taken), n: 1 }) });
+  await transactWrite({ first: putIfAbsentAction({ ...key(taken), n: 1 }) });
   const error = await transactWrite({
-    fresh: action.putIfAbsent({ ...key(free), n: 2 }),
-    existing: action.putIfAbsent({ ...key(taken), n: 3 }, { returnOld: true }),
+    fresh: putIfAbsentAction({ ...key(free), n: 2 }),
+    existing: putIfAbsentAction({ ...key(taken), n: 3 }, { returnOld: true }),
     skipped: undefined,
   }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(TransactionCancelledError);
@@ -62,7 +62,7 @@ test('queryAll follows every page of a partition (items larger than one 1 MB pag
   const pk = `T#${randomUUID()}`;
   const big = 'x'.repeat(300_000);
   for (let i = 0; i < 5; i++) await putIfAbsent({ pk, sk: String(i), big });
-  const items = await queryAll({ equals: { pk }, projection: 'pk, sk' });
+  const items = await queryAll({ pk, projection: 'pk, sk' });
   expect(items.map((i) => i.sk)).toEqual(['0', '1', '2', '3', '4']);
 });
 

@@ -17,13 +17,13 @@ server.listen(0, '127.0.0.1', async () => {
     DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
     DYNAMODB_MAX_ATTEMPTS: '2',
   });
-  const { action, getItem, putIfAbsent, queryAll, transactWrite } = await import('../../domain/table');
+  const { getItem, putIfAbsent, putIfAbsentAction, queryAll, transactWrite } = await import('../../domain/table');
   const key = { pk: 'T#x', sk: 'S' };
   const requests = {
     getItem: () => getItem(key),
     putIfAbsent: () => putIfAbsent(key),
-    queryAll: () => queryAll({ equals: { pk: 'T#x' } }),
-    transactWrite: () => transactWrite({ a: action.putIfAbsent(key) }),
+    queryAll: () => queryAll({ pk: 'T#x' }),
+    transactWrite: () => transactWrite({ a: putIfAbsentAction(key) }),
   };
   const results: Record<string, unknown> = {};
   for (const [name, request] of Object.entries(requests)) {
