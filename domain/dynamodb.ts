@@ -39,9 +39,13 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   return isUnavailable(e.cause, depth + 1);
 }
 
-/** Adds the boundary to an SDK v3 client: unavailability becomes a ServiceUnavailableError. */
-export function withUnavailableAsDomainError<C extends { middlewareStack: DynamoDBClient['middlewareStack'] }>(client: C, what: string): C {
-  client.middlewareStack.add(
+/**
+ * Puts the boundary into an SDK v3 client's middleware stack, outside the retries (so it sees
+ * only what they leave): a failure that says the service is unavailable leaves the client as a
+ * ServiceUnavailableError naming `what`; every other error passes untouched.
+ */
+export function addClientBoundary(stack: DynamoDBClient['middlewareStack'], what: string): void {
+  stack.add(
     (next) => async (args) => {
       try {
         return await next(args);
@@ -50,10 +54,8 @@ export function withUnavailableAsDomainError<C extends { middlewareStack: Dynamo
         throw new ServiceUnavailableError(`${what} is unavailable`, { cause: error });
       }
     },
-    // Outside the retry middleware: only what is left after the SDK's own attempts.
     { step: 'initialize', priority: 'high', name: 'unavailableAsDomainError' },
   );
-  return client;
 }
 
 export function createDynamoClient(): DynamoDBClient {
@@ -71,7 +73,8 @@ export function createDynamoClient(): DynamoDBClient {
     // Credentials come from the SDK's default chain (the function's role on AWS).
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
-  return withUnavailableAsDomainError(client, 'DynamoDB');
+  addClientBoundary(client.middlewareStack, 'DynamoDB');
+  return client;
 }
 
 export function db(): DynamoDBDocumentClient {
