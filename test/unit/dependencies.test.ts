@@ -3,7 +3,7 @@
  * development dependency is imported, run, or loaded by a tool we use. A package that nothing
  * uses any more fails here by name (so it is removed rather than kept "just in case").
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -49,6 +49,8 @@ test('every development dependency is imported, run or loaded by one of our tool
     typescript: () => /\btsc\b/.test(scripts),
     jest: () => /\bjest\b/.test(scripts),
     tsx: () => /\btsx\b/.test(scripts),
+    // The linter: its config is biome.json (the lint script runs `biome`).
+    '@biomejs/biome': () => /\bbiome\b/.test(scripts) || existsSync(join(ROOT, 'biome.json')),
     '@swc/core': () => used.has('@swc/jest') || config.includes('@swc/jest'),
   };
   const unused = Object.keys(pkg.devDependencies).filter((name) => {
