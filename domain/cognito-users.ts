@@ -7,6 +7,7 @@
  */
 import { CognitoIdentityProviderClient, ListUsersCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { authConfig } from './config';
+import { addClientBoundary } from './dynamodb';
 import { DomainError } from './errors';
 import { registerCognitoUser, type RegistrationOutcome } from './users';
 
@@ -21,12 +22,13 @@ export interface SyncSummary {
 let client: CognitoIdentityProviderClient | undefined;
 
 function cognito(): CognitoIdentityProviderClient {
-  const { endpoint } = authConfig();
-  return (client ??= new CognitoIdentityProviderClient({
-    maxAttempts: 3,
-    // The local Cognito accepts any credentials; fixed ones skip the SDK's credential chain.
-    ...(endpoint ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  }));
+  const { endpoint, region } = authConfig();
+  if (client) return client;
+  client = new CognitoIdentityProviderClient({ maxAttempts: 3, region, ...(endpoint ? { endpoint } : {}) });
+  // The same smithy stack class as DynamoDB's, typed for Cognito's commands; the boundary
+  // passes inputs and outputs through untouched.
+  addClientBoundary(client.middlewareStack as unknown as Parameters<typeof addClientBoundary>[0], 'Cognito');
+  return client;
 }
 
 function attribute(user: UserType, name: string): string | undefined {

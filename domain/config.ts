@@ -32,7 +32,7 @@ function positiveInt(name: string, fallback: number): number {
 export interface DynamoConfig {
   tableName: string;
   region: string;
-  /** Set offline only (the local engine); unset on AWS, where the SDK finds the regional endpoint. */
+  /** DYNAMODB_ENDPOINT: unset on AWS, where the SDK finds the regional endpoint (the dev stage sets the local engine). */
   endpoint: string | undefined;
   /** Bounds so a dead endpoint gives a quick 503, not a hung Lambda. */
   connectionTimeoutMs: number;
@@ -43,10 +43,12 @@ export interface DynamoConfig {
 export interface AuthConfig {
   userPoolId: string;
   clientId: string;
-  /** Token issuer; derived from region + pool id on AWS, set explicitly for the local Cognito. */
+  region: string;
+  /** COGNITO_ISSUER, or derived from region + pool id (AWS); the dev stage sets cognito-local's. */
   issuer: string;
+  /** COGNITO_JWKS_URI, or `<issuer>/.well-known/jwks.json`. */
   jwksUri: string;
-  /** Set offline only (cognito-local); unset on AWS. Used by ops functions that call Cognito. */
+  /** COGNITO_ENDPOINT: unset on AWS; the dev stage sets cognito-local's. Used by ops functions that call Cognito. */
   endpoint: string | undefined;
 }
 
@@ -59,11 +61,11 @@ function memo<T>(read: () => T): () => T {
 }
 
 export const dynamoConfig = memo((): DynamoConfig => {
-  const endpoint = optional('DYNAMODB_ENDPOINT');
   return {
     tableName: required('TABLE_NAME'),
-    region: optional('AWS_REGION') ?? (endpoint ? 'us-east-1' : required('AWS_REGION')),
-    endpoint,
+    // Lambda sets AWS_REGION; so do the local plugin and the test harnesses.
+    region: required('AWS_REGION'),
+    endpoint: optional('DYNAMODB_ENDPOINT'),
     connectionTimeoutMs: positiveInt('DYNAMODB_CONNECT_TIMEOUT_MS', 1000),
     // 3 attempts × 2 s stays inside an HTTP function's 10 s even when DynamoDB hangs.
     requestTimeoutMs: positiveInt('DYNAMODB_REQUEST_TIMEOUT_MS', 2000),
@@ -73,37 +75,15 @@ export const dynamoConfig = memo((): DynamoConfig => {
 
 export const authConfig = memo((): AuthConfig => {
   const userPoolId = required('COGNITO_USER_POOL_ID');
-  const region = optional('AWS_REGION') ?? 'us-east-1';
+  const region = required('AWS_REGION');
   const issuer = optional('COGNITO_ISSUER') ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
   return {
     userPoolId,
     clientId: required('COGNITO_CLIENT_ID'),
+    region,
     issuer,
     jwksUri: optional('COGNITO_JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
     endpoint: optional('COGNITO_ENDPOINT'),
-  };
-});
-
-export interface OfflineStreamConfig {
-  /**
-   * Fault injection: a message whose text contains this marker makes its conversation's
-   * update fail on every attempt (a poison record). Undefined = no fault injection.
-   */
-  faultMarker: string | undefined;
-  /** JSON-lines file standing in for the SQS dead-letter queue offline. */
-  dlqFile: string;
-}
-
-/**
- * Offline-only settings of the stream handler, or undefined on AWS. `IS_OFFLINE` is set by
- * serverless-offline for the Lambdas it runs and exists in no deployed function, so the
- * fault switch and the local DLQ stand-in cannot be turned on in a real environment.
- */
-export const offlineStreamConfig = memo((): OfflineStreamConfig | undefined => {
-  if (optional('IS_OFFLINE') !== 'true') return undefined;
-  return {
-    faultMarker: optional('STREAM_FAULT_MARKER'),
-    dlqFile: optional('LOCAL_DLQ_FILE') ?? '.local/dlq/update-conversation-rows.jsonl',
   };
 });
 

@@ -9,17 +9,15 @@
  * Requests: 2 (GetItem handle, TransactWriteItems), or 4 when the conversation exists.
  * With an idempotency key, the key's record is one more action of the same transaction.
  */
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { KEY_COLLISION_RETRIES, newMessage, putMessage, type SendOptions, type Sender } from './create-message';
-import { db, tableName } from './dynamodb';
 import { ValidationError } from './errors';
-import { idempotencyFor, type Idempotency } from './idempotency';
+import { IDEMPOTENCY_ACTION, idempotencyFor } from './idempotency';
 import { newUuid } from './ids';
 import { conversationItem, messageItem } from './items';
 import { keys } from './keys';
 import { requireMember } from './membership';
+import { putIfAbsentAction, TransactionCancelledError, transactWrite, type TransactAction } from './table';
 import { bumpTimestamp } from './time';
-import { cancellationReasons, retryOnTransactionConflict } from './transactions';
 import type { Message } from './types';
 import { getUserByHandle } from './users';
 import { parseHandle, parseMessageText } from './validation';
@@ -43,54 +41,51 @@ export async function createMessageGroup(
   let message = newMessage(groupUuid, sender, body);
   for (let attempt = 0; ; attempt++) {
     try {
-      await retryOnTransactionConflict(() => db().send(startConversation(sender, other, message, idempotency)));
+      await transactWrite({
+        ...conversationStart(sender, other, groupUuid, message, message.created_at),
+        message: putIfAbsentAction(messageItem(message)),
+        [IDEMPOTENCY_ACTION]: idempotency?.record(message),
+      });
       return message;
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      const replayed = idempotency?.replay(reasons?.[IDEMPOTENCY_ACTION]);
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const replayed = idempotency?.replay(error);
       if (replayed) return replayed;
-      const existing = reasons?.[0];
-      if (existing?.code === 'ConditionalCheckFailed' && typeof existing.item?.group_uuid === 'string') {
+      const existing = error.item('pair')?.group_uuid;
+      if (typeof existing === 'string') {
         // Same request, same key: a retry of a start that created the conversation replays here too.
-        await requireMember(existing.item.group_uuid, sender.uuid);
-        return putMessage(newMessage(existing.item.group_uuid, sender, body), idempotency);
+        await requireMember(existing, sender.uuid);
+        return putMessage(newMessage(existing, sender, body), idempotency);
       }
       // A member already has a row at this exact microsecond (another conversation's last
       // message): take the next microsecond rather than overwrite it.
-      const rowKeyTaken = reasons
-        ?.slice(ROW_ACTIONS_FROM, IDEMPOTENCY_ACTION)
-        .some((reason) => reason.code === 'ConditionalCheckFailed');
+      const rowKeyTaken = error.failed('senderRow') || error.failed('otherRow');
       if (!rowKeyTaken || attempt >= KEY_COLLISION_RETRIES) throw error;
       message = { ...message, created_at: bumpTimestamp(message.created_at) };
     }
   }
 }
 
-/** Indexes into the transaction below: the first conversation-row action, the idempotency record. */
-const ROW_ACTIONS_FROM = 3;
-const IDEMPOTENCY_ACTION = 6;
+export type ConversationStartAction = 'pair' | 'senderMembership' | 'otherMembership' | 'senderRow' | 'otherRow';
 
-function startConversation(sender: Sender, other: Sender, message: Message, idempotency?: Idempotency): TransactWriteCommand {
-  const group = message.message_group_uuid;
-  const put = (Item: object) => ({
-    Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' },
-  });
-  return new TransactWriteCommand({
-    TransactItems: [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: { ...keys.pair(sender.uuid, other.uuid), group_uuid: group, created_at: message.created_at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      put({ ...keys.membership(group, sender.uuid), user_uuid: sender.uuid }),
-      put({ ...keys.membership(group, other.uuid), user_uuid: other.uuid }),
-      put(conversationItem(sender.uuid, other, group, message.message, message.created_at)),
-      put(conversationItem(other.uuid, sender, group, message.message, message.created_at)),
-      put(messageItem(message)),
-      ...(idempotency ? [idempotency.record(message, tableName())] : []),
-    ],
-  });
+/**
+ * The items that make a conversation between `sender` and `other`, as named transaction
+ * actions, each only if its key is free: the pair item (one conversation per two people; a
+ * failed condition returns the existing one), both memberships, and both members' rows at the
+ * last message `last`. Pattern D adds the first message; the seed writes its messages first.
+ */
+export function conversationStart(
+  sender: Sender,
+  other: Sender,
+  groupUuid: string,
+  last: Pick<Message, 'message' | 'created_at'>,
+  startedAt: string,
+): Record<ConversationStartAction, TransactAction> {
+  return {
+    pair: putIfAbsentAction({ ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: startedAt }, { returnOld: true }),
+    senderMembership: putIfAbsentAction({ ...keys.membership(groupUuid, sender.uuid), user_uuid: sender.uuid }),
+    otherMembership: putIfAbsentAction({ ...keys.membership(groupUuid, other.uuid), user_uuid: other.uuid }),
+    senderRow: putIfAbsentAction(conversationItem(sender.uuid, other, groupUuid, last.message, last.created_at)),
+    otherRow: putIfAbsentAction(conversationItem(other.uuid, sender, groupUuid, last.message, last.created_at)),
+  };
 }

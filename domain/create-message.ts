@@ -7,14 +7,12 @@
  * containers: the loser takes the next microsecond, nothing is overwritten). With an
  * idempotency key the PutItem becomes a TransactWriteItems that also records the result.
  */
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from './dynamodb';
 import { newUuid } from './ids';
-import { idempotencyFor, type Idempotency } from './idempotency';
+import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
 import { messageItem } from './items';
 import { requireMember } from './membership';
+import { putIfAbsent, putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
 import { bumpTimestamp, nextTimestamp } from './time';
-import { cancellationReasons, isConditionalCheckFailure, retryOnTransactionConflict } from './transactions';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
 
@@ -58,22 +56,21 @@ export async function createMessage(groupUuid: string, sender: Sender, text: str
 export async function putMessage(message: Message, idempotency?: Idempotency): Promise<Message> {
   let candidate = message;
   for (let attempt = 0; ; attempt++) {
-    const put = { TableName: tableName(), Item: messageItem(candidate), ConditionExpression: 'attribute_not_exists(pk)' };
-    try {
-      if (idempotency) {
-        const TransactItems = [idempotency.record(candidate, tableName()), { Put: put }];
-        await retryOnTransactionConflict(() => db().send(new TransactWriteCommand({ TransactItems })));
-      } else {
-        await db().send(new PutCommand(put));
+    if (!idempotency) {
+      if (await putIfAbsent(messageItem(candidate))) return candidate;
+    } else {
+      try {
+        await transactWrite({ [IDEMPOTENCY_ACTION]: idempotency.record(candidate), message: putIfAbsentAction(messageItem(candidate)) });
+        return candidate;
+      } catch (error) {
+        if (!(error instanceof TransactionCancelledError)) throw error;
+        const replayed = idempotency.replay(error);
+        if (replayed) return replayed;
+        if (!error.failed('message')) throw error;
       }
-      return candidate;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      const replayed = idempotency?.replay(reasons?.[0]);
-      if (replayed) return replayed;
-      const keyTaken = reasons ? reasons[1]?.code === 'ConditionalCheckFailed' : isConditionalCheckFailure(error);
-      if (!keyTaken || attempt >= KEY_COLLISION_RETRIES) throw error;
-      candidate = { ...candidate, created_at: bumpTimestamp(candidate.created_at) };
     }
+    // The key is taken (another message at this exact microsecond): take the next one.
+    if (attempt >= KEY_COLLISION_RETRIES) throw new Error(`message key still taken after ${attempt + 1} attempts`);
+    candidate = { ...candidate, created_at: bumpTimestamp(candidate.created_at) };
   }
 }

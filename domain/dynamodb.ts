@@ -1,16 +1,66 @@
 /**
  * The one place that creates DynamoDB clients. Created once per container (module scope,
- * lazily so importing is free) and shared by every domain module.
+ * lazily so importing is free) and shared by every domain module through domain/table.ts.
+ *
+ * The client boundary: a failure that says "DynamoDB is unreachable, too slow or throttling"
+ * (after the SDK's own retries) leaves the client as a ServiceUnavailableError, so nothing
+ * above this file looks at SDK error names or socket error codes.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoConfig } from './config';
+import { ServiceUnavailableError } from './errors';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
+const UNAVAILABLE_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  // A single-item write that met an item inside a transaction in flight: contention, retryable.
+  'TransactionConflictException',
+]);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** A dependency that is down, slow or throttling: worth a retry, so 503 rather than 500. */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const e = error as { name?: string; code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (error instanceof ServiceUnavailableError) return true;
+  if ((e.name && UNAVAILABLE_NAMES.has(e.name)) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
+  return isUnavailable(e.cause, depth + 1);
+}
+
+/**
+ * Puts the boundary into an SDK v3 client's middleware stack, outside the retries (so it sees
+ * only what they leave): a failure that says the service is unavailable leaves the client as a
+ * ServiceUnavailableError naming `what`; every other error passes untouched.
+ */
+export function addClientBoundary(stack: DynamoDBClient['middlewareStack'], what: string): void {
+  stack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof ServiceUnavailableError || !isUnavailable(error)) throw error;
+        throw new ServiceUnavailableError(`${what} is unavailable`, { cause: error });
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'unavailableAsDomainError' },
+  );
+}
+
 export function createDynamoClient(): DynamoDBClient {
   const config = dynamoConfig();
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: config.maxAttempts,
     requestHandler: {
@@ -20,11 +70,11 @@ export function createDynamoClient(): DynamoDBClient {
       // a DynamoDB that accepts connections but never answers would hang the Lambda.
       throwOnRequestTimeout: true,
     },
-    // The local engine accepts any credentials; fixed ones skip the SDK's credential chain.
-    ...(config.endpoint
-      ? { endpoint: config.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    // Credentials come from the SDK's default chain (the function's role on AWS).
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
+  addClientBoundary(client.middlewareStack, 'DynamoDB');
+  return client;
 }
 
 export function db(): DynamoDBDocumentClient {

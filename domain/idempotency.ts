@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from './errors';
 import { keys } from './keys';
 import { nowMs } from './time';
-import type { CancellationReason } from './transactions';
+import { putIfAction, type TransactAction, type TransactionCancelledError } from './table';
 import type { Message } from './types';
 import { parseIdempotencyKey } from './validation';
 
@@ -21,36 +21,38 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(nowMs() / 1000);
 
+/** The name of the idempotency record's action in the transactions of patterns C and D. */
+export const IDEMPOTENCY_ACTION = 'idempotency';
+
 export interface Idempotency {
   /** The transaction action that remembers `result` under this key (fails if the key is used). */
-  record(result: Message, tableName: string): object;
-  /** The remembered result when `reason` says the key was used by this same request. */
-  replay(reason: CancellationReason | undefined): Message | undefined;
+  record(result: Message): TransactAction;
+  /**
+   * The remembered result when the transaction was cancelled because this same request used
+   * the key already; a ConflictError when another request did.
+   */
+  replay(cancelled: TransactionCancelledError<string>): Message | undefined;
 }
 
 export function idempotencyFor(userUuid: string, rawKey: string, request: Record<string, string>): Idempotency {
   const key = keys.idempotency(userUuid, parseIdempotencyKey(rawKey));
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
   return {
-    record: (result, tableName) => {
+    record: (result) => {
       const now = nowSeconds();
-      return {
-        Put: {
-          TableName: tableName,
-          Item: { ...key, request_hash: requestHash, result, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
-          // TTL deletes expired items late (up to days): an expired record counts as absent.
-          ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      };
+      return putIfAction(
+        { ...key, request_hash: requestHash, result, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
+        // TTL deletes expired items late (up to days): an expired record counts as absent.
+        { if: 'attribute_not_exists(pk) OR expires_at <= :now', values: { ':now': now } },
+      );
     },
-    replay: (reason) => {
-      if (reason?.code !== 'ConditionalCheckFailed' || !reason.item) return undefined;
-      if (reason.item.request_hash !== requestHash) {
+    replay: (cancelled) => {
+      const used = cancelled.item(IDEMPOTENCY_ACTION);
+      if (!used) return undefined;
+      if (used.request_hash !== requestHash) {
         throw new ConflictError('this Idempotency-Key was already used for a different request');
       }
-      return reason.item.result as Message;
+      return used.result as Message;
     },
   };
 }

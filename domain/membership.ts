@@ -3,21 +3,12 @@
  * stable keys, so the check is one strongly consistent GetItem, unlike the conversation
  * rows whose sort key moves with every message.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from './dynamodb';
 import { NotFoundError } from './errors';
 import { keys } from './keys';
+import { getItem } from './table';
 
 export async function isMember(groupUuid: string, userUuid: string): Promise<boolean> {
-  const { Item } = await db().send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: keys.membership(groupUuid, userUuid),
-      ConsistentRead: true,
-      ProjectionExpression: 'pk',
-    }),
-  );
-  return Item !== undefined;
+  return (await getItem(keys.membership(groupUuid, userUuid), { consistent: true, projection: 'pk' })) !== undefined;
 }
 
 export function conversationNotFound(): NotFoundError {
@@ -30,8 +21,6 @@ export async function requireMember(groupUuid: string, userUuid: string): Promis
 
 /** The conversation between two users, if they have one. One GetItem. */
 export async function findMessageGroupBetween(userA: string, userB: string): Promise<string | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: tableName(), Key: keys.pair(userA, userB), ConsistentRead: true }),
-  );
-  return typeof Item?.group_uuid === 'string' ? Item.group_uuid : undefined;
+  const pair = await getItem(keys.pair(userA, userB), { consistent: true });
+  return typeof pair?.group_uuid === 'string' ? pair.group_uuid : undefined;
 }

@@ -35,6 +35,8 @@ export interface Page<T> {
 }
 
 export interface PageRequest {
-  limit?: number | string;
-  cursor?: string;
+  /** 1-100; the edge parses it from the query string. Absent: the default page size. */
+  limit?: number | undefined;
+  /** An opaque cursor from an earlier page of the same list. */
+  cursor?: string | undefined;
 }

@@ -22,13 +22,11 @@
  * extra consistent Query on its membership items (to tell "index lag" from "no such
  * conversation").
  */
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from './dynamodb';
 import { DomainError } from './errors';
 import { conversationItem, type ConversationItem } from './items';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
 import { bumpTimestamp } from './time';
-import { cancellationReasons } from './transactions';
+import { deleteIfAction, putIfAbsentAction, queryAll, queryIndexAll, TransactionCancelledError, transactWrite } from './table';
 
 /** What pattern E needs of a message: which conversation, when, and the text. */
 export interface NewestMessage {
@@ -57,6 +55,7 @@ export interface UpdateOptions {
 /** The rows could not be brought up to date within the retry budget; safe to retry later. */
 export class ConversationRowsBusyError extends DomainError {
   readonly code = 'conversation_rows_busy';
+  readonly statusCode = 503;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 8;
@@ -118,24 +117,12 @@ export async function updateConversationRows(
 /** The newest row per member as the index shows it now (a stale index may show two). */
 async function readRows(groupUuid: string): Promise<Map<string, ConversationItem>> {
   const rows = new Map<string, ConversationItem>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: MESSAGE_GROUP_INDEX,
-        KeyConditionExpression: 'message_group_uuid = :g',
-        ExpressionAttributeValues: { ':g': groupUuid },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of (page.Items ?? []) as ConversationItem[]) {
-      const member = memberOf(item);
-      const seen = rows.get(member);
-      if (!seen || item.sk > seen.sk) rows.set(member, item);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = (await queryIndexAll(MESSAGE_GROUP_INDEX, 'message_group_uuid', groupUuid)) as unknown as ConversationItem[];
+  for (const item of items) {
+    const member = memberOf(item);
+    const seen = rows.get(member);
+    if (!seen || item.sk > seen.sk) rows.set(member, item);
+  }
   return rows;
 }
 
@@ -156,17 +143,9 @@ function memberOf(row: ConversationItem): string {
 }
 
 async function hasMembers(groupUuid: string): Promise<boolean> {
-  const { Items } = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.membershipPartition(groupUuid) },
-      ConsistentRead: true,
-      ProjectionExpression: 'pk',
-      Limit: 1,
-    }),
-  );
-  return (Items?.length ?? 0) > 0;
+  // A conversation has two membership items: one page, one request.
+  const members = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'pk' });
+  return members.length > 0;
 }
 
 /**
@@ -186,39 +165,23 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
       target,
     );
     try {
-      await db().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: tableName(),
-                Key: keys.conversation(member, row.sk),
-                ConditionExpression: 'message_group_uuid = :g',
-                ExpressionAttributeValues: { ':g': message.message_group_uuid },
-              },
-            },
-            {
-              Put: {
-                TableName: tableName(),
-                Item: next,
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-          ],
-        }),
+      await transactWrite(
+        {
+          oldRow: deleteIfAction(keys.conversation(member, row.sk), {
+            if: 'message_group_uuid = :g',
+            values: { ':g': message.message_group_uuid },
+          }),
+          newRow: putIfAbsentAction(next, { returnOld: true }),
+        },
+        // A conflict is one more reason to re-read the rows: counted and retried by the caller.
+        { onConflict: 'report' },
       );
       return 'replaced';
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      const [deleteReason, putReason] = reasons;
-      const occupant = putReason?.item;
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const occupant = error.item('newRow');
       const takenByOtherConversation =
-        deleteReason?.code === 'None' &&
-        putReason?.code === 'ConditionalCheckFailed' &&
-        occupant !== undefined &&
-        occupant.message_group_uuid !== message.message_group_uuid;
+        error.reasons.oldRow?.code === 'None' && occupant !== undefined && occupant.message_group_uuid !== message.message_group_uuid;
       if (!takenByOtherConversation) return 'retry';
       target = bumpTimestamp(target);
     }

@@ -5,13 +5,11 @@
  *
  * Requests: create 1 (TransactWriteItems), each lookup 1 (GetItem), link 1 (TransactWriteItems).
  */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from './dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newUuid } from './ids';
 import { profileFromItem } from './items';
 import { keys, type Key } from './keys';
-import { cancellationReasons } from './transactions';
+import { getItem, putIfAbsentAction, TransactionCancelledError, transactWrite, updateAction } from './table';
 import type { UserProfile } from './types';
 import { parseDisplayName } from './text';
 import { isHandle, isUuid, parseHandle, parseUuid } from './validation';
@@ -32,13 +30,13 @@ function parseSub(value: unknown): string {
   throw new ValidationError('cognito_user_id is not a valid Cognito sub');
 }
 
-function profileItems(profile: UserProfile): Array<Key & Record<string, unknown>> {
-  const items = [
-    { ...keys.userProfile(profile.uuid), ...profile },
-    { ...keys.userHandle(profile.handle), ...profile },
-  ];
-  if (profile.cognito_user_id) items.push({ ...keys.userCognitoSub(profile.cognito_user_id), ...profile });
-  return items;
+/** The profile's three items, named: by uuid, by handle, by Cognito sub (when linked). */
+function profileItems(profile: UserProfile) {
+  return {
+    profile: { ...keys.userProfile(profile.uuid), ...profile },
+    handle: { ...keys.userHandle(profile.handle), ...profile },
+    sub: profile.cognito_user_id ? { ...keys.userCognitoSub(profile.cognito_user_id), ...profile } : undefined,
+  };
 }
 
 /** Creates a profile; a handle taken case-insensitively (or a sub already linked) is a ConflictError. */
@@ -53,27 +51,24 @@ export async function createUserProfile(input: NewUserProfile): Promise<UserProf
 
   const items = profileItems(profile);
   try {
-    await db().send(
-      new TransactWriteCommand({
-        TransactItems: items.map((Item) => ({
-          Put: { TableName: tableName(), Item, ConditionExpression: 'attribute_not_exists(pk)' },
-        })),
-      }),
-    );
+    await transactWrite({
+      profile: putIfAbsentAction(items.profile),
+      handle: putIfAbsentAction(items.handle),
+      sub: items.sub && putIfAbsentAction(items.sub),
+    });
   } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (reasons[1]?.code === 'ConditionalCheckFailed') throw new ConflictError(`handle "${profile.handle}" is taken`);
-    if (reasons[2]?.code === 'ConditionalCheckFailed') throw new ConflictError('this Cognito user already has a profile');
-    if (reasons[0]?.code === 'ConditionalCheckFailed') throw new ConflictError('a user with this uuid exists');
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    if (error.failed('handle')) throw new ConflictError(`handle "${profile.handle}" is taken`);
+    if (error.failed('sub')) throw new ConflictError('this Cognito user already has a profile');
+    if (error.failed('profile')) throw new ConflictError('a user with this uuid exists');
     throw error;
   }
   return profile;
 }
 
 async function getProfile(key: Key, consistent = false): Promise<UserProfile | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent }));
-  return Item ? profileFromItem(Item) : undefined;
+  const item = await getItem(key, { consistent });
+  return item ? profileFromItem(item) : undefined;
 }
 
 export async function findUserByUuid(uuid: string): Promise<UserProfile | undefined> {
@@ -103,35 +98,20 @@ export async function linkCognitoSub(handle: string, sub: string): Promise<UserP
   const cognitoUserId = parseSub(sub);
   if (profile.cognito_user_id === cognitoUserId) return profile;
   const linked: UserProfile = { ...profile, cognito_user_id: cognitoUserId };
-  const unlinkedOrSame = 'attribute_exists(pk) AND (attribute_not_exists(cognito_user_id) OR cognito_user_id = :sub)';
+  const unlinkedOrSame = {
+    if: 'attribute_exists(pk) AND (attribute_not_exists(cognito_user_id) OR cognito_user_id = :sub)',
+    values: { ':sub': cognitoUserId },
+  };
   try {
-    await db().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          ...[keys.userProfile(profile.uuid), keys.userHandle(profile.handle)].map((Key) => ({
-            Update: {
-              TableName: tableName(),
-              Key,
-              UpdateExpression: 'SET cognito_user_id = :sub',
-              ConditionExpression: unlinkedOrSame,
-              ExpressionAttributeValues: { ':sub': cognitoUserId },
-            },
-          })),
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { ...keys.userCognitoSub(cognitoUserId), ...linked },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite({
+      profile: updateAction(keys.userProfile(profile.uuid), 'SET cognito_user_id = :sub', unlinkedOrSame),
+      handle: updateAction(keys.userHandle(profile.handle), 'SET cognito_user_id = :sub', unlinkedOrSame),
+      sub: putIfAbsentAction({ ...keys.userCognitoSub(cognitoUserId), ...linked }),
+    });
   } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (reasons[2]?.code === 'ConditionalCheckFailed') throw new ConflictError('this Cognito user is linked to another profile');
-    if (reasons.some((reason) => reason.code === 'ConditionalCheckFailed')) {
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    if (error.failed('sub')) throw new ConflictError('this Cognito user is linked to another profile');
+    if (error.failed('profile') || error.failed('handle')) {
       throw new ConflictError(`handle "${profile.handle}" is linked to another Cognito user`);
     }
     throw error;

@@ -37,9 +37,9 @@ export function parseIdempotencyKey(value: unknown): string {
   throw new ValidationError('Idempotency-Key must be 1-64 characters of letters, digits, "-" or "_"');
 }
 
-export function parseLimit(value: unknown): number {
+/** A page size: an integer from 1 to PAGE_MAX, PAGE_DEFAULT when absent. */
+export function parseLimit(value: number | undefined): number {
   if (value === undefined) return PAGE_DEFAULT;
-  const limit = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;
-  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= PAGE_MAX) return limit;
+  if (Number.isInteger(value) && value >= 1 && value <= PAGE_MAX) return value;
   throw new ValidationError(`limit must be an integer from 1 to ${PAGE_MAX}`);
 }

@@ -28,6 +28,7 @@ const {
   ListUserPoolsCommand,
   SignUpCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
+const { assertCognitoLocalInternals } = require('./cognito-local-internals');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
 const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
@@ -61,6 +62,8 @@ const PASSWORD_POLICY = {
  * @returns {Promise<LocalCognito>}
  */
 async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers = {}, log = () => {} }) {
+  // The parts below are cognito-local internals: fail here, by name, if an upgrade moved one.
+  assertCognitoLocalInternals();
   const { DateClock, TriggersService, LambdaService, MessagesService } = lib('services');
   const { CognitoServiceFactoryImpl } = lib('services/cognitoService');
   const { CryptoService } = lib('services/crypto');

@@ -16,6 +16,7 @@
 const path = require('node:path');
 const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
+const { LOCAL_AWS_ENV } = require('./aws-env');
 
 const ROOT = path.join(__dirname, '..');
 const DEFAULT_PORT = 8000;
@@ -99,7 +100,9 @@ async function migrateAt(context, endpoint) {
  * @param {string} endpoint
  */
 async function seedAt(context, endpoint) {
-  // The seed is our domain code: it reads its table and endpoint from the same variables the Lambdas get.
+  // The seed is our domain code: it reads its table, endpoint, region and (local) credentials
+  // from the same variables the Lambdas get.
+  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_REGION: context.serverless.service.provider.region });
   process.env.TABLE_NAME = tableName(context);
   process.env.DYNAMODB_ENDPOINT = endpoint;
   const { seed } = context.loadTs('../seeds/seed.ts');

@@ -2,9 +2,13 @@
 /**
  * Where serverless-offline-dynamodb-streams (8.x) differs from Lambda's event source mapping
  * in ways that matter to us, fixed by patching its poller class at start-up: see each part.
- * Its partial-batch and dead-letter gaps are handled on the handler side instead
- * (handlers/stream/offline-event-source-mapping.ts).
+ * Its partial-batch and dead-letter gaps are closed by local/event-source-mapping.js, which
+ * this patch puts between the emulator and the stream function.
  */
+const { withEventSourceMapping } = require('./event-source-mapping');
+
+/** The plugin's internal module (untyped) whose class owns the pollers; pinned 8.0.1. */
+const EMULATOR_MODULE = 'serverless-offline-dynamodb-streams/src/dynamodb-streams';
 
 /**
  * serverless-offline-dynamodb-streams polls through dynamodb-streams-readable, which turns any
@@ -57,30 +61,47 @@ function retryWhileUnreachable(client, warn) {
 const STREAM_READ_INTERVAL_MS = 100;
 
 /**
- * Patches serverless-offline-dynamodb-streams (once per process): pollers that survive an
- * engine restart, the real stream ARN on records, and a 100 ms read interval.
+ * The emulator's poller class, or a loud error naming what moved: the plugin is listed in
+ * serverless.yml, so a missing internal is an upgrade to review, never a reason to skip a patch.
+ * @param {(id: string) => any} [load] for tests
  */
-function patchStreamEmulator(/** @type {(message: string) => void} */ warn) {
+function emulatorClass(load = require) {
   /** @type {any} */
   let DynamodbStreams;
   try {
-    // Internal module of the plugin (untyped): the class whose instances own the pollers.
-    const internal = 'serverless-offline-dynamodb-streams/src/dynamodb-streams';
-    DynamodbStreams = require(internal);
-  } catch {
-    return; // the plugin is not installed: nothing to patch
+    DynamodbStreams = load(EMULATOR_MODULE);
+  } catch (error) {
+    throw new Error(
+      `serverless-offline-dynamodb-streams changed: ${EMULATOR_MODULE} cannot be loaded (${/** @type {Error} */ (error).message}); review local/offline-streams.js`,
+    );
   }
-  const proto = DynamodbStreams.prototype;
-  if (proto.__retryWhileUnreachable) return;
+  const proto = DynamodbStreams?.prototype;
   // Internals of the pinned 8.0.1 (package.json): an upgrade that moves them must fail loudly.
   for (const method of ['_create', '_dynamodbStreamsEvent', '_describeTable']) {
-    if (typeof proto[method] !== 'function') {
+    if (typeof proto?.[method] !== 'function') {
       throw new Error(`serverless-offline-dynamodb-streams changed: ${method} is gone; review local/offline-streams.js`);
     }
   }
+  return DynamodbStreams;
+}
+
+/**
+ * Patches serverless-offline-dynamodb-streams (once per process): pollers that survive an
+ * engine restart, the real stream ARN on records, a 100 ms read interval, and the functions
+ * named in `mappings` invoked through the event-source-mapping stand-in.
+ * @param {(message: string) => void} warn
+ * @param {Record<string, import('./event-source-mapping').EventSourceMappingOptions>} [mappings] function key → options
+ */
+function patchStreamEmulator(warn, mappings = {}) {
+  const proto = emulatorClass().prototype;
+  if (proto.__retryWhileUnreachable) return;
   const create = proto._create;
   proto._create = function (/** @type {unknown[]} */ ...args) {
     if (!this.readableStreamsClient.resilient) this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
+    // `this.lambda` is serverless-offline's Lambda pool; the emulator calls `get(key).runHandler()` on it.
+    if (!this.lambda.__eventSourceMapping) {
+      this.lambda = Object.assign(withEventSourceMapping(this.lambda, mappings), { __eventSourceMapping: true });
+    }
     return create.apply(this, args);
   };
   // The plugin stamps every record's eventSourceARN with `arn:aws:dynamodb:<region>:undefined:<table>`
@@ -101,4 +122,4 @@ function patchStreamEmulator(/** @type {(message: string) => void} */ warn) {
   proto.__retryWhileUnreachable = true;
 }
 
-module.exports = { patchStreamEmulator };
+module.exports = { emulatorClass, patchStreamEmulator };

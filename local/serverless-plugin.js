@@ -15,8 +15,11 @@
  * one; the table is still migrated and seeded, and the engine may be stopped and restarted
  * while the API runs (the reliability suite does exactly that).
  *
- * Offline-only test switches passed to the stream handler: STREAM_FAULT_MARKER and
- * LOCAL_DLQ_FILE (see domain/config.ts `offlineStreamConfig`).
+ * Stream functions run under the event-source-mapping stand-in (local/event-source-mapping.js:
+ * partial batch responses, retries, a JSON-lines DLQ), configured from their `stream` event in
+ * serverless.yml. LOCAL_DLQ_FILE moves the DLQ file (default .local/dlq/<function>.jsonl);
+ * STREAM_FAULT_MARKER turns on fault injection (the reliability suite's poison record). Both
+ * are read here, in this process: no deployed function ever sees them.
  */
 // `npx sls …` does not go through the npm scripts' check: stop here, in one line, on an old Node.
 require('../scripts/check-node').assertSupportedNode();
@@ -26,11 +29,10 @@ const { migrate } = require('./migrate');
 const { startLocalCognito } = require('./offline-cognito');
 const { patchStreamEmulator } = require('./offline-streams');
 const dynamodbCommands = require('./dynamodb-commands');
+const { LOCAL_AWS_ENV } = require('./aws-env');
 
 const ROOT = path.join(__dirname, '..');
-const STREAM_FUNCTION = 'updateConversationRows';
 const OFFLINE_STAGE = 'dev';
-const OFFLINE_STREAM_VARIABLES = ['STREAM_FAULT_MARKER', 'LOCAL_DLQ_FILE'];
 
 /** The engine URL for DYNAMODB_EXTERNAL, or undefined for the in-process engine. */
 function externalEndpoint(/** @type {number} */ port) {
@@ -79,7 +81,10 @@ class LocalStackPlugin {
   async start() {
     if (this.started) return;
     this.started = true;
-    patchStreamEmulator((message) => this.log.warning(message));
+    patchStreamEmulator((message) => this.log.warning(message), this.eventSourceMappings());
+    // serverless-offline copies every AWS_* variable of this process into the Lambdas it runs,
+    // and our own code here (seed, Cognito sync) reads the same: local credentials and region.
+    Object.assign(process.env, LOCAL_AWS_ENV, { AWS_REGION: this.serverless.service.provider.region });
     const environment = this.serverless.service.provider.environment ?? {};
     const tableName = environment.TABLE_NAME;
     const port = Number(process.env.DYNAMODB_PORT ?? 8000);
@@ -106,7 +111,6 @@ class LocalStackPlugin {
     environment.DYNAMODB_ENDPOINT = engine.endpoint;
     const streamsOptions = this.serverless.service.custom?.['serverless-offline-dynamodb-streams'];
     if (streamsOptions) streamsOptions.endpoint = engine.endpoint;
-    this.passOfflineStreamSwitches();
 
     const table = await migrate({ endpoint: engine.endpoint, tableName });
     const where = external ? ', external engine' : dataPath ? `, data in ${dataPath}` : ', in memory';
@@ -156,14 +160,26 @@ class LocalStackPlugin {
     }
   }
 
-  /** Offline-only switches for the stream handler: they exist in no deployed environment. */
-  passOfflineStreamSwitches() {
-    const fn = this.serverless.service.functions?.[STREAM_FUNCTION];
-    if (!fn) return;
-    for (const variable of OFFLINE_STREAM_VARIABLES) {
-      const value = process.env[variable];
-      if (value) fn.environment = { ...(fn.environment ?? {}), [variable]: value };
+  /**
+   * The event-source-mapping stand-in's settings for every function with a DynamoDB stream
+   * event that reports partial batch failures, from that event in serverless.yml.
+   * @returns {Record<string, import('./event-source-mapping').EventSourceMappingOptions>}
+   */
+  eventSourceMappings() {
+    /** @type {Record<string, import('./event-source-mapping').EventSourceMappingOptions>} */
+    const mappings = {};
+    for (const [key, fn] of Object.entries(this.serverless.service.functions ?? {})) {
+      const stream = (/** @type {any} */ (fn).events ?? []).map((/** @type {any} */ e) => e.stream).find((/** @type {any} */ s) => s?.functionResponseType === 'ReportBatchItemFailures');
+      if (!stream) continue;
+      const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      mappings[key] = {
+        maximumRetryAttempts: Number(stream.maximumRetryAttempts ?? 5),
+        dlqFile: process.env.LOCAL_DLQ_FILE ?? path.join(ROOT, '.local', 'dlq', `${kebab}.jsonl`),
+        ...(process.env.STREAM_FAULT_MARKER ? { faultMarker: process.env.STREAM_FAULT_MARKER } : {}),
+        log: (message) => this.log.error(message),
+      };
     }
+    return mappings;
   }
 
   /** After serverless-offline listens: what needs the offline Lambdas (the Cognito trigger). */

@@ -6,12 +6,12 @@
  * (with the memberships and rows, in one transaction); a run interrupted before that is
  * cleaned up and redone by the next run.
  */
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../domain/dynamodb';
+import { conversationStart } from '../domain/create-message-group';
 import { ConflictError } from '../domain/errors';
-import { conversationItem, messageItem } from '../domain/items';
+import { messageItem } from '../domain/items';
 import { keys } from '../domain/keys';
 import { findMessageGroupBetween } from '../domain/membership';
+import { batchWrite, queryAll, TransactionCancelledError, transactWrite } from '../domain/table';
 import { formatMicros } from '../domain/time';
 import type { Message } from '../domain/types';
 import { createUserProfile, findUserByUuid } from '../domain/users';
@@ -26,7 +26,6 @@ export interface SeedSummary {
 }
 
 const MINUTE_MS = 60_000;
-const BATCH_WRITE_MAX = 25;
 
 async function ensureUser(user: DemoUser): Promise<boolean> {
   if (await findUserByUuid(user.uuid)) return false;
@@ -59,34 +58,10 @@ export function demoMessages(conversation: DemoConversation, nowMs: number): Mes
   });
 }
 
-async function batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
-    let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + BATCH_WRITE_MAX);
-    while (pending && pending.length > 0) {
-      const { UnprocessedItems } = await db().send(
-        new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never } }),
-      );
-      pending = UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
-    }
-  }
-}
-
 /** Removes messages left by an interrupted earlier run of this conversation's seed. */
 async function deleteLeftoverMessages(groupUuid: string): Promise<void> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.messagePartition(groupUuid) },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey,
-      }),
-    );
-    await batchWrite((page.Items ?? []).map((Key) => ({ DeleteRequest: { Key } })));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const leftovers = await queryAll({ pk: keys.messagePartition(groupUuid), projection: 'pk, sk' });
+  await batchWrite(leftovers.map((Key) => ({ DeleteRequest: { Key } })));
 }
 
 async function ensureConversation(conversation: DemoConversation, nowMs: number): Promise<number> {
@@ -99,24 +74,14 @@ async function ensureConversation(conversation: DemoConversation, nowMs: number)
   await batchWrite(messages.map((message) => ({ PutRequest: { Item: messageItem(message) } })));
 
   const last = messages[messages.length - 1]!;
-  const put = (Item: object) => ({ Put: { TableName: tableName(), Item } });
-  await db().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        put({ ...keys.membership(group, a.uuid), user_uuid: a.uuid }),
-        put({ ...keys.membership(group, b.uuid), user_uuid: b.uuid }),
-        put(conversationItem(a.uuid, b, group, last.message, last.created_at)),
-        put(conversationItem(b.uuid, a, group, last.message, last.created_at)),
-        {
-          Put: {
-            TableName: tableName(),
-            Item: { ...keys.pair(a.uuid, b.uuid), group_uuid: group, created_at: messages[0]!.created_at },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      ],
-    }),
-  );
+  try {
+    // Pattern D's conversation items (without its message: the messages are written above).
+    await transactWrite(conversationStart(a, b, group, last, messages[0]!.created_at));
+  } catch (error) {
+    // Another seed run completed this conversation meanwhile.
+    if (error instanceof TransactionCancelledError && error.failed('pair')) return 0;
+    throw error;
+  }
   return messages.length;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { resetConfigForTests } from '../../domain/config';
 import { resetDynamoClientForTests } from '../../domain/dynamodb';
 import { migrate } from '../../local/migrate';
+import { LOCAL_AWS_ENV } from '../../local/aws-env';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const BENCH_TABLE = 'cruddur-messaging-bench';
@@ -40,7 +41,7 @@ export async function startEngine(): Promise<BenchEngine> {
   await migrate({ endpoint, tableName: BENCH_TABLE });
   process.env.TABLE_NAME = BENCH_TABLE;
   process.env.DYNAMODB_ENDPOINT = endpoint;
-  process.env.AWS_REGION = 'us-east-1';
+  Object.assign(process.env, LOCAL_AWS_ENV);
   resetConfigForTests();
   resetDynamoClientForTests();
   return { endpoint, pid: child.pid as number, stop: () => stopChild(child) };

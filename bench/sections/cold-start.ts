@@ -23,6 +23,7 @@ import { conversationItems, newProfile, pastMicros, profileItems, writeItems } f
 import { summarize } from '../lib/stats';
 import { readZip } from '../lib/zip';
 import { freePort } from '../../test/support/ports';
+import { LOCAL_AWS_ENV } from '../../local/aws-env';
 
 export interface Settings {
   samples: number;
@@ -143,7 +144,7 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   const env = {
     TABLE_NAME: process.env.TABLE_NAME as string,
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT as string,
-    AWS_REGION: 'us-east-1',
+    ...LOCAL_AWS_ENV,
     COGNITO_USER_POOL_ID: userPoolId,
     COGNITO_CLIENT_ID: clientId,
     COGNITO_ISSUER: `${cognito.issuerDomain}/${userPoolId}`,

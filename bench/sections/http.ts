@@ -22,6 +22,7 @@ import type { Figures } from '../lib/figures';
 import { generator } from '../lib/random';
 import { conversationItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
 import { summarize, timeOnce } from '../lib/stats';
+import { LOCAL_AWS_ENV } from '../../local/aws-env';
 
 export interface Settings {
   sequential: number;
@@ -144,7 +145,7 @@ function pointDomainAt(stack: RunningStack): void {
   Object.assign(process.env, {
     TABLE_NAME: stack.tableName,
     DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
-    AWS_REGION: 'us-east-1',
+    ...LOCAL_AWS_ENV,
   });
   resetConfigForTests();
   resetDynamoClientForTests();

@@ -19,10 +19,11 @@ import { ServiceUnavailableError, UnauthenticatedError } from '../../domain/erro
 const JWKS_TIMEOUT_MS = 3000;
 
 /**
- * aws-jwt-verify's default fetcher speaks https only; cognito-local serves its JWKS over
- * plain http on localhost. On AWS the issuer is https and the library default is used.
+ * The JWKS is fetched from the configured URI (COGNITO_JWKS_URI or the issuer's) with Node's
+ * own fetch, bounded by a timeout: one fetcher for every URI, whatever its scheme (the
+ * library's default speaks https only, and the dev stage's cognito-local serves http).
  */
-const httpFetcher: Fetcher = {
+const jwksFetcher: Fetcher = {
   async fetch(uri) {
     try {
       const response = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
@@ -44,7 +45,7 @@ function createVerifier() {
       audience: null,
       customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId }),
     },
-    jwksUri.startsWith('http:') ? { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) } : undefined,
+    { jwksCache: new SimpleJwksCache({ fetcher: jwksFetcher }) },
   );
 }
 

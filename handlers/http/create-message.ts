@@ -7,28 +7,31 @@
  * Optional `Idempotency-Key` header (1-64 of `A-Za-z0-9_-`): a retry with the same key and
  * the same body returns the first response and stores nothing; a different body → 409.
  */
-// zod/mini, imported as a namespace so esbuild can drop what is unused: the classic
-// `import { z } from 'zod'` put ~430 KB of zod (locales included) in this bundle.
 import * as z from 'zod/mini';
 import { createMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { httpHandler } from './middleware';
 import { messageJson } from './shapes';
-import { parseBody } from './validation';
+import { route } from './validation';
 
-const Body = z.union([
-  z.object({ message: z.string(), message_group_uuid: z.string(), handle: z.optional(z.never()) }),
-  z.object({ message: z.string(), handle: z.string(), message_group_uuid: z.optional(z.never()) }),
-]);
+const Request = route(
+  {
+    // Header names arrive lower-cased (header normalizer); the domain validates the key's content.
+    headers: z.object({ 'idempotency-key': z.optional(z.string()) }),
+    body: z.union([
+      z.object({ message: z.string(), message_group_uuid: z.string(), handle: z.optional(z.never()) }),
+      z.object({ message: z.string(), handle: z.string(), message_group_uuid: z.optional(z.never()) }),
+    ]),
+  },
+  'send {message, message_group_uuid} or {message, handle}',
+);
 
-export const handler = httpHandler({ auth: true }, async (request) => {
-  const body = parseBody(Body, request.body, 'send {message, message_group_uuid} or {message, handle}');
-  // Header names arrive lower-cased (header normalizer); the domain validates the key.
-  const idempotencyKey = request.event.headers['idempotency-key'];
-  const options = idempotencyKey === undefined ? {} : { idempotencyKey };
+export const handler = httpHandler({ auth: true, request: Request }, async ({ input, caller }) => {
+  const { body, headers } = input;
+  const options = headers['idempotency-key'] === undefined ? {} : { idempotencyKey: headers['idempotency-key'] };
   if (body.message_group_uuid !== undefined) {
-    return { body: messageJson(await createMessage(body.message_group_uuid, request.caller, body.message, options)) };
+    return { body: messageJson(await createMessage(body.message_group_uuid, caller, body.message, options)) };
   }
-  const message = await createMessageGroup(request.caller, body.handle, body.message, options);
+  const message = await createMessageGroup(caller, body.handle, body.message, options);
   return { body: { message_group_uuid: message.message_group_uuid, ...messageJson(message) } };
 });

@@ -4,11 +4,16 @@
  * so the handle arrives as `@ada`; the `@` is optional. Path parameters arrive decoded: no
  * second decoding here (it would throw on a literal `%`), the domain rejects what is not a handle.
  */
+import * as z from 'zod/mini';
 import { getUserByHandle } from '../../domain/users';
 import { httpHandler } from './middleware';
+import { route } from './validation';
 
-export const handler = httpHandler({ auth: false }, async ({ path }) => {
-  const handle = (path.handle ?? '').replace(/^(@|%40)/i, '');
-  const user = await getUserByHandle(handle);
+const Request = route({
+  path: z.object({ handle: z.pipe(z.string(), z.transform((segment: string) => segment.replace(/^(@|%40)/i, ''))) }),
+});
+
+export const handler = httpHandler({ auth: false, request: Request }, async ({ input }) => {
+  const user = await getUserByHandle(input.path.handle);
   return { body: { uuid: user.uuid, handle: user.handle, display_name: user.display_name } };
 });

@@ -1,29 +1,24 @@
 /**
  * The one middy stack every HTTP handler runs in, applied by `httpHandler`:
  *
- *   logger context → error responses → header normalizer → authenticate → JSON body → handler
+ *   logger context → error responses → header normalizer → authenticate → JSON body →
+ *   the route's schema → handler
  *
- * Handlers get a parsed request (body, path, query, and the caller's profile when
- * `auth: true`) and return `{ body, headers?, statusCode? }`; everything HTTP-shaped —
- * status codes for domain errors, the JSON error envelope, content type — happens here.
+ * Handlers get their request as their route's schema (handlers/http/validation.ts) typed it —
+ * path, query, headers, body — plus the caller's profile when `auth: true`, and return
+ * `{ body, headers?, statusCode? }`; everything HTTP-shaped — the status each error class
+ * carries, the JSON error envelope, content type — happens here.
  */
 import { logger } from '../logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import {
-  ConflictError,
-  DomainError,
-  NotFoundError,
-  ServiceUnavailableError,
-  UnauthenticatedError,
-  ValidationError,
-} from '../../domain/errors';
+import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { findUserByCognitoSub } from '../../domain/users';
-import { isTransactionConflict } from '../../domain/transactions';
 import { verifyBearer } from './auth';
+import { parseRequest, type RouteInput, type RouteSchema } from './validation';
 
 
 const HANDLER_DEADLINE_MARGIN_MS = 1000;
@@ -43,15 +38,12 @@ export class HttpError extends Error {
   }
 }
 
-export interface HttpRequest {
-  event: APIGatewayProxyEventV2;
-  /** Parsed JSON body (an object) for requests that carry one; undefined otherwise. */
-  body: Record<string, unknown> | undefined;
-  path: Record<string, string | undefined>;
-  query: Record<string, string | undefined>;
+export interface HttpRequest<R extends RouteSchema> {
+  /** Path, query, headers and body as the route's schema parsed them. */
+  input: RouteInput<R>;
 }
 
-export interface AuthenticatedRequest extends HttpRequest {
+export interface AuthenticatedRequest<R extends RouteSchema> extends HttpRequest<R> {
   /** The caller's profile, found by the verified token's `sub`. */
   caller: UserProfile;
 }
@@ -127,40 +119,9 @@ function authenticate(): MiddlewareObj<Event, Result, Error, HttpContext> {
   };
 }
 
-const UNAVAILABLE_NAMES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-]);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-
-/** A dependency that is down, slow or throttling: worth a retry, so 503 rather than 500. */
-function isUnavailable(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 3) return false;
-  const e = error as { name?: string; code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (error instanceof ServiceUnavailableError) return true;
-  if ((e.name && UNAVAILABLE_NAMES.has(e.name)) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
-  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
-  // Contention that outlasted the domain's own retries: "try again", not a bug.
-  if (isTransactionConflict(error)) return true;
-  return isUnavailable(e.cause, depth + 1);
-}
-
+/** The error's own status: domain errors and envelope errors carry one; anything else is a 500. */
 function statusOf(error: unknown): number {
-  if (error instanceof HttpError) return error.statusCode;
-  if (error instanceof ValidationError) return 400;
-  if (error instanceof UnauthenticatedError) return 401;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError) return 409;
-  if (isUnavailable(error)) return 503;
-  return 500;
+  return error instanceof DomainError || error instanceof HttpError ? error.statusCode : 500;
 }
 
 /** Typed errors → status + `{"error": {code, message}}`; anything else → 500 with a request id, no internals. */
@@ -187,15 +148,23 @@ function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
 
 type Handler = (event: Event, context: Context) => Promise<Result>;
 
-export function httpHandler(options: { auth: true }, fn: (request: AuthenticatedRequest) => Promise<HttpResult>): Handler;
-export function httpHandler(options: { auth: false }, fn: (request: HttpRequest) => Promise<HttpResult>): Handler;
-export function httpHandler(
-  options: { auth: boolean },
-  fn: (request: AuthenticatedRequest) => Promise<HttpResult>,
+export function httpHandler<R extends RouteSchema>(
+  options: { auth: true; request: R },
+  fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
+): Handler;
+export function httpHandler<R extends RouteSchema>(options: { auth: false; request: R }, fn: (request: HttpRequest<R>) => Promise<HttpResult>): Handler;
+export function httpHandler<R extends RouteSchema>(
+  options: { auth: boolean; request: R },
+  fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
 ): Handler {
   // Give up on the handler a second before Lambda would kill it, so a stalled dependency is
-  // answered with our 503 JSON (middy throws a TimeoutError) instead of the platform's timeout.
-  const stack = middy<Event, Result, Error, HttpContext>({ timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS })
+  // answered with our 503 JSON instead of the platform's timeout.
+  const stack = middy<Event, Result, Error, HttpContext>({
+    timeoutEarlyInMillis: HANDLER_DEADLINE_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new ServiceUnavailableError('the request ran out of time waiting for a dependency');
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())
     .use(httpHeaderNormalizer());
@@ -203,13 +172,13 @@ export function httpHandler(
   if (options.auth) stack.use(authenticate());
   stack.use(jsonBody());
   return stack.handler(async (event, context) => {
-    const result = await fn({
-      event,
-      body: context.parsedBody,
+    const input = parseRequest(options.request, {
       path: event.pathParameters ?? {},
       query: event.queryStringParameters ?? {},
-      caller: context.caller as UserProfile,
+      headers: event.headers ?? {},
+      body: context.parsedBody,
     });
+    const result = await fn({ input, caller: context.caller as UserProfile });
     return jsonResponse(result.statusCode ?? 200, result.body, result.headers);
   }) as unknown as Handler;
 }

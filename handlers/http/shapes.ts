@@ -2,8 +2,8 @@
  * The original Cruddur JSON shapes, so its React client works unchanged: every list item is
  * `{uuid, display_name, handle, message, created_at}`.
  */
-import type { Message, MessageGroup, Page, PageRequest } from '../../domain/types';
-import type { HttpRequest, HttpResult } from './middleware';
+import type { Message, MessageGroup, Page } from '../../domain/types';
+import type { HttpResult } from './middleware';
 
 export interface MessageJson {
   uuid: string;
@@ -20,14 +20,6 @@ export function messageJson(m: Message): MessageJson {
 /** A conversation row: the other person, the last message and its time. */
 export function messageGroupJson(g: MessageGroup): MessageJson {
   return { uuid: g.message_group_uuid, display_name: g.user_display_name, handle: g.user_handle, message: g.message, created_at: g.last_message_at };
-}
-
-/** `?limit=` and `?cursor=`; empty values count as absent. The domain validates both. */
-export function pageRequest({ query }: HttpRequest): PageRequest {
-  return {
-    ...(query.limit ? { limit: query.limit } : {}),
-    ...(query.cursor ? { cursor: query.cursor } : {}),
-  };
 }
 
 /** The body stays a plain array (as the client expects); the next page's cursor travels in `X-Next-Cursor`. */

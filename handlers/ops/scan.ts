@@ -1,6 +1,8 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../../domain/dynamodb';
-import { inputObject } from './report';
+import * as z from 'zod/mini';
+import { scanPages } from '../../domain/table';
+import { parseInput } from './report';
+
+const Input = z.object({ pageSize: z.optional(z.int().check(z.positive())) });
 
 /**
  * `sls invoke [local] -f scan`: prints every item of the table, one JSON line each,
@@ -8,18 +10,14 @@ import { inputObject } from './report';
  * table does not fit a Lambda response. Input `{"pageSize": N}` caps each page.
  */
 export async function handler(event?: unknown) {
-  const { pageSize } = inputObject(event);
-  const Limit = typeof pageSize === 'number' && pageSize > 0 ? pageSize : undefined;
+  const { pageSize } = parseInput(Input, event, 'pass {} or {"pageSize": <positive integer>}');
   let items = 0;
   let pages = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, Limit }));
-    for (const item of page.Items ?? []) console.log(JSON.stringify(item));
-    items += page.Items?.length ?? 0;
+  for await (const page of scanPages(pageSize)) {
+    for (const item of page) console.log(JSON.stringify(item));
+    items += page.length;
     pages++;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   console.log(`${items} items in ${pages} page(s)`);
   return { items, pages };
 }

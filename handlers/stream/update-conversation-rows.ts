@@ -6,20 +6,18 @@
  * Lambda resumes from the lowest one, and everything after it is safe to replay because
  * the update is idempotent.
  *
- * Offline only (domain/config.ts `offlineStreamConfig`), the batch runs under
- * `offlineEventSourceMapping` (./offline-event-source-mapping.ts), which does what Lambda's
- * event source mapping does with our partial batch response, since the stream emulator ignores it.
+ * This is the whole deployed function. Offline, the stream emulator calls it through
+ * local/event-source-mapping.js, which does with the partial batch response what Lambda's
+ * event source mapping does (retries, dead-letter queue).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { logger } from '../logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { offlineStreamConfig } from '../../domain/config';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
 import { isTimestamp } from '../../domain/time';
 import { updateConversationRows, type NewestMessage } from '../../domain/update-conversation-rows';
 import { isUuid } from '../../domain/validation';
-import { compareSequenceNumbers, offlineEventSourceMapping } from './offline-event-source-mapping';
 
 // Conversations updated at once; a batch of 100 records holds at most 100.
 const CONCURRENCY = 10;
@@ -32,13 +30,6 @@ type Parsed =
 export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
   // Every line of this invocation carries its request id (function_request_id).
   if (context) logger.addContext(context);
-  const offline = offlineStreamConfig();
-  return offline
-    ? offlineEventSourceMapping(event, offline, (records) => processBatch({ Records: records }, offline.faultMarker))
-    : processBatch(event);
-}
-
-async function processBatch(event: DynamoDBStreamEvent, faultMarker?: string): Promise<DynamoDBBatchResponse> {
   const parsed = (event.Records ?? []).map(parseRecord);
   const failures = new Set<string>();
   let unidentified = 0;
@@ -67,9 +58,6 @@ async function processBatch(event: DynamoDBStreamEvent, faultMarker?: string): P
   const totals = { replaced: 0, upToDate: 0, cancelled: 0 };
   await forEachLimited([...conversations.values()], CONCURRENCY, async ({ newest, sequenceNumbers }) => {
     try {
-      if (faultMarker !== undefined && newest.message.includes(faultMarker)) {
-        throw new Error('injected fault (STREAM_FAULT_MARKER, offline only)');
-      }
       const update = await updateConversationRows(newest);
       totals.replaced += update.replaced;
       totals.upToDate += update.upToDate;
@@ -117,6 +105,11 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, reason: 'message sk is not a timestamp' };
   if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, reason: 'message text missing' };
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
+}
+
+/** Sequence numbers are decimal strings of varying length: compare numerically. */
+function compareSequenceNumbers(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

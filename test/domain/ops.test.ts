@@ -54,4 +54,14 @@ describe('ops functions', () => {
     await expect(getConversation({})).rejects.toThrow(ValidationError);
     await expect(getConversation({ handle: 'ben', other_handle: 'chioma' })).rejects.toThrow(NotFoundError);
   });
+
+  it('ops inputs are typed by their schema: a mistyped limit, cursor or page size is a ValidationError before anything is read', async () => {
+    await expect(listConversations({ handle: 'ada', limit: '5' })).rejects.toThrow(new ValidationError('invalid input: pass {"handle", "limit"?, "cursor"?}'));
+    await expect(getConversation({ handle: 'ben', other_handle: 'ada', cursor: 7 })).rejects.toThrow(ValidationError);
+    await expect(scan({ pageSize: 0 })).rejects.toThrow(ValidationError);
+    await expect(scan('not an object')).rejects.toThrow(ValidationError);
+    expect(printed).toEqual([]);
+    // A number in range is typed as such and honoured.
+    expect((await listConversations({ handle: 'ada', limit: 1 })).items).toHaveLength(1);
+  });
 });

@@ -8,8 +8,8 @@
  * message is lost and the stream consumer catches up.
  *
  * Poison record: a message carrying the offline-only fault marker (STREAM_FAULT_MARKER, set
- * by setup.ts) makes its conversation's row update fail on every attempt. The stream
- * handler's offline event-source-mapping stand-in retries it, then writes it to the local
+ * by setup.ts) fails on every attempt: the local plugin's event-source-mapping stand-in
+ * (local/event-source-mapping.js) reports it failed, retries it, then writes it to the local
  * DLQ stand-in (LOCAL_DLQ_FILE) in Lambda's failure-record shape; the other conversations,
  * receiving messages meanwhile, end exact, and a later message in the poisoned
  * conversation moves its rows.

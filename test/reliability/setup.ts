@@ -1,8 +1,8 @@
 /**
  * Global setup of the reliability suite: the engine CLI as its own process (persistent
  * folder in a scratch directory), then the whole offline stack (test/support/stack.ts) in
- * DYNAMODB_EXTERNAL mode against it, with the stream handler's offline-only fault switch
- * and DLQ stand-in pointed into the scratch directory.
+ * DYNAMODB_EXTERNAL mode against it, with the local plugin's fault switch for the stream
+ * and its DLQ stand-in pointed into the scratch directory.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -5,6 +5,7 @@
  */
 import { start } from '../../local/dynamodb';
 import { migrate } from '../../local/migrate';
+import { LOCAL_AWS_ENV } from '../../local/aws-env';
 
 export const TEST_TABLE = 'cruddur-messaging-test';
 
@@ -13,6 +14,6 @@ export default async function engineSetup(): Promise<void> {
   await migrate({ endpoint: engine.endpoint, tableName: TEST_TABLE });
   process.env.TABLE_NAME = TEST_TABLE;
   process.env.DYNAMODB_ENDPOINT = engine.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
+  Object.assign(process.env, LOCAL_AWS_ENV);
   (globalThis as { __ENGINE__?: { stop(): Promise<void> } }).__ENGINE__ = engine;
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { login as cognitoLogin, signUpUsers, stateFile } from '../../local/cognito';
 import { freePort } from './ports';
+import { LOCAL_AWS_ENV } from '../../local/aws-env';
 
 const ROOT = path.join(__dirname, '..', '..');
 const READY_LINE = 'Local stack ready';
@@ -187,7 +188,7 @@ export function useStackEnv(): void {
   Object.assign(process.env, {
     TABLE_NAME: s.tableName,
     DYNAMODB_ENDPOINT: s.dynamodbEndpoint,
-    AWS_REGION: 'us-east-1',
+    ...LOCAL_AWS_ENV,
     COGNITO_USER_POOL_ID: s.userPoolId,
     COGNITO_CLIENT_ID: s.clientId,
     COGNITO_ISSUER: s.issuer,

@@ -37,3 +37,24 @@ describe('keys', () => {
     expect(new Set(prefixes).size).toBe(pks.length);
   });
 });
+
+describe('README entity table', () => {
+  it('lists every item kind domain/keys.ts builds (partition prefix and sort key)', () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const readme = readFileSync(require('node:path').join(__dirname, '..', '..', 'README.md'), 'utf8') as string;
+    const table = readme.slice(readme.indexOf('| item | pk | sk |'), readme.indexOf('Messages and conversation rows keep'));
+    expect(table.length).toBeGreaterThan(0);
+    // Every builder, with digits as arguments: the text before the first digit is the fixed prefix.
+    const built = Object.values(keys).map((build) => (build as (...args: string[]) => string | { pk: string; sk: string })('0', '1'));
+    const missing: string[] = [];
+    for (const key of built) {
+      if (typeof key === 'string') continue; // partition builders repeat the item builders' pk
+      const prefix = key.pk.split(/[01]/)[0]!;
+      const sk = /[01]/.test(key.sk) ? key.sk.split(/[01]/)[0]! : key.sk;
+      if (!table.includes(`\`${prefix}`)) missing.push(`pk ${prefix}`);
+      if (sk !== '' && !table.includes(`\`${sk}`)) missing.push(`sk ${sk} of ${prefix}`);
+    }
+    expect(built.length).toBeGreaterThanOrEqual(8);
+    expect(missing).toEqual([]);
+  });
+});

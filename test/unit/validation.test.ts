@@ -1,6 +1,8 @@
 import { ValidationError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
+import * as z from 'zod/mini';
 import { parseHandle, parseLimit, parseMessageText, parseUuid } from '../../domain/validation';
+import { pageQuery, parseRequest, route } from '../../handlers/http/validation';
 
 describe('message text', () => {
   it('is trimmed', () => expect(parseMessageText('  hi there \n')).toBe('hi there'));
@@ -32,10 +34,29 @@ describe('key material from user input', () => {
   it('builds the same pair key in both directions', () => expect(keys.pair('a', 'b')).toEqual(keys.pair('b', 'a')));
 });
 
-describe('page limit', () => {
+describe('page limit (domain)', () => {
   it('defaults when absent', () => expect(parseLimit(undefined)).toBe(50));
-  it.each(['1', '100', 7])('accepts %j', (value) => expect(parseLimit(value)).toBe(Number(value)));
-  it.each(['0', '101', '-1', '1.5', 'ten', '', 0, 101])('rejects %j', (value) =>
-    expect(() => parseLimit(value)).toThrow(ValidationError),
+  it.each([1, 100, 7])('accepts %j', (value) => expect(parseLimit(value)).toBe(value));
+  it.each([0, 101, -1, 1.5, Number.NaN])('rejects %j', (value) => expect(() => parseLimit(value)).toThrow(ValidationError));
+});
+
+describe('list query at the edge (?limit=&cursor=)', () => {
+  const Request = route({ query: pageQuery });
+  const query = (q: Record<string, string>) => parseRequest(Request, { path: {}, query: q, headers: {}, body: undefined }).query;
+  it.each([['1', 1], ['100', 100], ['007', 7]])('parses limit=%j to the number %j', (raw, limit) => expect(query({ limit: raw }).limit).toBe(limit));
+  it('treats empty values as absent', () => expect(query({ limit: '', cursor: '' })).toEqual({ limit: undefined, cursor: undefined }));
+  it('passes the cursor through, opaque', () => expect(query({ cursor: 'abc_-' }).cursor).toBe('abc_-'));
+  it.each(['0', '101', '-1', '1.5', 'ten', ' 5', '1e2', '0x10'])('rejects limit=%j with a 400 that says why', (raw) =>
+    expect(() => query({ limit: raw })).toThrow(new ValidationError('limit must be an integer from 1 to 100')),
   );
+});
+
+describe('route schemas', () => {
+  const Request = route({ headers: z.object({ 'idempotency-key': z.optional(z.string()) }), body: z.object({ message: z.string() }) }, 'send {message}');
+  it('types the declared parts and leaves the rest unread', () => {
+    const input = parseRequest(Request, { path: { x: '1' }, query: {}, headers: { 'idempotency-key': 'k', other: 'y' }, body: { message: 'hi', extra: 1 } });
+    expect(input).toEqual({ path: { x: '1' }, query: {}, headers: { 'idempotency-key': 'k' }, body: { message: 'hi' } });
+  });
+  it('names the failing part and the route\'s hint', () =>
+    expect(() => parseRequest(Request, { path: {}, query: {}, headers: {}, body: { message: 3 } })).toThrow(new ValidationError('invalid request body: send {message}')));
 });

@@ -1,0 +1,283 @@
+/**
+ * The one module that reads and writes the table: every request names the table here, every
+ * "only if this key is free" is written here, transactions are built from NAMED actions and
+ * their cancellation reasons come back BY NAME, and paged reads (a page with look-ahead and
+ * cursor, or every page) are one helper each. Domain modules say what they read and write;
+ * this module says how.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { decodeCursor, encodeCursor, type CursorScope } from './cursor';
+import { db, tableName } from './dynamodb';
+import { ServiceUnavailableError } from './errors';
+import type { Key } from './keys';
+
+export type Item = Record<string, unknown>;
+/** One action of a TransactWriteItems request. */
+export type TransactAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const KEY_IS_FREE = 'attribute_not_exists(pk)';
+const CONFLICT_RETRIES = 5;
+const BATCH_WRITE_MAX = 25;
+
+interface Condition {
+  /** ConditionExpression */
+  if: string;
+  values?: Record<string, unknown>;
+}
+
+// Transaction actions, each on this table. Separate functions rather than one object, so a
+// bundle holds only the kinds of write its function makes (test/template/iam.test.ts derives
+// each function's IAM grants from its bundle).
+
+/** Put `item` only if its key is free; `returnOld`: a failed condition returns the item there. */
+export function putIfAbsentAction(item: object, options: { returnOld?: boolean } = {}): TransactAction {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item as Item,
+      ConditionExpression: KEY_IS_FREE,
+      ...(options.returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+    },
+  };
+}
+
+/** Put `item` if `condition` holds; a failed condition returns the item there. */
+export function putIfAction(item: object, condition: Condition): TransactAction {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: item as Item,
+      ConditionExpression: condition.if,
+      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+export function updateAction(key: Key, update: string, condition: Condition): TransactAction {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: update,
+      ConditionExpression: condition.if,
+      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+    },
+  };
+}
+
+export function deleteIfAction(key: Key, condition: Condition): TransactAction {
+  return {
+    Delete: {
+      TableName: tableName(),
+      Key: key,
+      ConditionExpression: condition.if,
+      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+    },
+  };
+}
+
+export interface CancellationReason {
+  code: string;
+  /** The item as it was, when the action asked for it on a failed condition. */
+  item?: Item;
+}
+
+/** A cancelled transaction, its reasons keyed by the names the actions were given. */
+export class TransactionCancelledError<N extends string = string> extends Error {
+  override name = 'TransactionCancelledError';
+  constructor(
+    readonly reasons: Partial<Record<N, CancellationReason>>,
+    options: { cause: unknown },
+  ) {
+    super(`transaction cancelled: ${JSON.stringify(Object.fromEntries(Object.entries(reasons).map(([n, r]) => [n, (r as CancellationReason).code])))}`, options);
+  }
+
+  /** True when the named action's condition failed. */
+  failed(name: N): boolean {
+    return this.reasons[name]?.code === 'ConditionalCheckFailed';
+  }
+
+  /** The item the named action found, when its condition failed and it asked for it. */
+  item(name: N): Item | undefined {
+    return this.failed(name) ? this.reasons[name]?.item : undefined;
+  }
+
+  /** Cancelled for another transaction in flight on the same items: contention, not a verdict. */
+  get conflict(): boolean {
+    return Object.values<CancellationReason | undefined>(this.reasons).some((reason) => reason?.code === 'TransactionConflict');
+  }
+}
+
+export interface TransactOptions {
+  /**
+   * 'retry' (default): a conflict with another transaction is retried a few times with jittered
+   * backoff, then is a ServiceUnavailableError. 'report': thrown at once, for callers that
+   * re-read before they try again.
+   */
+  onConflict?: 'retry' | 'report';
+}
+
+/**
+ * One TransactWriteItems of the named actions (undefined ones are left out), in the order given.
+ * A cancellation throws TransactionCancelledError with the reasons by name.
+ */
+export async function transactWrite<N extends string>(
+  actions: Record<N, TransactAction | undefined>,
+  options: TransactOptions = {},
+): Promise<void> {
+  const named = (Object.entries(actions) as Array<[N, TransactAction | undefined]>).filter(
+    (entry): entry is [N, TransactAction] => entry[1] !== undefined,
+  );
+  for (let tries = 1; ; tries++) {
+    try {
+      await db().send(new TransactWriteCommand({ TransactItems: named.map(([, a]) => a) }));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons: Partial<Record<N, CancellationReason>> = {};
+      named.forEach(([name], i) => {
+        const reason = error.CancellationReasons?.[i];
+        reasons[name] = { code: reason?.Code ?? 'None', ...(reason?.Item ? { item: unmarshall(reason.Item) } : {}) };
+      });
+      const cancelled = new TransactionCancelledError(reasons, { cause: error });
+      if (!cancelled.conflict || options.onConflict === 'report') throw cancelled;
+      if (tries > CONFLICT_RETRIES) throw new ServiceUnavailableError('lasting write contention', { cause: cancelled });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** tries));
+    }
+  }
+}
+
+export async function getItem(key: Key, options: { consistent?: boolean; projection?: string } = {}): Promise<Item | undefined> {
+  const { Item } = await db().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: key,
+      ...(options.consistent ? { ConsistentRead: true } : {}),
+      ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+    }),
+  );
+  return Item;
+}
+
+/** Puts `item` if its key is free; false when it is taken (nothing written). */
+export async function putIfAbsent(item: object): Promise<boolean> {
+  try {
+    await db().send(new PutCommand({ TableName: tableName(), Item: item as Item, ConditionExpression: KEY_IS_FREE }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Equality on the partition key (`pk = <pk>`). */
+export interface PartitionQuery {
+  pk: string;
+  consistent?: boolean;
+  projection?: string;
+}
+
+function partitionInput(query: PartitionQuery): QueryCommandInput {
+  return {
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': query.pk },
+    ...(query.consistent ? { ConsistentRead: true } : {}),
+    ...(query.projection ? { ProjectionExpression: query.projection } : {}),
+  };
+}
+
+/** Follows LastEvaluatedKey through every page of `input` (one request per page). */
+async function everyPage(input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Every item of a partition, every page. */
+export async function queryAll(query: PartitionQuery): Promise<Item[]> {
+  return everyPage(partitionInput(query));
+}
+
+/** Every item of a global secondary index whose hash key `attribute` equals `value`, every page. */
+export async function queryIndexAll(index: string, attribute: string, value: string): Promise<Item[]> {
+  return everyPage({
+    TableName: tableName(),
+    IndexName: index,
+    KeyConditionExpression: '#k = :k',
+    ExpressionAttributeNames: { '#k': attribute },
+    ExpressionAttributeValues: { ':k': value },
+  });
+}
+
+export interface PageQuery {
+  /** The partition: `pk = <pk>`. */
+  pk: string;
+  limit: number;
+  /** An opaque cursor from an earlier page of the same list (`scope`), or undefined for the first page. */
+  cursor: string | undefined;
+  scope: CursorScope;
+  /** Sort key descending (newest first), as both our lists read. */
+  newestFirst: boolean;
+}
+
+/**
+ * One page of a partition, in one Query: `limit` items plus one of look-ahead, which says
+ * whether a next page exists without a second request; the next page's cursor carries the
+ * last sort key returned. A cursor of another list is a ValidationError (domain/cursor.ts).
+ */
+export async function queryPage(query: PageQuery): Promise<{ items: Item[]; nextCursor?: string }> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.scope);
+  const result = await db().send(
+    new QueryCommand({
+      ...partitionInput({ pk: query.pk }),
+      ScanIndexForward: !query.newestFirst,
+      Limit: query.limit + 1,
+      ...(after !== undefined ? { ExclusiveStartKey: { pk: query.pk, sk: after } } : {}),
+    }),
+  );
+  const items = (result.Items ?? []).slice(0, query.limit);
+  const last = items[items.length - 1];
+  const more = (result.Items?.length ?? 0) > query.limit;
+  return { items, ...(more && last ? { nextCursor: encodeCursor(query.scope, String(last.sk)) } : {}) };
+}
+
+/** The whole table, page by page (1 MB or `pageSize` items each). */
+export async function* scanPages(pageSize?: number): AsyncGenerator<Item[]> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ...(pageSize ? { Limit: pageSize } : {}) }));
+    yield page.Items ?? [];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/** BatchWriteItem in chunks of 25, resending unprocessed items until none are left. */
+export async function batchWrite(requests: Array<{ PutRequest: { Item: object } } | { DeleteRequest: { Key: Key | Item } }>): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
+    let pending: unknown[] | undefined = requests.slice(i, i + BATCH_WRITE_MAX);
+    while (pending && pending.length > 0) {
+      const result: { UnprocessedItems?: Record<string, unknown[]> } = await db().send(
+        new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never } }),
+      );
+      pending = result.UnprocessedItems?.[tableName()];
+    }
+  }
+}
