@@ -1,14 +1,17 @@
 /**
  * Pattern B: my conversations, newest first — the other person and the last message.
  *
- * Key condition: pk = GRP#<me>, sk (last message time) descending.
- * Requests: 1 Query. Rows are kept current by pattern E.
+ * Key condition: pk = GRP#<me>, sk (last message time) descending; after a cursor, sk below
+ * the end of the cursor's second. Ordered by instant, so rows the original backend wrote
+ * (`+00:00` stamps) and ours interleave right (domain/newest-first.ts).
+ * Requests: 1 Query (one more per limit + 2 rows stamped in the same second as the page's
+ * last). Rows are kept current by pattern E. `last_message_at` is in our canonical form.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, type CursorScope } from './cursor';
-import { db, tableName } from './dynamodb';
 import { messageGroupFromItem } from './items';
 import { keys } from './keys';
+import { queryNewestFirst } from './newest-first';
+import { canonicalTimestamp } from './time';
 import type { MessageGroup, Page, PageRequest } from './types';
 import { parseLimit, parseUuid } from './validation';
 
@@ -18,21 +21,11 @@ export async function listMessageGroups(userUuid: string, page: PageRequest = {}
   const scope: CursorScope = { kind: 'groups', userUuid: user };
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, scope);
 
-  const result = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.conversationPartition(user) },
-      ScanIndexForward: false,
-      Limit: limit + 1,
-      ...(after ? { ExclusiveStartKey: keys.conversation(user, after) } : {}),
-    }),
-  );
-
-  const items = (result.Items ?? []).slice(0, limit).map(messageGroupFromItem);
+  const { items, hasOlder } = await queryNewestFirst(keys.conversationPartition(user), limit, after);
   const last = items[items.length - 1];
   return {
-    items,
-    ...((result.Items?.length ?? 0) > limit && last ? { nextCursor: encodeCursor(scope, last.last_message_at) } : {}),
+    items: items.map((item) => ({ ...messageGroupFromItem(item), last_message_at: canonicalTimestamp(item.sk) })),
+    // The exact key, not the canonical stamp: the next page resumes right after this row.
+    ...(hasOlder && last ? { nextCursor: encodeCursor(scope, last.sk) } : {}),
   };
 }

@@ -2,16 +2,20 @@
  * Pattern A: a conversation's messages, the newest page first from DynamoDB and returned
  * oldest→newest for display, with a cursor for the page before.
  *
- * Key condition: pk = MSG#<group>, sk descending (ScanIndexForward=false), no date filter.
- * Requests: 2, in parallel — GetItem on the viewer's membership, Query on the messages.
+ * Key condition: pk = MSG#<group>, sk descending (ScanIndexForward=false), no date filter;
+ * after a cursor, sk below the end of the cursor's second. Ordered by instant, so messages
+ * of the original backend (`+00:00` stamps) and ours interleave right (domain/newest-first.ts).
+ * Requests: 2, in parallel — GetItem on the viewer's membership, Query on the messages
+ * (one more per limit + 2 messages stamped in the same second as the page's oldest).
+ * `created_at` is returned in our canonical form whatever form the key was written in.
  * Non-members get NotFoundError: the conversation does not exist for them.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, type CursorScope } from './cursor';
-import { db, tableName } from './dynamodb';
 import { messageFromItem } from './items';
 import { keys } from './keys';
 import { conversationNotFound, isMember } from './membership';
+import { queryNewestFirst } from './newest-first';
+import { canonicalTimestamp } from './time';
 import type { Message, Page, PageRequest } from './types';
 import { parseLimit, parseUuid } from './validation';
 
@@ -32,23 +36,11 @@ export async function readMessages(groupUuid: string, page: PageRequest = {}): P
   const scope: CursorScope = { kind: 'messages', groupUuid: group };
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, scope);
 
-  const result = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.messagePartition(group) },
-      ScanIndexForward: false,
-      // One extra item tells us whether an older page exists without a second request.
-      Limit: limit + 1,
-      ...(after ? { ExclusiveStartKey: keys.message(group, after) } : {}),
-    }),
-  );
-
-  const newestFirst = (result.Items ?? []).slice(0, limit).map((item) => messageFromItem(group, item));
-  const oldest = newestFirst[newestFirst.length - 1];
-  const hasOlder = (result.Items?.length ?? 0) > limit;
+  const { items, hasOlder } = await queryNewestFirst(keys.messagePartition(group), limit, after);
+  const oldest = items[items.length - 1];
   return {
-    items: newestFirst.reverse(),
-    ...(hasOlder && oldest ? { nextCursor: encodeCursor(scope, oldest.created_at) } : {}),
+    items: items.map((item) => ({ ...messageFromItem(group, item), created_at: canonicalTimestamp(item.sk) })).reverse(),
+    // The exact key, not the canonical stamp: the next page resumes right after this item.
+    ...(hasOlder && oldest ? { nextCursor: encodeCursor(scope, oldest.sk) } : {}),
   };
 }
