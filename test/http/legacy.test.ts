@@ -48,13 +48,21 @@ function deadLettersFor(group: string): number {
 }
 
 describe('the original backend writing into the table the offline stack serves', () => {
-  it('its create_message into an existing conversation moves both rows via the stream, lists in order over HTTP, and nothing is dead-lettered', async () => {
+  it('its create_message into an existing conversation moves both rows via the stream, lists in time order over HTTP among mixed stamps, and nothing is dead-lettered', async () => {
     const [ada, ben] = await Promise.all([signedInUser('Ada'), signedInUser('Ben')]);
     const started = await api('POST', '/api/messages', { token: ada.token, json: { handle: ben.handle, message: 'ours: hello' } });
     expect(started.status).toBe(200);
     const group: string = started.body.message_group_uuid;
     // The first delivery pays the stream function's cold start.
     await waitUntilListed([ada, ben], group, started.body.created_at, 15_000);
+
+    // A stamp of the same second without a fraction (as a JavaScript writer trimming it would
+    // store): older than ours, yet it sorts after ours as a string.
+    const ours: string = started.body.created_at;
+    const sameSecond = `${ours.slice(0, 19)}Z`;
+    await legacyPut(legacyMessageItem(group, sameSecond, 'theirs: same second, no fraction', ben.profile));
+    // (Equal instants only if ours fell on a whole second; ties then go by the key string.)
+    const sameSecondFirst = !ours.endsWith('.000000Z');
 
     // ddb.py create_message as Ben: sk = datetime.now(timezone.utc).astimezone().isoformat().
     const stamp = pythonIsoformat(Date.now() * 1000 + 1);
@@ -69,8 +77,11 @@ describe('the original backend writing into the table the offline stack serves',
 
     const messages = await api('GET', `/api/messages/${group}`, { token: ada.token });
     expect(messages.status).toBe(200);
+    const sameSecondListed = ['theirs: same second, no fraction', canonicalTimestamp(sameSecond)];
     expect(messages.body.map((m: Listed) => [m.message, m.created_at])).toEqual([
-      ['ours: hello', started.body.created_at],
+      ...(sameSecondFirst ? [sameSecondListed] : []),
+      ['ours: hello', ours],
+      ...(sameSecondFirst ? [] : [sameSecondListed]),
       ['theirs: sent from the Flask app', canonicalTimestamp(stamp)],
     ]);
 
