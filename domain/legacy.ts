@@ -14,9 +14,9 @@
  * another conversation (the two met again through our D), the memberships are still written
  * and the pair is left alone: both conversations stay readable, D keeps using the other one.
  *
- * Requests: 1 Scan per index page; per conversation 3 GetItem (2 memberships, pair); per
- * conversation to adopt 1 Query (its first message, for the pair's created_at) and, when
- * applying, 1 TransactWriteItems.
+ * Requests: 1 Scan per index page; per conversation 3 GetItem (2 memberships, pair), 10
+ * conversations at a time; per conversation to adopt, when applying, 1 Query (its first
+ * message, for the pair's created_at) and 1 TransactWriteItems.
  */
 import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from './dynamodb';
@@ -59,26 +59,36 @@ export async function adoptLegacyConversations(options: AdoptOptions = {}): Prom
   const { members, pages } = await conversationMembers(options.pageSize);
   const report: AdoptionReport = { applied, indexPages: pages, conversations: members.size, complete: 0, adopted: [], skipped: [] };
 
-  for (const [group, found] of members) {
-    const pair = [...found].sort();
-    if (pair.length !== 2 || !pair.every(isUuid)) {
-      report.skipped.push({ message_group_uuid: group, reason: `rows name ${pair.length} members, not two` });
-      continue;
-    }
-    const [a, b] = pair as [string, string];
-    const [aIn, bIn, pairGroup] = await Promise.all([isMember(group, a), isMember(group, b), findMessageGroupBetween(a, b)]);
-    const missing = [...(aIn ? [] : [a]), ...(bIn ? [] : [b])].map((user) => `membership ${user}`);
-    if (pairGroup === undefined) missing.push('pair');
-    if (missing.length === 0) {
-      report.complete++;
-      continue;
-    }
-    const adoption: Adoption = { message_group_uuid: group, members: [a, b], missing };
-    if (pairGroup !== undefined && pairGroup !== group) adoption.pairNames = pairGroup;
-    if (applied && !(await writeMissing(group, a, b, aIn, bIn, pairGroup === undefined))) adoption.raced = true;
-    report.adopted.push(adoption);
-  }
+  const queue = [...members];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await adoptOne(next[0], next[1], applied, report);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  report.adopted.sort((x, y) => (x.message_group_uuid < y.message_group_uuid ? -1 : 1));
   return report;
+}
+
+// Conversations checked at once: a big table stays inside the function's timeout.
+const CONCURRENCY = 10;
+
+async function adoptOne(group: string, found: Set<string>, applied: boolean, report: AdoptionReport): Promise<void> {
+  const pair = [...found].sort();
+  if (pair.length !== 2 || !pair.every(isUuid)) {
+    report.skipped.push({ message_group_uuid: group, reason: `rows name ${pair.length} members, not two` });
+    return;
+  }
+  const [a, b] = pair as [string, string];
+  const [aIn, bIn, pairGroup] = await Promise.all([isMember(group, a), isMember(group, b), findMessageGroupBetween(a, b)]);
+  const missing = [...(aIn ? [] : [a]), ...(bIn ? [] : [b])].map((user) => `membership ${user}`);
+  if (pairGroup === undefined) missing.push('pair');
+  if (missing.length === 0) {
+    report.complete++;
+    return;
+  }
+  const adoption: Adoption = { message_group_uuid: group, members: [a, b], missing };
+  if (pairGroup !== undefined && pairGroup !== group) adoption.pairNames = pairGroup;
+  if (applied && !(await writeMissing(group, a, b, aIn, bIn, pairGroup === undefined))) adoption.raced = true;
+  report.adopted.push(adoption);
 }
 
 /** Every conversation in the index with the members its rows name (owner and other member). */
