@@ -196,9 +196,9 @@ describe('our readers over what the original backend wrote', () => {
     try {
       const conversation = await getConversation({ message_group_uuid: group });
       expect(conversation.items.map((m) => m.message)).toEqual(inTimeOrder);
-      const lines = printed.filter((line) => /^\s+\d{4}-/.test(line));
-      expect(lines.map((line) => line.trim().slice(0, 27))).toEqual(conversation.items.map((m) => m.created_at));
-      expect([...lines].sort()).toEqual(lines); // one form: the printed stamps sort as they read
+      const stamps = printed.filter((line) => /^\s+\d{4}-/.test(line)).map((line) => line.trim().slice(0, 27));
+      expect(stamps).toEqual(conversation.items.map((m) => m.created_at));
+      expect([...stamps].sort()).toEqual(stamps); // one form: the printed stamps sort as they read
 
       printed.length = 0;
       const conversations = await listConversations({ handle: ada.handle });
