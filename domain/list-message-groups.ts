@@ -1,13 +1,17 @@
 /**
  * Pattern B: my conversations, newest first — the other person and the last message.
  *
- * Key condition: pk = GRP#<me>, sk (last message time) descending.
- * Requests: 1 Query. Rows are kept current by pattern E.
+ * Key condition: pk = GRP#<me>, sk (last message time) descending; after a cursor, sk below
+ * the end of the cursor's second. Ordered by instant, so rows the original backend wrote
+ * (`+00:00` stamps) and ours interleave right (domain/table.ts queryPage).
+ * Requests: 1 Query (one more per limit + 2 rows stamped in the same second as the page's
+ * last). Rows are kept current by pattern E. `last_message_at` is in our canonical form.
  */
 import type { CursorScope } from './cursor';
 import { messageGroupFromItem } from './items';
 import { keys } from './keys';
 import { queryPage } from './table';
+import { canonicalTimestamp } from './time';
 import type { MessageGroup, Page, PageRequest } from './types';
 import { parseLimit, parseUuid } from './validation';
 
@@ -19,7 +23,9 @@ export async function listMessageGroups(userUuid: string, page: PageRequest = {}
     limit: parseLimit(page.limit),
     cursor: page.cursor,
     scope,
-    newestFirst: true,
   });
-  return { items: items.map(messageGroupFromItem), ...(nextCursor ? { nextCursor } : {}) };
+  return {
+    items: items.map((item) => ({ ...messageGroupFromItem(item), last_message_at: canonicalTimestamp(String(item.sk)) })),
+    ...(nextCursor ? { nextCursor } : {}),
+  };
 }

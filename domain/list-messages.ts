@@ -2,8 +2,14 @@
  * Pattern A: a conversation's messages, the newest page first from DynamoDB and returned
  * oldest→newest for display, with a cursor for the page before.
  *
- * Key condition: pk = MSG#<group>, sk descending (ScanIndexForward=false), no date filter.
- * Requests: 2, in parallel — GetItem on the viewer's membership, Query on the messages.
+ * Key condition: pk = MSG#<group>, sk descending (ScanIndexForward=false), no date filter;
+ * after a cursor, sk below the end of the cursor's second. Ordered by instant, so messages
+ * of the original backend (`+00:00` stamps) and ours interleave right (domain/table.ts queryPage).
+ * Requests: 2, in parallel — GetItem on the viewer's membership, Query on the messages
+ * (one more per limit + 2 messages stamped in the same second as the page's oldest). A
+ * non-member's answer waits for the membership read only, never for the message query, so
+ * its timing says nothing about whether the conversation exists.
+ * `created_at` is returned in our canonical form whatever form the key was written in.
  * Non-members get NotFoundError: the conversation does not exist for them.
  */
 import type { CursorScope } from './cursor';
@@ -11,17 +17,18 @@ import { messageFromItem } from './items';
 import { keys } from './keys';
 import { conversationNotFound, isMember } from './membership';
 import { queryPage } from './table';
+import { canonicalTimestamp } from './time';
 import type { Message, Page, PageRequest } from './types';
 import { parseLimit, parseUuid } from './validation';
 
 export async function listMessages(groupUuid: string, viewerUuid: string, page: PageRequest = {}): Promise<Page<Message>> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
-  const [member, messages] = await Promise.allSettled([isMember(group, viewerUuid), readMessages(group, page)]);
-  if (member.status === 'rejected') throw member.reason;
-  // Membership decides first: to a non-member even a bad cursor or limit is "not found".
-  if (!member.value) throw conversationNotFound();
-  if (messages.status === 'rejected') throw messages.reason;
-  return messages.value;
+  // Both requests start at once (one round trip for members), but the answer waits for the
+  // membership first: to a non-member even a bad cursor or limit is "not found", at once.
+  const messages = readMessages(group, page);
+  messages.catch(() => undefined); // settled later, or never awaited (non-members)
+  if (!(await isMember(group, viewerUuid))) throw conversationNotFound();
+  return messages;
 }
 
 /** Pattern A without the membership check: for trusted callers only (ops functions). */
@@ -33,10 +40,10 @@ export async function readMessages(groupUuid: string, page: PageRequest = {}): P
     limit: parseLimit(page.limit),
     cursor: page.cursor,
     scope,
-    newestFirst: true,
   });
   return {
-    items: items.map((item) => messageFromItem(group, item)).reverse(),
+    // The key's own form orders the page; the API always shows our canonical form.
+    items: items.map((item) => ({ ...messageFromItem(group, item), created_at: canonicalTimestamp(String(item.sk)) })).reverse(),
     ...(nextCursor ? { nextCursor } : {}),
   };
 }

@@ -1,9 +1,21 @@
 /**
- * Message timestamps are sort keys, so string order must be time order: UTC ISO-8601 with
- * a fixed six-digit fraction (`2026-11-24T22:49:24.123456Z`, the precision the original
+ * Message timestamps are sort keys. We write one canonical form: UTC ISO-8601 with a fixed
+ * six-digit fraction and `Z` (`2026-11-24T22:49:24.123456Z`, the precision the original
  * Python backend wrote). Within one process every stamp is strictly increasing, so two
  * messages in the same millisecond get different keys; across processes the conditional
  * put in createMessage catches the rare collision and takes the next microsecond.
+ *
+ * We read more forms than we write: a table shared with the original Cruddur backend holds
+ * its `datetime.now(timezone.utc).astimezone().isoformat()` stamps
+ * (`2026-12-01T18:19:28.753263+00:00`, no fraction when the microsecond is 0), and other
+ * writers use `Z` with three digits. Accepted: `YYYY-MM-DDTHH:MM:SS`, then no fraction,
+ * `.ddd` or `.dddddd`, then `Z` or `+00:00`. Other offsets are refused: their string order
+ * is unrelated to time order even across hours.
+ *
+ * Order between stored keys is by instant, ties (one instant in two forms) by the key
+ * string: `compareTimestamps`. String order agrees with it whenever two keys differ in
+ * their first 19 characters (the second), so a query in sort-key order is right up to
+ * the keys that share one second (`timestampSecond`); see domain/table.ts queryPage.
  */
 
 export interface Clock {
@@ -43,13 +55,49 @@ export function bumpTimestamp(timestamp: string): string {
   return formatMicros(micros);
 }
 
-export function parseTimestampMicros(timestamp: string): number {
-  const match = /^(.*)\.(\d{3})(\d{3})Z$/.exec(timestamp);
-  if (!match) throw new Error(`Not a message timestamp: ${timestamp}`);
-  return Date.parse(`${match[1]}.${match[2]}Z`) * 1000 + Number(match[3]);
+// Year, month, day, hour, minute, second; fraction of 3 or 6 digits; UTC designator.
+const STORED = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}|\d{6}))?(?:Z|\+00:00)$/;
+
+/** Microseconds since the epoch of a stamp in any accepted form, or undefined. */
+export function timestampMicros(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = STORED.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second, fraction = ''] = match;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+  // Date rolls 2026-02-30 over to March: a stamp is valid only if it reads back unchanged.
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== value.slice(0, 19)) return undefined;
+  return date.getTime() * 1000 + Number(fraction.padEnd(6, '0'));
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+export function parseTimestampMicros(timestamp: string): number {
+  const micros = timestampMicros(timestamp);
+  if (micros === undefined) throw new Error(`Not a message timestamp: ${timestamp}`);
+  return micros;
+}
+
+/** A message timestamp in any accepted form (see the module header). */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value.slice(0, 23) + 'Z'));
+  return timestampMicros(value) !== undefined;
+}
+
+/** The stamp in the form we write (six digits, `Z`). */
+export function canonicalTimestamp(timestamp: string): string {
+  return formatMicros(parseTimestampMicros(timestamp));
+}
+
+/** Total order of stored keys: by instant, then by the key string. Both must be timestamps. */
+export function compareTimestamps(a: string, b: string): number {
+  return parseTimestampMicros(a) - parseTimestampMicros(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The second a stamp falls in (its first 19 characters, the same in every form). Keys of
+ * different seconds sort as strings exactly as in time; only keys of one second can be out
+ * of order as strings (`…:28Z` sorts after `…:28.5…`, `….753Z` after `….753263Z`).
+ */
+export function timestampSecond(timestamp: string): string {
+  return timestamp.slice(0, 19);
 }

@@ -7,7 +7,11 @@
  *   - Delete GRP#<member> / <old sk>  if it still exists there (for this conversation);
  *   - Put    GRP#<member> / <new sk>  if that key is free (attribute_not_exists(pk)).
  * A row only ever moves forward: nothing is written unless the message is newer than the
- * row. A replay or a late, older message is a no-op; a concurrent replacement (or a stale
+ * row, compared by instant (domain/time.ts), so a message or row of the original backend
+ * (`+00:00` stamps, its item shape) is handled exactly like ours. The new row is always
+ * written at the message's instant in our canonical form; a row whose sk is no timestamp at
+ * all counts as older than any message (the original replaced rows unconditionally).
+ * A replay or a late, older message is a no-op; a concurrent replacement (or a stale
  * index read) cancels the transaction, and we re-read and try again, a bounded number of
  * times. The member is never left with zero or two rows because both halves commit or
  * neither does.
@@ -25,7 +29,7 @@
 import { DomainError } from './errors';
 import { conversationItem, type ConversationItem } from './items';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
-import { bumpTimestamp } from './time';
+import { bumpTimestamp, canonicalTimestamp, compareTimestamps, timestampMicros } from './time';
 import { deleteIfAction, putIfAbsentAction, queryAll, queryIndexAll, TransactionCancelledError, transactWrite } from './table';
 
 /** What pattern E needs of a message: which conversation, when, and the text. */
@@ -83,7 +87,7 @@ export async function updateConversationRows(
     let retry = false;
     await Promise.all(
       [...rows].map(async ([member, row]) => {
-        if (row.sk >= message.created_at) {
+        if (!isOlder(row.sk, message.created_at)) {
           if (!done.has(member)) done.set(member, 'current');
         } else if ((await replaceRow(member, row, message)) === 'replaced') {
           done.set(member, 'replaced');
@@ -121,9 +125,15 @@ async function readRows(groupUuid: string): Promise<Map<string, ConversationItem
   for (const item of items) {
     const member = memberOf(item);
     const seen = rows.get(member);
-    if (!seen || item.sk > seen.sk) rows.set(member, item);
+    if (!seen || isOlder(seen.sk, item.sk)) rows.set(member, item);
   }
   return rows;
+}
+
+/** Whether a row at `sk` is older than one at `than`, in the readers' order; a sk that is no timestamp is oldest. */
+function isOlder(sk: string, than: string): boolean {
+  if (timestampMicros(than) === undefined) return false;
+  return timestampMicros(sk) === undefined || compareTimestamps(sk, than) < 0;
 }
 
 /** Each row names its owner (pk) and the other member (user_uuid): together, the members. */
@@ -155,7 +165,7 @@ async function hasMembers(groupUuid: string): Promise<boolean> {
  * this message for every later comparison.
  */
 async function replaceRow(member: string, row: ConversationItem, message: NewestMessage): Promise<Outcome> {
-  let target = message.created_at;
+  let target = canonicalTimestamp(message.created_at);
   for (let collision = 0; collision < 5; collision++) {
     const next = conversationItem(
       member,

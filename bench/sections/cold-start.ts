@@ -195,6 +195,7 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     scan: { event: {}, ok: returned },
     listConversations: { event: { handle: account.handle }, ok: returned },
     getConversation: { event: { message_group_uuid: group }, ok: returned },
+    adoptLegacyConversations: { event: {}, ok: returned }, // dry run: writes nothing
     syncCognitoUsers: { event: {}, ok: returned },
   };
   return { env, byFunction };

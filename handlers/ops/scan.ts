@@ -13,7 +13,7 @@ export async function handler(event?: unknown) {
   const { pageSize } = parseInput(Input, event, 'pass {} or {"pageSize": <positive integer>}');
   let items = 0;
   let pages = 0;
-  for await (const page of scanPages(pageSize)) {
+  for await (const page of scanPages({ pageSize })) {
     for (const item of page) console.log(JSON.stringify(item));
     items += page.length;
     pages++;

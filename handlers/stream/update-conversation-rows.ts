@@ -1,10 +1,16 @@
 /**
  * Pattern E on the table's stream: every message INSERT moves both members' conversation
  * rows to it (domain/update-conversation-rows.ts). Per batch, each conversation is applied
- * once, with its newest message. Partial batch response (ReportBatchItemFailures): a failed
- * conversation reports its records' sequence numbers and a poison record reports its own;
- * Lambda resumes from the lowest one, and everything after it is safe to replay because
- * the update is idempotent.
+ * once, with its newest message (newest by instant: the original backend's `+00:00` stamps
+ * and ours compare right). Partial batch response (ReportBatchItemFailures): a failed
+ * conversation reports its records' sequence numbers; Lambda resumes from the lowest one,
+ * and everything after it is safe to replay because the update is idempotent.
+ *
+ * A record pattern E can never apply (a message INSERT whose key or image is unusable: no
+ * conversation uuid, a sk that is no accepted timestamp, no text) is dropped: logged at
+ * ERROR with its keys and reason, counted in the batch summary (`dropped`), and not
+ * reported as failed, since retrying it cannot succeed and would only push it, after the
+ * whole retry budget, into the DLQ that means "outage, replay me" (docs/pattern-e.md).
  *
  * This is the whole deployed function. Offline, the stream emulator calls it through
  * local/event-source-mapping.js, which does with the partial batch response what Lambda's
@@ -15,7 +21,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { logger } from '../logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
-import { isTimestamp } from '../../domain/time';
+import { compareTimestamps, isTimestamp } from '../../domain/time';
 import { updateConversationRows, type NewestMessage } from '../../domain/update-conversation-rows';
 import { isUuid } from '../../domain/validation';
 
@@ -24,8 +30,8 @@ const CONCURRENCY = 10;
 
 type Parsed =
   | { kind: 'ignored' }
-  | { kind: 'message'; sequenceNumber: string; message: NewestMessage }
-  | { kind: 'poison'; sequenceNumber: string | undefined; reason: string };
+  | { kind: 'message'; sequenceNumber: string | undefined; message: NewestMessage }
+  | { kind: 'poison'; sequenceNumber: string | undefined; pk: string | undefined; reason: string };
 
 export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
   // Every line of this invocation carries its request id (function_request_id).
@@ -34,15 +40,16 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
   const failures = new Set<string>();
   let unidentified = 0;
 
+  let dropped = 0;
   for (const record of parsed) {
     if (record.kind !== 'poison') continue;
-    logger.warn('poison record', { sequenceNumber: record.sequenceNumber, reason: record.reason });
-    if (record.sequenceNumber === undefined) unidentified++;
-    else failures.add(record.sequenceNumber);
+    // Never the image: it holds message text.
+    logger.error('record dropped: pattern E can never apply it', { sequenceNumber: record.sequenceNumber, pk: record.pk, reason: record.reason });
+    dropped++;
   }
 
   // Coalesce: per conversation, only the newest message is applied.
-  const conversations = new Map<string, { newest: NewestMessage; sequenceNumbers: string[] }>();
+  const conversations = new Map<string, { newest: NewestMessage; sequenceNumbers: Array<string | undefined> }>();
   for (const record of parsed) {
     if (record.kind !== 'message') continue;
     const group = record.message.message_group_uuid;
@@ -51,7 +58,7 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
       conversations.set(group, { newest: record.message, sequenceNumbers: [record.sequenceNumber] });
     } else {
       entry.sequenceNumbers.push(record.sequenceNumber);
-      if (record.message.created_at > entry.newest.created_at) entry.newest = record.message;
+      if (compareTimestamps(record.message.created_at, entry.newest.created_at) > 0) entry.newest = record.message;
     }
   }
 
@@ -65,7 +72,7 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
       if (update.orphan) logger.warn('message without a conversation', { message_group_uuid: newest.message_group_uuid });
     } catch (error) {
       logger.error('conversation rows not updated', { message_group_uuid: newest.message_group_uuid, error });
-      sequenceNumbers.forEach((sequenceNumber) => failures.add(sequenceNumber));
+      sequenceNumbers.forEach((sequenceNumber) => (sequenceNumber === undefined ? unidentified++ : failures.add(sequenceNumber)));
     }
   });
 
@@ -74,6 +81,7 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
     messages: parsed.filter((record) => record.kind === 'message').length,
     conversations: conversations.size,
     ...totals,
+    dropped,
     failures: failures.size + unidentified,
   });
 
@@ -89,21 +97,20 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
   if (record.eventName !== 'INSERT') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
-  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
+  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, pk: undefined, reason: 'INSERT without a string pk' };
   const groupUuid = groupUuidOfMessagePartition(pk);
   if (groupUuid === undefined) return { kind: 'ignored' };
-  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
 
   let image: Record<string, unknown>;
   try {
     image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
   } catch {
-    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+    return { kind: 'poison', sequenceNumber, pk, reason: 'NewImage is not a DynamoDB item' };
   }
   const { sk, message } = image;
-  if (!isUuid(groupUuid)) return { kind: 'poison', sequenceNumber, reason: `pk ${pk} does not name a conversation` };
-  if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, reason: 'message sk is not a timestamp' };
-  if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, reason: 'message text missing' };
+  if (!isUuid(groupUuid)) return { kind: 'poison', sequenceNumber, pk, reason: `pk ${pk} does not name a conversation` };
+  if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, pk, reason: 'message sk is not a timestamp in an accepted form' };
+  if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, pk, reason: 'message text missing' };
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
 }
 

@@ -46,16 +46,16 @@ test('queryPage returns `limit` items newest first with a cursor exactly when mo
   const sks = ['2026-01-01T00:00:00.000001Z', '2026-01-01T00:00:00.000002Z', '2026-01-01T00:00:00.000003Z'];
   for (const sk of sks) await putIfAbsent({ pk, sk });
   const scope = { kind: 'groups' as const, userUuid: randomUUID() };
-  const first = await queryPage({ pk, limit: 2, cursor: undefined, scope, newestFirst: true });
+  const first = await queryPage({ pk, limit: 2, cursor: undefined, scope });
   expect(first.items.map((i) => i.sk)).toEqual([sks[2], sks[1]]);
   expect(first.nextCursor).toEqual(expect.any(String));
-  const second = await queryPage({ pk, limit: 2, cursor: first.nextCursor, scope, newestFirst: true });
+  const second = await queryPage({ pk, limit: 2, cursor: first.nextCursor, scope });
   expect(second.items.map((i) => i.sk)).toEqual([sks[0]]);
   expect(second.nextCursor).toBeUndefined();
-  const exact = await queryPage({ pk, limit: 3, cursor: undefined, scope, newestFirst: true });
+  const exact = await queryPage({ pk, limit: 3, cursor: undefined, scope });
   expect(exact.nextCursor).toBeUndefined();
   const other = { kind: 'groups' as const, userUuid: randomUUID() };
-  await expect(queryPage({ pk, limit: 2, cursor: first.nextCursor, scope: other, newestFirst: true })).rejects.toBeInstanceOf(ValidationError);
+  await expect(queryPage({ pk, limit: 2, cursor: first.nextCursor, scope: other })).rejects.toBeInstanceOf(ValidationError);
 });
 
 test('queryAll follows every page of a partition (items larger than one 1 MB page)', async () => {

@@ -4,7 +4,7 @@
  * updates, the handler's own row replacements), converted to Lambda's JSON shape.
  */
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { createMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { db, tableName } from '../../domain/dynamodb';
@@ -15,6 +15,7 @@ import {
   updateConversationRows,
 } from '../../domain/update-conversation-rows';
 import { linkCognitoSub } from '../../domain/users';
+import { logger } from '../../handlers/logger';
 import { handler } from '../../handlers/stream/update-conversation-rows';
 import { newUser, partition } from '../support/fixtures';
 import { pkOf, sequenceNumberOf, streamEvent, tapStream, type StreamTap } from '../support/stream-events';
@@ -196,36 +197,57 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     await expectRowsAt(c2, sent2[1]!); // text as sent: the MODIFY is not a new message
   });
 
-  it('reports a poison record by its sequence number and still applies the rest of the batch', async () => {
+  it('drops a record pattern E can never apply (logged and counted, not reported as failed, so never retried into the DLQ) and applies the rest', async () => {
     const [good, other] = await Promise.all([conversation(), conversation()]);
     const sent = await send(good, 2);
-    await send(other, 3);
+    await send(other, 5);
     const records = await tap.read();
-    const [o1, o2, o3] = messageInserts(records, other).slice(1);
+    const [o1, o2, o3, o4, o5] = messageInserts(records, other).slice(1);
+    const withImage = (r: DynamoDBRecord, change: Record<string, AttributeValue>): DynamoDBRecord => ({ ...r, dynamodb: { ...r.dynamodb, NewImage: { ...r.dynamodb!.NewImage, ...change } } });
     const poisons: DynamoDBRecord[] = [
-      { ...o1!, dynamodb: { ...o1!.dynamodb, NewImage: { ...o1!.dynamodb!.NewImage, sk: { S: 'yesterday' } } } },
-      { ...o2!, dynamodb: { ...o2!.dynamodb, NewImage: { ...o2!.dynamodb!.NewImage, message: { N: '42' } } } },
+      withImage(o1!, { sk: { S: 'yesterday' } }),
+      withImage(o2!, { message: { N: '42' } }),
       { ...o3!, dynamodb: { ...o3!.dynamodb, Keys: { pk: { S: 'MSG#not-a-uuid' }, sk: o3!.dynamodb!.Keys!.sk! } } },
+      // The original's older seed wrote naive datetime.now().isoformat() stamps; other offsets are refused too.
+      withImage(o4!, { sk: { S: '2026-12-01T18:19:28.753263' } }),
+      withImage(o5!, { sk: { S: '2026-12-01T20:19:28.753263+02:00' } }),
     ];
     const batch = [...poisons, ...messageInserts(records, good)];
+    const errors = jest.spyOn(logger, 'error');
+    const infos = jest.spyOn(logger, 'info');
+    try {
+      const response = await handler(streamEvent(batch));
 
-    const response = await handler(streamEvent(batch));
-
-    expect(response.batchItemFailures).toEqual(poisons.map((r) => ({ itemIdentifier: sequenceNumberOf(r) })));
+      expect(response.batchItemFailures).toEqual([]);
+      const dropped = errors.mock.calls.filter(([message]) => String(message).startsWith('record dropped'));
+      expect(dropped.map(([, extra]) => (extra as { sequenceNumber: string }).sequenceNumber)).toEqual(poisons.map(sequenceNumberOf));
+      expect(JSON.stringify(dropped)).not.toContain('m 1'); // keys and reason, never the text
+      expect(infos.mock.calls.find(([message]) => message === 'batch done')?.[1]).toMatchObject({ dropped: 5, failures: 0 });
+    } finally {
+      errors.mockRestore();
+      infos.mockRestore();
+    }
     await expectRowsAt(good, sent[1]!);
-    await expectRowsAt(other, other.first); // nothing applied from poisoned records
+    await expectRowsAt(other, other.first); // nothing applied from the dropped records
   });
 
-  it('fails the whole batch for a record without a sequence number, after applying the rest', async () => {
-    const [good, other] = await Promise.all([conversation(), conversation()]);
+  it('applies a message record without a sequence number; only if its conversation then fails is the whole batch failed', async () => {
+    const [good, other, broken] = await Promise.all([conversation(), conversation(), conversation()]);
     const sent = await send(good, 1);
-    await send(other, 1);
+    const sentOther = await send(other, 1);
+    await send(broken, 1);
+    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.conversation(broken.b.uuid, broken.first.created_at) }));
     const records = await tap.read();
-    const unnamed = messageInserts(records, other)[1]!;
-    const { SequenceNumber: _dropped, ...change } = unnamed.dynamodb!;
-    const batch = [{ ...unnamed, dynamodb: change }, ...messageInserts(records, good)];
+    const unnamed = (r: DynamoDBRecord): DynamoDBRecord => {
+      const { SequenceNumber: _dropped, ...change } = r.dynamodb!;
+      return { ...r, dynamodb: change };
+    };
 
-    await expect(handler(streamEvent(batch))).rejects.toThrow('without a sequence number');
+    const applied = await handler(streamEvent([unnamed(messageInserts(records, other)[1]!), ...messageInserts(records, good)]));
+    expect(applied).toEqual({ batchItemFailures: [] });
+    await expectRowsAt(other, sentOther[0]!);
+
+    await expect(handler(streamEvent([unnamed(messageInserts(records, broken)[1]!)]))).rejects.toThrow('without a sequence number');
     await expectRowsAt(good, sent[0]!);
   });
 

@@ -30,6 +30,7 @@ const EXPECTED: Record<string, string[]> = {
   scan: ['dynamodb:Scan @ table'],
   listConversations: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   getConversation: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  adoptLegacyConversations: ['dynamodb:Scan @ message-group-sk-index', 'dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:Query @ table'],
   syncCognitoUsers: [
     'cognito-idp:ListUsers @ user pool',
     'dynamodb:GetItem @ table',
@@ -149,16 +150,20 @@ async function callsInCode(functionName: string): Promise<string[]> {
   }
   const code = ours.join('\n');
   const calls = new Set<string>();
-  for (const [, name] of code.matchAll(/new (\w+?)Command\d*\(/g)) {
+  const commands = [...code.matchAll(/new (\w+?)Command\d*\(/g)];
+  for (const [i, match] of commands.entries()) {
+    const name = match[1];
     if (name === 'TransactWrite') {
       for (const [, kind] of code.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)) calls.add(`${TRANSACT_ACTIONS[kind as string]} @ table`);
       continue;
     }
     const action = COMMAND_ACTIONS[name as string];
     if (!action) throw new Error(`${functionName}: no IAM mapping for ${name}Command — add it to COMMAND_ACTIONS`);
-    calls.add(`${action} @ ${action.startsWith('cognito-idp:') ? 'user pool' : 'table'}`);
+    // A command whose input names the index (up to the next command) reads the index.
+    const input = code.slice(match.index, Math.min(commands[i + 1]?.index ?? code.length, match.index + 800));
+    const target = action.startsWith('cognito-idp:') ? 'user pool' : /\bIndexName:/.test(input) ? 'message-group-sk-index' : 'table';
+    calls.add(`${action} @ ${target}`);
   }
-  if (/\bIndexName:/.test(code)) calls.add('dynamodb:Query @ message-group-sk-index');
   return [...calls];
 }
 

@@ -91,6 +91,7 @@ describe('Lambda functions', () => {
       Scan: [256, 60],
       ListConversations: [256, 10],
       GetConversation: [256, 10],
+      AdoptLegacyConversations: [256, 300],
       SyncCognitoUsers: [256, 300],
       ListMessageGroups: [512, 10],
       ListMessages: [512, 10],

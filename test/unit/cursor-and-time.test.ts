@@ -1,6 +1,16 @@
 import { decodeCursor, encodeCursor } from '../../domain/cursor';
 import { ValidationError } from '../../domain/errors';
-import { bumpTimestamp, formatMicros, isTimestamp, nextTimestamp, parseTimestampMicros, setClockForTests } from '../../domain/time';
+import {
+  bumpTimestamp,
+  canonicalTimestamp,
+  compareTimestamps,
+  formatMicros,
+  isTimestamp,
+  nextTimestamp,
+  parseTimestampMicros,
+  setClockForTests,
+  timestampSecond,
+} from '../../domain/time';
 
 const group = '5a7e3c19-2f4d-4b8a-9c61-3e0d8f7b2a44';
 const other = 'c3e8b2d5-7a1f-4e96-8d40-1b5c9a6f3e55';
@@ -54,5 +64,67 @@ describe('message timestamps', () => {
     const stamp = '2026-11-24T22:49:24.123999Z';
     expect(bumpTimestamp(stamp)).toBe('2026-11-24T22:49:24.124000Z');
     expect(parseTimestampMicros(bumpTimestamp(stamp)) - parseTimestampMicros(stamp)).toBe(1);
+  });
+});
+
+describe('timestamps the original backend wrote (and other writers)', () => {
+  // Python's isoformat() of datetime.now(timezone.utc).astimezone(), with and without a
+  // fraction; JavaScript's toISOString(); ours.
+  const forms: Array<[string, string]> = [
+    ['2026-12-01T18:19:28.753263+00:00', '2026-12-01T18:19:28.753263Z'],
+    ['2026-12-01T18:19:28+00:00', '2026-12-01T18:19:28.000000Z'],
+    ['2026-12-01T18:19:28.753+00:00', '2026-12-01T18:19:28.753000Z'],
+    ['2026-12-01T18:19:28.753Z', '2026-12-01T18:19:28.753000Z'],
+    ['2026-12-01T18:19:28Z', '2026-12-01T18:19:28.000000Z'],
+    ['2026-12-01T18:19:28.753263Z', '2026-12-01T18:19:28.753263Z'],
+  ];
+
+  it.each(forms)('accepts %s as the instant %s', (stored, canonical) => {
+    expect(isTimestamp(stored)).toBe(true);
+    expect(canonicalTimestamp(stored)).toBe(canonical);
+    expect(parseTimestampMicros(stored)).toBe(parseTimestampMicros(canonical));
+  });
+
+  it.each([
+    ['a naive stamp (no offset)', '2026-12-01T18:19:28.753263'],
+    ['another offset', '2026-12-01T20:19:28.753263+02:00'],
+    ['-00:00', '2026-12-01T18:19:28.753263-00:00'],
+    ['two fraction digits', '2026-12-01T18:19:28.75Z'],
+    ['seven fraction digits', '2026-12-01T18:19:28.7532631Z'],
+    ['a day that does not exist', '2026-02-30T18:19:28.753263Z'],
+    ['hour 24', '2026-12-01T24:00:00.000000Z'],
+    ['a space for T', '2026-12-01 18:19:28.753263+00:00'],
+    ['lower-case z', '2026-12-01T18:19:28.753263z'],
+    ['not a string', 1764613168],
+  ])('refuses %s', (_label, value) => {
+    expect(isTimestamp(value)).toBe(false);
+  });
+
+  it('orders mixed forms by instant where string order gets one second wrong', () => {
+    const inTimeOrder = [
+      '2026-12-01T18:19:27.999999Z',
+      '2026-12-01T18:19:28+00:00', // microsecond 0
+      '2026-12-01T18:19:28.000001Z',
+      '2026-12-01T18:19:28.250+00:00',
+      '2026-12-01T18:19:28.250000Z', // same instant: ties go by the key string
+      '2026-12-01T18:19:28.250100Z',
+      '2026-12-01T18:19:28.251Z',
+      '2026-12-01T18:19:28.753263+00:00',
+      '2026-12-01T18:19:28.753263Z',
+      '2026-12-01T18:19:29Z',
+      '2026-12-01T18:19:29.000001Z',
+    ];
+    const shuffledStamps = [...inTimeOrder].reverse();
+    expect([...shuffledStamps].sort()).not.toEqual(inTimeOrder); // the problem is real
+    expect([...shuffledStamps].sort(compareTimestamps)).toEqual(inTimeOrder);
+    for (const stamp of inTimeOrder) expect(timestampSecond(stamp)).toBe(stamp.slice(0, 19));
+  });
+
+  it('a cursor carries a legacy key exactly, so the next page resumes right after it', () => {
+    const legacy = '2026-12-01T18:19:28.753263+00:00';
+    const cursor = encodeCursor({ kind: 'groups', userUuid: group }, legacy);
+    expect(decodeCursor(cursor, { kind: 'groups', userUuid: group })).toBe(legacy);
+    const naive = Buffer.from(JSON.stringify({ v: 1, k: 'groups', o: group, sk: '2026-12-01T18:19:28.753263' })).toString('base64url');
+    expect(() => decodeCursor(naive, { kind: 'groups', userUuid: group })).toThrow(ValidationError);
   });
 });
