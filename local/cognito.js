@@ -10,7 +10,8 @@
  *   const { userPoolId, clientId } = await ensurePoolAndClient({ endpoint: cognito.endpoint, poolName, clientName })
  *   await signUpUsers({ endpoint: cognito.endpoint, userPoolId, clientId, users })
  *
- * Known differences from Cognito: USER_PASSWORD_AUTH only (no SRP); a failing
+ * Sign-in: USER_PASSWORD_AUTH (cognito-local's), USER_SRP_AUTH (local/cognito-srp.js, what
+ * Amplify uses by default) and REFRESH_TOKEN_AUTH. Known difference from Cognito: a failing
  * PostConfirmation trigger is logged but does not fail the confirmation.
  */
 // Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
@@ -30,6 +31,7 @@ const {
   ListUserPoolsCommand,
   SignUpCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
+const { withSrp } = require('./cognito-srp');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
 const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
@@ -122,7 +124,7 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
     triggers: triggersService,
   };
   /** @type {import('node:http').Server} */
-  const server = await createServer(Router(services), logger, config.ServerConfig, services).start();
+  const server = await createServer(withSrp(Router(services), services), logger, config.ServerConfig, services).start();
 
   return {
     endpoint,
