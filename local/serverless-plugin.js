@@ -25,6 +25,7 @@ const { start: startEngine } = require('./dynamodb');
 const { migrate } = require('./migrate');
 const { startLocalCognito } = require('./offline-cognito');
 const { patchStreamEmulator } = require('./offline-streams');
+const { patchOfflineHttp } = require('./offline-http');
 
 const ROOT = path.join(__dirname, '..');
 const STREAM_FUNCTION = 'updateConversationRows';
@@ -72,6 +73,7 @@ class LocalStackPlugin {
     if (this.started) return;
     this.started = true;
     patchStreamEmulator((message) => this.log.warning(message));
+    patchOfflineHttp({ allowedOrigins: this.serverless.service.provider.httpApi?.cors?.allowedOrigins ?? [] });
     const environment = this.serverless.service.provider.environment ?? {};
     const tableName = environment.TABLE_NAME;
     const port = Number(process.env.DYNAMODB_PORT ?? 8000);

@@ -27,7 +27,14 @@ export interface StackInfo {
   userPoolId: string;
   clientId: string;
   issuer: string;
+  /** The dev web origin the stack answers CORS for (WEB_ORIGIN). */
+  webOrigin: string;
+  /** What `npm start` writes for a web client (WEB_CONFIG_FILE). */
+  webConfigFile: string;
 }
+
+/** The dev web origin of test stacks. */
+export const TEST_WEB_ORIGIN = 'http://localhost:5173';
 
 export interface RunningStack extends StackInfo {
   startupMs: number;
@@ -71,6 +78,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
   const cognitoPath = path.join(scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
+  const webConfigFile = path.join(scratch, 'web-config.json');
   const log = createWriteStream(logFile);
   let tail = '';
 
@@ -79,6 +87,8 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     DYNAMODB_PORT: String(dynamodbPort),
     COGNITO_PORT: String(cognitoPort),
     COGNITO_PATH: cognitoPath,
+    WEB_ORIGIN: TEST_WEB_ORIGIN,
+    WEB_CONFIG_FILE: webConfigFile,
     LOCAL_SEED: seed ? 'true' : 'false',
     // Its own build folder, so a test run does not clobber (or get clobbered by) `npm start`.
     ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}`)),
@@ -137,6 +147,8 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     userPoolId: state.userPoolId,
     clientId: state.clientId,
     issuer: state.issuer,
+    webOrigin: TEST_WEB_ORIGIN,
+    webConfigFile,
     startupMs: Date.now() - started,
     logFile,
     stop,
@@ -159,6 +171,8 @@ export function exportStackEnv(stack: StackInfo): void {
     STACK_USER_POOL_ID: stack.userPoolId,
     STACK_CLIENT_ID: stack.clientId,
     STACK_COGNITO_ISSUER: stack.issuer,
+    STACK_WEB_ORIGIN: stack.webOrigin,
+    STACK_WEB_CONFIG_FILE: stack.webConfigFile,
   });
 }
 
@@ -178,6 +192,8 @@ export function stack(): StackInfo {
     userPoolId: get('STACK_USER_POOL_ID'),
     clientId: get('STACK_CLIENT_ID'),
     issuer: get('STACK_COGNITO_ISSUER'),
+    webOrigin: get('STACK_WEB_ORIGIN'),
+    webConfigFile: get('STACK_WEB_CONFIG_FILE'),
   };
 }
 
