@@ -71,8 +71,11 @@ function waitForReady(child: ChildProcess, logTail: () => string): Promise<void>
   });
 }
 
-/** Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make their own users). */
-export async function startStack({ seed = false }: { seed?: boolean } = {}): Promise<RunningStack> {
+/**
+ * Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make
+ * their own users); `webOrigin` is the one origin it answers CORS for.
+ */
+export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: { seed?: boolean; webOrigin?: string } = {}): Promise<RunningStack> {
   const started = Date.now();
   const [httpPort, lambdaPort, dynamodbPort, cognitoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
@@ -87,7 +90,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     DYNAMODB_PORT: String(dynamodbPort),
     COGNITO_PORT: String(cognitoPort),
     COGNITO_PATH: cognitoPath,
-    WEB_ORIGIN: TEST_WEB_ORIGIN,
+    WEB_ORIGIN: webOrigin,
     WEB_CONFIG_FILE: webConfigFile,
     LOCAL_SEED: seed ? 'true' : 'false',
     // Its own build folder, so a test run does not clobber (or get clobbered by) `npm start`.
@@ -147,7 +150,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     userPoolId: state.userPoolId,
     clientId: state.clientId,
     issuer: state.issuer,
-    webOrigin: TEST_WEB_ORIGIN,
+    webOrigin,
     webConfigFile,
     startupMs: Date.now() - started,
     logFile,
