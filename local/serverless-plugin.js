@@ -61,7 +61,7 @@ class LocalStackPlugin {
       'offline:start': () => this.start().then(() => void this.whenLambdaListens().then(() => this.ready())),
       'offline:start:ready': () => this.ready(),
       'offline:start:end': () => this.stop(),
-      // `dev` is the offline stage (local endpoints, CORS *, no deletion protection): refuse
+      // `dev` is the offline stage (local endpoints, a localhost CORS origin, no deletion protection): refuse
       // `sls deploy` (stack or function) before anything is packaged or sent.
       initialize: () => {
         if (this.serverless.processedInput?.commands?.[0] === 'deploy') this.refuseOfflineStage();
@@ -129,7 +129,7 @@ class LocalStackPlugin {
     const stage = this.serverless.service.provider.stage;
     if (stage === OFFLINE_STAGE) {
       throw new this.serverless.classes.Error(
-        `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, CORS *, no deletion protection): deploy another stage, e.g. --stage prod.`,
+        `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, a localhost CORS origin, no deletion protection): deploy another stage, e.g. --stage prod.`,
       );
     }
   }

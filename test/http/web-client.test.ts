@@ -57,7 +57,7 @@ describe('web client settings', () => {
     });
   });
 
-  test('pool and client ids are the same after a restart, and after the data folder is deleted', async () => {
+  test('pool and client ids are the same after a restart and after the data folder is deleted, and are the ones the README lists', async () => {
     let ids: Ids[] = [];
     const first = mkdtempSync(path.join(tmpdir(), 'cruddur-ids-'));
     const second = mkdtempSync(path.join(tmpdir(), 'cruddur-ids-'));
@@ -73,6 +73,9 @@ describe('web client settings', () => {
     expect(fresh).toEqual({ userPoolId: created?.userPoolId, clientId: created?.clientId, created: true });
     expect(created?.userPoolId).toMatch(/^local_[0-9A-Za-z]{8}$/);
     expect(created?.clientId).toMatch(/^[0-9a-z]{26}$/);
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`"userPoolId": "${created?.userPoolId}"`);
+    expect(readme).toContain(`"userPoolClientId": "${created?.clientId}"`);
   });
 });
 
