@@ -100,7 +100,7 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
       fs.writeFileSync(file, `${JSON.stringify(webConfig, null, 2)}\n`);
       log.notice(
         [
-          `Web client settings (README "Use your web client with the local stack"), also in ${path.relative(ROOT, file) || file}:`,
+          `Web client settings (README "Use your web client with the local stack"), also in ${file.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, file) : file}:`,
           `  region             ${webConfig.region}`,
           `  user pool id       ${webConfig.userPoolId}`,
           `  client id          ${webConfig.userPoolClientId}`,

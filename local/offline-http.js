@@ -6,7 +6,8 @@
  * 1. CORS. serverless-offline copies any request's Origin into Access-Control-Allow-Origin on
  *    every non-preflight answer, and its catch-all route allows every origin, whatever
  *    `provider.httpApi.cors.allowedOrigins` says. API Gateway sends CORS headers to the allowed
- *    origins only; so here an answer to any other origin carries no Access-Control-* header.
+ *    origins only; so here an answer to any other origin (or to a request without one) carries
+ *    no Access-Control-* header.
  *    Offline, the allowed origin is the dev web origin (serverless.yml `corsOrigin`, WEB_ORIGIN).
  * 2. Unmatched routes. serverless-offline answers 404 with its own body (an error text and the
  *    list of every route); API Gateway HTTP APIs answer 404 `{"message":"Not Found"}`, for an
@@ -62,7 +63,7 @@ function onPreResponse(request, h, allowedOrigins) {
     response = h.response({ message: 'Not Found' }).code(404).type('application/json');
     if (allowed) response.header('access-control-allow-origin', origin).header('vary', 'Origin');
   }
-  if (typeof origin === 'string' && !allowed) {
+  if (!allowed) {
     const headers = response.isBoom ? response.output.headers : response.headers;
     for (const name of Object.keys(headers)) if (/^access-control-/i.test(name)) delete headers[name];
     // hapi adds the route's own CORS headers when it sends the answer, if this says the origin matched.

@@ -98,7 +98,7 @@ describe('CORS: only the dev web origin', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(webOrigin);
   });
 
-  test('API: any other origin gets no CORS header, on the preflight, the answer, an error or an unmatched route', async () => {
+  test('API: any other origin (or none) gets no CORS header, on the preflight, the answer, an error or an unmatched route', async () => {
     const { apiUrl } = stack();
     const preflight = await fetch(`${apiUrl}/api/message_groups`, {
       method: 'OPTIONS',
@@ -109,6 +109,7 @@ describe('CORS: only the dev web origin', () => {
       await api('GET', '/api/message_groups', { token, headers: { Origin: EVIL_ORIGIN } }),
       await api('GET', '/api/message_groups', { headers: { Origin: EVIL_ORIGIN } }),
       await api('GET', '/nothing/here', { headers: { Origin: EVIL_ORIGIN } }),
+      await api('GET', '/nothing/here'),
     ]) {
       expect(corsHeaders(res.headers)).toEqual({});
     }
