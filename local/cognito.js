@@ -355,7 +355,8 @@ async function signUpUsers({ endpoint, userPoolId, clientId, users }) {
 }
 
 /**
- * Logs in with USER_PASSWORD_AUTH (the flow cognito-local supports) and returns the tokens.
+ * Logs in with USER_PASSWORD_AUTH (the scripts' and tests' flow; web clients use SRP, see
+ * local/cognito-srp.js) and returns the tokens.
  *
  * @param {{ endpoint: string, clientId: string, email: string, password: string }} options
  * @returns {Promise<{ accessToken: string, idToken: string, refreshToken: string }>}

@@ -8,7 +8,7 @@
  * .local/browser-artifacts/<time>/ (git-ignored) and the folder is printed.
  * CHROMIUM_PATH overrides /usr/bin/chromium.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -56,6 +56,7 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
   let site: { url: string; close(): Promise<void> } | undefined;
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`);
     site = await serveExample({ port: Number(process.env.STACK_PAGE_PORT), webConfigFile: stack().webConfigFile });
     profileDir = mkdtempSync(path.join(tmpdir(), 'cruddur-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
