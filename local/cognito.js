@@ -18,8 +18,9 @@
  * headers (the dev web origin), every other origin none.
  *
  * Sign-in: USER_PASSWORD_AUTH (cognito-local's), USER_SRP_AUTH (local/cognito-srp.js, what
- * Amplify uses by default) and REFRESH_TOKEN_AUTH. Known difference from Cognito: a failing
- * PostConfirmation trigger is logged but does not fail the confirmation.
+ * Amplify uses by default), REFRESH_TOKEN_AUTH, and GetTokensFromRefreshToken
+ * (local/cognito-refresh.js, Amplify v6's token refresh). Known difference from Cognito: a
+ * failing PostConfirmation trigger is logged but does not fail the confirmation.
  */
 // Node 20 is this project's runtime (Lambda nodejs20.x); the SDK's advance notice about Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,6 +42,7 @@ const {
   SignUpCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const { withSrp } = require('./cognito-srp');
+const { withTokenRefresh } = require('./cognito-refresh');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
 const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
@@ -137,7 +139,7 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
     triggers: triggersService,
   };
   // cognito-local's express app, served by our own HTTP server: its CORS (`*`) is replaced.
-  const { application } = createServer(withSrp(Router(services), services), logger, config.ServerConfig, services);
+  const { application } = createServer(withTokenRefresh(withSrp(Router(services), services)), logger, config.ServerConfig, services);
   const server = http.createServer(corsGate(application, corsOrigins));
   await new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -110,6 +110,18 @@ $('send').addEventListener('submit', async (event) => {
   }
 });
 
+$('refresh').addEventListener('click', async () => {
+  try {
+    const before = (await fetchAuthSession()).tokens?.accessToken?.toString();
+    const after = (await fetchAuthSession({ forceRefresh: true })).tokens?.accessToken?.toString();
+    if (!after || after === before) throw new Error('no new access token');
+    await showConversations();
+    status('Session refreshed');
+  } catch (error) {
+    status(`Refresh failed: ${error.message}`, true);
+  }
+});
+
 $('signout').addEventListener('click', async () => {
   await signOut();
   location.reload();

@@ -1,8 +1,8 @@
 /**
  * The example web client (examples/web: the real aws-amplify v6, bundled by esbuild) in
  * Debian's Chromium, driven by playwright-core, against the seeded offline stack: sign in
- * with Amplify's default flow (SRP), list conversations, open one, send a message, and the
- * other member reads it. The page is configured only from the stack's web-config.json.
+ * with Amplify's default flow (SRP), list conversations, open one, send a message, the other
+ * member reads it, and Amplify refreshes the session with the refresh token. The page is configured only from the stack's web-config.json.
  *
  * On failure: a screenshot, the page's console and its network log are kept in
  * .local/browser-artifacts/<time>/ (git-ignored) and the folder is printed.
@@ -68,7 +68,7 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
-  test('signs in with SRP, lists conversations, opens one and sends a message the other member can read', async () => {
+  test('signs in with SRP, lists conversations, opens one, sends a message the other member can read, refreshes the session', async () => {
     const ada = demoUsers.ada;
     const logs: Logs = { console: [], network: [], cognito: [] };
     const page = await context!.newPage();
@@ -114,6 +114,12 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
       const read = await api('GET', `/api/messages/${groupUuid}`, { token: accessToken });
       expect(read.status).toBe(200);
       expect(read.body.at(-1)).toMatchObject({ message: text, handle: ada.handle });
+
+      // Amplify v6's token refresh (GetTokensFromRefreshToken with the refresh token of the SRP sign-in).
+      await page.click('#refresh');
+      await page.locator('#status', { hasText: /Session refreshed|Refresh failed/ }).waitFor();
+      expect(await page.textContent('#status')).toBe('Session refreshed');
+      expect(logs.cognito.at(-1)).toMatchObject({ target: 'GetTokensFromRefreshToken', body: { RefreshToken: expect.any(String) } });
 
       const signInMs = Number(await page.getAttribute('body', 'data-sign-in-ms'));
       console.log(`browser test: SRP sign-in in the page ${signInMs} ms; whole flow ${Date.now() - started} ms`);
