@@ -6,14 +6,25 @@
  * its settings from there; here the data folder, port, token issuer and Lambda triggers are
  * arguments.
  *
- *   const cognito = await start({ port: 9229, dir: '.local/cognito', lambdaEndpoint, triggers })
- *   const { userPoolId, clientId } = await ensurePoolAndClient({ endpoint: cognito.endpoint, poolName, clientName })
+ *   const cognito = await start({ port: 9229, dir: '.local/cognito', lambdaEndpoint, triggers, corsOrigins })
+ *   const { userPoolId, clientId } = await cognito.ensurePoolAndClient({ poolName, clientName })
  *   await signUpUsers({ endpoint: cognito.endpoint, userPoolId, clientId, users })
  *
- * Known differences from Cognito: USER_PASSWORD_AUTH only (no SRP); a failing
- * PostConfirmation trigger is logged but does not fail the confirmation.
+ * Ids: `cognito.ensurePoolAndClient` derives the pool id and client id from their names, so
+ * they are the same on every start, and again after the data folder is deleted: a web client
+ * built with them keeps working. (A pool found by name in the data folder keeps its id.)
+ *
+ * CORS: cognito-local answers every origin with `*`; here only the `corsOrigins` get CORS
+ * headers (the dev web origin), every other origin none.
+ *
+ * Sign-in: USER_PASSWORD_AUTH (cognito-local's), USER_SRP_AUTH (local/cognito-srp.js, what
+ * Amplify uses by default), REFRESH_TOKEN_AUTH, and GetTokensFromRefreshToken
+ * (local/cognito-refresh.js, Amplify v6's token refresh). Known difference from Cognito: a
+ * failing PostConfirmation trigger is logged but does not fail the confirmation.
  */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { createRequire } = require('node:module');
 const {
@@ -29,6 +40,8 @@ const {
   SignUpCommand,
 } = require('@aws-sdk/client-cognito-identity-provider');
 const { assertCognitoLocalInternals } = require('./cognito-local-internals');
+const { withSrp } = require('./cognito-srp');
+const { withTokenRefresh } = require('./cognito-refresh');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
 const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
@@ -50,10 +63,13 @@ const PASSWORD_POLICY = {
  * @property {string} [lambdaEndpoint] where triggers are invoked, e.g. serverless-offline's http://127.0.0.1:3002
  * @property {Record<string, string>} [triggers] trigger name → Lambda function name, e.g. { PostConfirmation: 'svc-dev-postConfirmation' }
  * @property {(message: string) => void} [log] for confirmation codes and warnings
+ * @property {string[]} [corsOrigins] browser origins that get CORS headers (default none)
  *
  * @typedef {object} LocalCognito
  * @property {string} endpoint e.g. http://127.0.0.1:9229
  * @property {string} issuerDomain token issuer prefix: the issuer of a pool's tokens is `${issuerDomain}/${userPoolId}`
+ * @property {(names: { poolName: string, clientName: string }) => Promise<{ userPoolId: string, clientId: string, created: boolean }>} ensurePoolAndClient
+ *   the pool and web client with these names, created with ids derived from the names if missing
  * @property {() => Promise<void>} stop
  */
 
@@ -61,7 +77,7 @@ const PASSWORD_POLICY = {
  * @param {StartOptions} options
  * @returns {Promise<LocalCognito>}
  */
-async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers = {}, log = () => {} }) {
+async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers = {}, log = () => {}, corsOrigins = [] }) {
   // The parts below are cognito-local internals: fail here, by name, if an upgrade moved one.
   assertCognitoLocalInternals();
   const { DateClock, TriggersService, LambdaService, MessagesService } = lib('services');
@@ -74,6 +90,7 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
   const { UserPoolServiceFactoryImpl } = lib('services/userPoolService');
   const { DefaultConfig } = lib('server/config');
   const { Router } = lib('server/Router');
+  const { USER_POOL_AWS_DEFAULTS } = lib('services/cognitoService');
   const { createServer } = lib('server/server');
   // cognito-local is built on AWS SDK v2, which prints an end-of-support notice on load.
   process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
@@ -122,17 +139,102 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
     tokenGenerator: new JwtTokenGenerator(clock, triggersService, config.TokenConfig),
     triggers: triggersService,
   };
-  /** @type {import('node:http').Server} */
-  const server = await createServer(Router(services), logger, config.ServerConfig, services).start();
+  // cognito-local's express app, served by our own HTTP server: its CORS (`*`) is replaced.
+  const { application } = createServer(withTokenRefresh(withSrp(Router(services), services)), logger, config.ServerConfig, services);
+  const server = http.createServer(corsGate(application, corsOrigins));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(undefined));
+  });
 
   return {
     endpoint,
     issuerDomain: endpoint,
+    async ensurePoolAndClient({ poolName, clientName }) {
+      const ctx = { logger };
+      const now = clock.get();
+      let created = false;
+      let pool = (await cognito.listUserPools(ctx)).find((/** @type {any} */ p) => p.Name === poolName);
+      if (!pool) {
+        const Id = stableId('local_', 8, BASE62, `pool\u0000${poolName}`);
+        pool = await cognito.createUserPool(ctx, {
+          Id,
+          Name: poolName,
+          Arn: `arn:aws:cognito-idp:local:local:userpool/${Id}`,
+          CreationDate: now,
+          LastModifiedDate: now,
+          UsernameAttributes: ['email'],
+          AutoVerifiedAttributes: ['email'],
+          Policies: { PasswordPolicy: PASSWORD_POLICY },
+          SchemaAttributes: USER_POOL_AWS_DEFAULTS.SchemaAttributes,
+        });
+        created = true;
+      }
+      const userPool = await cognito.getUserPool(ctx, pool.Id);
+      let appClient = (await cognito.listAppClients(ctx, pool.Id)).find((/** @type {any} */ c) => c.ClientName === clientName);
+      if (!appClient) {
+        appClient = {
+          ClientId: stableId('', 26, BASE36, `client\u0000${poolName}\u0000${clientName}`),
+          ClientName: clientName,
+          CreationDate: now,
+          LastModifiedDate: now,
+          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+          TokenValidityUnits: { AccessToken: 'hours', IdToken: 'minutes', RefreshToken: 'days' },
+          UserPoolId: pool.Id,
+        };
+        await userPool.saveAppClient(ctx, appClient);
+        created = true;
+      }
+      return { userPoolId: pool.Id, clientId: appClient.ClientId, created };
+    },
     stop: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** An id of `length` characters of `alphabet`, the same for the same seed. */
+function stableId(/** @type {string} */ prefix, /** @type {number} */ length, /** @type {string} */ alphabet, /** @type {string} */ seed) {
+  let n = BigInt(`0x${crypto.createHash('sha256').update(seed).digest('hex')}`);
+  let id = '';
+  const base = BigInt(alphabet.length);
+  for (let i = 0; i < length; i++, n /= base) id += alphabet[Number(n % base)];
+  return prefix + id;
+}
+
+/**
+ * Requests reach cognito-local's app with its own CORS headers dropped; a request from one of
+ * `origins` gets ours (preflights are answered here), any other origin gets none.
+ * @param {(req: http.IncomingMessage, res: http.ServerResponse) => void} app
+ * @param {string[]} origins
+ * @returns {http.RequestListener}
+ */
+function corsGate(app, origins) {
+  return (req, res) => {
+    const origin = req.headers.origin;
+    const allowed = typeof origin === 'string' && (origins.includes(origin) || origins.includes('*'));
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) => (/^access-control-/i.test(name) ? res : setHeader(name, value));
+    if (allowed) {
+      setHeader('Access-Control-Allow-Origin', origin);
+      setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      if (allowed) {
+        setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type, x-amz-target, x-amz-user-agent');
+        setHeader('Access-Control-Max-Age', '600');
+      }
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+    app(req, res);
   };
 }
 
@@ -256,7 +358,8 @@ async function signUpUsers({ endpoint, userPoolId, clientId, users }) {
 }
 
 /**
- * Logs in with USER_PASSWORD_AUTH (the flow cognito-local supports) and returns the tokens.
+ * Logs in with USER_PASSWORD_AUTH (the scripts' and tests' flow; web clients use SRP, see
+ * local/cognito-srp.js) and returns the tokens.
  *
  * @param {{ endpoint: string, clientId: string, email: string, password: string }} options
  * @returns {Promise<{ accessToken: string, idToken: string, refreshToken: string }>}

@@ -3,7 +3,9 @@
  * The local Cognito part of `sls offline start` (called by local/serverless-plugin.js):
  *
  * 1. `start()` (before serverless-offline starts): runs cognito-local on COGNITO_PORT (9229)
- *    with its data in COGNITO_PATH (.local/cognito), creates the pool and client if absent,
+ *    with its data in COGNITO_PATH (.local/cognito), creates the pool and client if absent
+ *    (ids derived from their names: the same on every start), answers CORS for the HTTP API's
+ *    allowed origins only (the dev web origin, WEB_ORIGIN),
  *    points its PreSignUp and PostConfirmation triggers at serverless-offline's Lambda endpoint, and writes
  *    the ids, issuer and endpoint into the functions' environment and the offline JWT
  *    authorizer — serverless-offline reads both only after this, when it builds the Lambdas
@@ -11,11 +13,12 @@
  * 2. `ready()` (once serverless-offline listens): signs up and confirms the demo users
  *    (which runs the real trigger through the offline Lambda), then links or creates the
  *    profiles of every pool user (syncCognitoUsers), because the users outlive an in-memory
- *    table between runs.
+ *    table between runs. Then prints what a web client needs (region, pool id, client id,
+ *    Cognito endpoint, API URL) and writes it to WEB_CONFIG_FILE (.local/web-config.json).
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensurePoolAndClient, signUpUsers, start, stateFile } = require('./cognito');
+const { signUpUsers, start, stateFile } = require('./cognito');
 
 const ROOT = path.join(__dirname, '..');
 const COGNITO_VARIABLES = ['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'COGNITO_ISSUER', 'COGNITO_ENDPOINT'];
@@ -34,6 +37,8 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
     PreSignUp: service.getFunction('preSignUp').name,
     PostConfirmation: service.getFunction('postConfirmation').name,
   };
+  /** @type {string[]} */
+  const corsOrigins = service.provider.httpApi?.cors?.allowedOrigins ?? [];
 
   const cognito = await start({
     port,
@@ -41,9 +46,9 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
     lambdaEndpoint: `http://${lambdaHost}:${lambdaPort}`,
     triggers,
     log: (message) => log.notice(`Cognito (local): ${message}`),
+    corsOrigins,
   });
-  const ids = await ensurePoolAndClient({
-    endpoint: cognito.endpoint,
+  const ids = await cognito.ensurePoolAndClient({
     poolName: `${service.service}-${service.provider.stage}`,
     clientName: `${service.service}-${service.provider.stage}-web`,
   });
@@ -84,6 +89,29 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
       if (sync.linked + sync.created > 0 || sync.skipped.length > 0) {
         log.notice(`Cognito (local): profiles ${sync.linked} linked, ${sync.created} created, ${sync.skipped.length} skipped`);
       }
+      const httpPort = Number(options.httpPort ?? offline.httpPort ?? 3000);
+      const webConfig = {
+        region: service.provider.region,
+        userPoolId: ids.userPoolId,
+        userPoolClientId: ids.clientId,
+        userPoolEndpoint: cognito.endpoint,
+        apiUrl: `http://${lambdaHost}:${httpPort}`,
+        webOrigins: corsOrigins,
+      };
+      const file = path.resolve(ROOT, process.env.WEB_CONFIG_FILE ?? '.local/web-config.json');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${JSON.stringify(webConfig, null, 2)}\n`);
+      log.notice(
+        [
+          `Web client settings (README "Use your web client with the local stack"), also in ${file.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, file) : file}:`,
+          `  region             ${webConfig.region}`,
+          `  user pool id       ${webConfig.userPoolId}`,
+          `  client id          ${webConfig.userPoolClientId}`,
+          `  Cognito endpoint   ${webConfig.userPoolEndpoint}`,
+          `  API URL            ${webConfig.apiUrl}`,
+          `  CORS origin(s)     ${corsOrigins.join(', ') || 'none'} (WEB_ORIGIN)`,
+        ].join('\n'),
+      );
     },
   };
 }

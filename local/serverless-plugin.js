@@ -30,6 +30,7 @@ const { startLocalCognito } = require('./offline-cognito');
 const { patchStreamEmulator } = require('./offline-streams');
 const dynamodbCommands = require('./dynamodb-commands');
 const { LOCAL_AWS_ENV } = require('./aws-env');
+const { patchOfflineHttp } = require('./offline-http');
 
 const ROOT = path.join(__dirname, '..');
 const OFFLINE_STAGE = 'dev';
@@ -69,7 +70,7 @@ class LocalStackPlugin {
       'offline:start': () => this.start().then(() => void this.whenLambdaListens().then(() => this.ready())),
       'offline:start:ready': () => this.ready(),
       'offline:start:end': () => this.stop(),
-      // `dev` is the offline stage (local endpoints, CORS *, no deletion protection): refuse
+      // `dev` is the offline stage (local endpoints, a localhost CORS origin, no deletion protection): refuse
       // `sls deploy` (stack or function) before anything is packaged or sent.
       initialize: () => {
         if (this.serverless.processedInput?.commands?.[0] === 'deploy') this.refuseOfflineStage();
@@ -82,6 +83,7 @@ class LocalStackPlugin {
     if (this.started) return;
     this.started = true;
     patchStreamEmulator((message) => this.log.warning(message), this.eventSourceMappings());
+    patchOfflineHttp({ allowedOrigins: this.serverless.service.provider.httpApi?.cors?.allowedOrigins ?? [] });
     // serverless-offline copies every AWS_* variable of this process into the Lambdas it runs,
     // and our own code here (seed, Cognito sync) reads the same: local credentials and region.
     Object.assign(process.env, LOCAL_AWS_ENV, { AWS_REGION: this.serverless.service.provider.region });
@@ -139,7 +141,7 @@ class LocalStackPlugin {
     const stage = this.serverless.service.provider.stage;
     if (stage === OFFLINE_STAGE) {
       throw new this.serverless.classes.Error(
-        `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, CORS *, no deletion protection): deploy another stage, e.g. --stage prod.`,
+        `The "${OFFLINE_STAGE}" stage is the offline one (local endpoints, a localhost CORS origin, no deletion protection): deploy another stage, e.g. --stage prod.`,
       );
     }
   }

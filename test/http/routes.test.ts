@@ -159,7 +159,7 @@ describe('HTTP API routes', () => {
   test('CORS: a preflight OPTIONS is answered and X-Next-Cursor is exposed', async () => {
     const res = await fetch(`${process.env.STACK_API_URL}/api/messages`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:3001', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+      headers: { Origin: process.env.STACK_WEB_ORIGIN!, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBeTruthy();

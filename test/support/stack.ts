@@ -28,7 +28,14 @@ export interface StackInfo {
   userPoolId: string;
   clientId: string;
   issuer: string;
+  /** The dev web origin the stack answers CORS for (WEB_ORIGIN). */
+  webOrigin: string;
+  /** What `npm start` writes for a web client (WEB_CONFIG_FILE). */
+  webConfigFile: string;
 }
+
+/** The dev web origin of test stacks. */
+export const TEST_WEB_ORIGIN = 'http://localhost:5173';
 
 export interface RunningStack extends StackInfo {
   startupMs: number;
@@ -65,13 +72,17 @@ function waitForReady(child: ChildProcess, logTail: () => string): Promise<void>
   });
 }
 
-/** Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make their own users). */
-export async function startStack({ seed = false }: { seed?: boolean } = {}): Promise<RunningStack> {
+/**
+ * Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make
+ * their own users); `webOrigin` is the one origin it answers CORS for.
+ */
+export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: { seed?: boolean; webOrigin?: string } = {}): Promise<RunningStack> {
   const started = Date.now();
   const [httpPort, lambdaPort, dynamodbPort, cognitoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
   const cognitoPath = path.join(scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
+  const webConfigFile = path.join(scratch, 'web-config.json');
   const log = createWriteStream(logFile);
   let tail = '';
 
@@ -80,6 +91,8 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     DYNAMODB_PORT: String(dynamodbPort),
     COGNITO_PORT: String(cognitoPort),
     COGNITO_PATH: cognitoPath,
+    WEB_ORIGIN: webOrigin,
+    WEB_CONFIG_FILE: webConfigFile,
     LOCAL_SEED: seed ? 'true' : 'false',
     // Its own build folder, so a test run does not clobber (or get clobbered by) `npm start`.
     ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}`)),
@@ -138,6 +151,8 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     userPoolId: state.userPoolId,
     clientId: state.clientId,
     issuer: state.issuer,
+    webOrigin,
+    webConfigFile,
     startupMs: Date.now() - started,
     logFile,
     stop,
@@ -160,6 +175,8 @@ export function exportStackEnv(stack: StackInfo): void {
     STACK_USER_POOL_ID: stack.userPoolId,
     STACK_CLIENT_ID: stack.clientId,
     STACK_COGNITO_ISSUER: stack.issuer,
+    STACK_WEB_ORIGIN: stack.webOrigin,
+    STACK_WEB_CONFIG_FILE: stack.webConfigFile,
   });
 }
 
@@ -179,6 +196,8 @@ export function stack(): StackInfo {
     userPoolId: get('STACK_USER_POOL_ID'),
     clientId: get('STACK_CLIENT_ID'),
     issuer: get('STACK_COGNITO_ISSUER'),
+    webOrigin: get('STACK_WEB_ORIGIN'),
+    webConfigFile: get('STACK_WEB_CONFIG_FILE'),
   };
 }
 
