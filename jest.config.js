@@ -1,16 +1,9 @@
 // One jest run, one project per layer: each project starts only the real parts it needs.
-const transform = {
-  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
-};
-// ESM-only dependencies (middy, etc.) are transformed to CommonJS like our own code.
-const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
-// Middy 7 publishes ESM only (an `import`-only exports map) and jest resolves with `require`
-// conditions: point it at the entry files, which the transform above turns into CommonJS.
-const moduleNameMapper = { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' };
-const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node' };
+const { common } = require('./jest.common.js');
 
+// The reliability, bench smoke and browser suites have their own configs (jest.*.config.js),
+// run by `npm run test:reliability`, `test:bench` and `test:browser`.
 /** @type {import('jest').Config} */
-// The bench smoke run (test/bench) has its own config, jest.bench.config.js: `npm run test:bench`.
 module.exports = {
   testTimeout: 30000,
   projects: [
@@ -50,3 +43,4 @@ module.exports = {
     },
   ],
 };
+

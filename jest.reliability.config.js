@@ -2,23 +2,18 @@
 // stack (test/reliability). Not part of the default `jest` run: it owns one stack whose
 // engine it kills and restarts, and whole-table scans need no other writer, so its files
 // run one at a time (--runInBand in the script).
-const base = require('./jest.config.js');
-const common = base.projects.find((project) => project.displayName === 'unit');
+const { standaloneProject } = require('./jest.common.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 240_000,
   projects: [
-    {
-      transform: common.transform,
-      transformIgnorePatterns: common.transformIgnorePatterns,
-      moduleNameMapper: common.moduleNameMapper,
-      testEnvironment: 'node',
+    standaloneProject({
       displayName: 'reliability',
       testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/stack-env.ts', '<rootDir>/test/support/quiet-logs.ts'],
       globalSetup: '<rootDir>/test/reliability/setup.ts',
       globalTeardown: '<rootDir>/test/reliability/teardown.ts',
-    },
+    }),
   ],
 };

@@ -92,7 +92,7 @@ test('start --migrate --seed serves the table of resources/table.yml with the de
   }
 }, 90_000);
 
-test('start --dbPath keeps the data across restarts; --inMemory starts empty', async () => {
+test('start --dbPath keeps the data across restarts', async () => {
   const port = await freePort();
   const dbPath = join(dir, 'data');
   const first = sls(['start', '--port', String(port), '--dbPath', dbPath, '--seed']);
@@ -108,15 +108,6 @@ test('start --dbPath keeps the data across restarts; --inMemory starts empty', a
   } finally {
     second.child.kill('SIGINT');
     await second.exited;
-  }
-
-  const empty = sls(['start', '--port', String(port), '--dbPath', dbPath, '--inMemory']);
-  try {
-    await until(empty, 'Engine ready');
-    await expect(ddb.send(new DescribeTableCommand({ TableName: TABLE }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-  } finally {
-    empty.child.kill('SIGINT');
-    await empty.exited;
     ddb.destroy();
   }
 }, 90_000);

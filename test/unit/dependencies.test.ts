@@ -40,8 +40,8 @@ test('every runtime dependency is imported by the deployed code (domain, handler
 });
 
 test('every development dependency is imported, run or loaded by one of our tools', () => {
-  const used = imported(['domain', 'handlers', 'seeds', 'local', 'test', 'bench', 'scripts']);
-  const config = ['serverless.yml', 'jest.config.js', 'tsconfig.json'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+  const used = imported(['domain', 'handlers', 'seeds', 'local', 'test', 'bench', 'scripts', 'examples']);
+  const config = ['serverless.yml', 'jest.common.js', 'tsconfig.json'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
   const scripts = Object.values(pkg.scripts).join('\n');
   /** Used without an import: a command in package.json scripts, or a peer another tool loads. */
   const indirect: Record<string, () => boolean> = {
