@@ -87,6 +87,17 @@ export const authConfig = memo((): AuthConfig => {
   };
 });
 
+export interface CacheConfig {
+  /** How long a warm container serves a caller's profile without reading it (domain/profile-cache.ts). */
+  profileTtlMs: number;
+  profileMaxEntries: number;
+}
+
+export const cacheConfig = memo((): CacheConfig => ({
+  profileTtlMs: positiveInt('PROFILE_CACHE_TTL_MS', 60_000),
+  profileMaxEntries: positiveInt('PROFILE_CACHE_MAX_ENTRIES', 1000),
+}));
+
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {
   cacheResetters.forEach((reset) => reset());

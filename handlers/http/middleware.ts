@@ -16,7 +16,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
-import { findUserByCognitoSub } from '../../domain/users';
+import { findCallerBySub } from '../../domain/users';
 import { verifyBearer } from './auth';
 import { parseRequest, type RouteInput, type RouteSchema } from './validation';
 
@@ -111,7 +111,7 @@ function authenticate(): MiddlewareObj<Event, Result, Error, HttpContext> {
   return {
     before: async ({ event, context }) => {
       const { sub } = await verifyBearer(event.headers.authorization);
-      const caller = await findUserByCognitoSub(sub);
+      const caller = await findCallerBySub(sub);
       if (!caller) throw new UnauthenticatedError('no Cruddur profile for this user');
       context.caller = caller;
       logger.appendKeys({ caller: caller.uuid });

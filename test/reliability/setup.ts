@@ -27,6 +27,8 @@ export default async function reliabilitySetup(): Promise<void> {
     DYNAMODB_EXTERNAL: `http://127.0.0.1:${port}`,
     STREAM_FAULT_MARKER: `poison-${randomUUID()}`,
     LOCAL_DLQ_FILE: path.join(scratch, 'dlq.jsonl'),
+    // Short, so caching.test.ts can watch a changed profile expire from the cache.
+    PROFILE_CACHE_TTL_MS: '1500',
   };
   Object.assign(process.env, env);
   writeFileSync(env.RELIABILITY_FIGURES, '');
