@@ -26,8 +26,25 @@ const internals = require('./dynalite-internals')
 const { Streams } = require('./streams')
 const { Transactions } = require('./transactions')
 const errors = require('./errors')
+const { AsyncLocalStorage } = require('async_hooks')
+
+/**
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void }} RequestScope
+ */
+/** The request being served, carried through every callback and promise it causes. */
+const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage())
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000
+/** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
+const MAX_BODY_BYTES = 16 * 1024 * 1024
+/** A request body not complete within this time gets a 400 and the connection is closed. */
+const BODY_TIMEOUT_MS = 10 * 1000
+/** Every request is answered within this time (a 500 if the work has not finished). */
+const REQUEST_TIMEOUT_MS = 30 * 1000
+const STOP_GRACE_MS = 1000
+/** JSON nesting allowed in a request body: 32 levels of M/L (two JSON levels each) plus the envelope. */
+const MAX_JSON_DEPTH = 2 * 32 + 8
+const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#'
 const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'DescribeTable' ])
 
 /**
@@ -43,6 +60,11 @@ const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'De
  * @property {number} [updateTableMs] time tables stay UPDATING (default 0)
  * @property {number} [maxItemSizeKb] max item size (default 400)
  * @property {(msg: string) => void} [log] diagnostics sink (default: silent)
+ * @property {string[]} [allowedOrigins] browser origins allowed to call the engine (default none:
+ *   any request with an `Origin` header is refused)
+ * @property {number} [maxBodyBytes] largest request body (default 16 MB)
+ * @property {number} [bodyTimeoutMs] time to receive a request body (default 10 s)
+ * @property {number} [requestTimeoutMs] time within which every request is answered (default 30 s)
  *
  * @typedef {object} Engine
  * @property {string} endpoint e.g. http://127.0.0.1:8000
@@ -93,20 +115,31 @@ async function start (options = {}) {
   hookWrites(store, streams, originalGetItemDb)
   const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams })
 
+  const limits = {
+    maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+  }
+  const allowedOrigins = new Set(options.allowedOrigins || [])
+  const guard = installProcessGuard()
+
   server.removeAllListeners('request')
   server.on('request', (req, res) => {
     const target = String(req.headers['x-amz-target'] || '')
     const dot = target.indexOf('.')
     const api = target.slice(0, dot), op = target.slice(dot + 1)
-    if (req.method === 'POST') {
-      if (api === 'DynamoDBStreams_20120810') return own(req, res, (data) => streams.api(op, data), log)
-      if (api === 'DynamoDB_20120810') {
-        if (op === 'TransactWriteItems') return own(req, res, (data) => transactions.write(data), log)
-        if (op === 'TransactGetItems') return own(req, res, (data) => transactions.get(data), log)
-        if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, { store, streams, handler, log })
-      }
-    }
-    return handler(req, res)
+    /** @type {RequestScope} */
+    const scope = { req, res, op: target, body: '', log }
+    requestScope.run(scope, () => {
+      const timer = setTimeout(() => {
+        log('request did not complete in ' + limits.requestTimeoutMs + ' ms: ' + describe(scope))
+        send(res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'The request did not complete in time' })
+      }, limits.requestTimeoutMs)
+      timer.unref()
+      res.once('close', () => clearTimeout(timer))
+      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions })
+        .catch((err) => sendError(err, res, log, scope))
+    })
   })
 
   try {
@@ -130,9 +163,12 @@ async function start (options = {}) {
       if (stopped) return
       stopped = true
       streams.stop()
+      guard.release()
       await new Promise((resolve) => {
         server.close(() => resolve(undefined)) // dynalite's close also closes the LevelDB gracefully
         server.closeIdleConnections()
+        // a client that holds a request open (a stalled body) does not delay the stop
+        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
       })
     },
   }
@@ -179,18 +215,227 @@ function hookWrites (store, streams, originalGetItemDb) {
   }
 }
 
-// ------------------------------------------------------------------ HTTP helpers
+// ------------------------------------------------------------------ request pipeline
 
-/** @param {import('http').IncomingMessage} req @returns {Promise<Buffer>} */
-function readBody (req) {
-  return new Promise((resolve, reject) => {
+/**
+ * @typedef {object} RouteContext
+ * @property {string} api
+ * @property {string} op
+ * @property {RequestScope} scope
+ * @property {{ maxBodyBytes: number, bodyTimeoutMs: number, requestTimeoutMs: number }} limits
+ * @property {Set<string>} allowedOrigins
+ * @property {(msg: string) => void} log
+ * @property {(req: any, res: any) => void} handler dynalite's request handler
+ * @property {any} store
+ * @property {InstanceType<typeof Streams>} streams
+ * @property {InstanceType<typeof Transactions>} transactions
+ */
+
+/**
+ * Every request: browser-origin refusal, a bounded body read, JSON shape checks, then our
+ * operations or dynalite's handler (always given a buffered body, so its answer is captured).
+ * @param {import('http').IncomingMessage} req
+ * @param {import('http').ServerResponse} res
+ * @param {RouteContext} ctx
+ */
+async function route (req, res, ctx) {
+  const { api, op, log } = ctx
+  const origin = req.headers.origin
+  if (origin != null) {
+    if (!ctx.allowedOrigins.has(String(origin))) {
+      req.resume()
+      res.setHeader('Connection', 'close')
+      return send(res, 403, {
+        __type: 'com.amazon.coral.service#AccessDeniedException',
+        message: 'Requests from browser origin ' + JSON.stringify(String(origin)) + ' are not allowed (allowedOrigins)',
+      })
+    }
+    res.setHeader('Access-Control-Allow-Origin', String(origin))
+    res.setHeader('Vary', 'Origin')
+    if (req.method === 'OPTIONS') {
+      req.resume()
+      const h = req.headers['access-control-request-headers']
+      if (h) res.setHeader('Access-Control-Allow-Headers', String(h))
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET')
+      res.setHeader('Content-Length', 0)
+      res.statusCode = 200
+      return res.end()
+    }
+  }
+
+  const body = await readBody(req, ctx.limits)
+  if (body == null) return // too large or incomplete: already answered
+  const text = body.toString('utf8')
+  ctx.scope.body = text
+  /** @type {any} */
+  let data
+  if (text.length) {
+    try { data = JSON.parse(text) }
+    catch { data = undefined }
+  }
+  if (req.method === 'POST' && data !== undefined) {
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw errors.serialization('Request body must be a JSON object')
+    }
+    if (jsonDepth(data) > MAX_JSON_DEPTH) {
+      throw errors.validation('Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit')
+    }
+  }
+
+  if (req.method === 'POST') {
+    if (api === 'DynamoDBStreams_20120810') return own(res, data, (d) => ctx.streams.api(op, d), ctx)
+    if (api === 'DynamoDB_20120810') {
+      if (op === 'TransactWriteItems') return own(res, data, (d) => ctx.transactions.write(d), ctx)
+      if (op === 'TransactGetItems') return own(res, data, (d) => ctx.transactions.get(d), ctx)
+      if (data) precheck(op, data)
+      if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, body, data, ctx)
+    }
+  }
+  relay(res, await callDynalite(ctx.handler, req, body), ctx)
+}
+
+/**
+ * Checks dynalite lacks (each of these once crashed it or was accepted wrongly).
+ * @param {string} op
+ * @param {any} data
+ */
+function precheck (op, data) {
+  if (op === 'TagResource' && Array.isArray(data.Tags)) {
+    data.Tags.forEach((/** @type {any} */ tag, /** @type {number} */ i) => {
+      for (const field of [ 'Key', 'Value' ]) {
+        if (!tag || typeof tag !== 'object' || tag[field] == null) {
+          throw errors.validation("1 validation error detected: Value null at 'tags." + (i + 1) + '.member.' + field.toLowerCase() + "' failed to satisfy constraint: Member must not be null")
+        }
+      }
+    })
+  }
+  if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
+    const rv = data.ReturnValuesOnConditionCheckFailure
+    if (rv !== 'ALL_OLD' && rv !== 'NONE') {
+      throw errors.validation("1 validation error detected: Value '" + String(rv) + "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+    }
+  }
+}
+
+/**
+ * Depth of a parsed JSON value, without recursion (a hostile body can nest a million levels).
+ * @param {any} root
+ */
+function jsonDepth (root) {
+  let max = 0
+  /** @type {[any, number][]} */
+  const stack = [ [ root, 1 ] ]
+  while (stack.length) {
+    const [ v, d ] = /** @type {[any, number]} */ (stack.pop())
+    if (d > max) { max = d; if (max > MAX_JSON_DEPTH) return max }
+    if (v && typeof v === 'object') for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push([ v[k], d + 1 ])
+  }
+  return max
+}
+
+/**
+ * Reads the body with a size limit and a deadline; answers (and returns null) when either is hit.
+ * @param {import('http').IncomingMessage} req
+ * @param {{ maxBodyBytes: number, bodyTimeoutMs: number }} limits
+ * @returns {Promise<Buffer | null>}
+ */
+function readBody (req, limits) {
+  const res = /** @type {import('http').ServerResponse} */ (/** @type {any} */ (req).res || requestScope.getStore()?.res)
+  return new Promise((resolve) => {
     /** @type {Buffer[]} */
     const chunks = []
-    req.on('data', (c) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
+    let size = 0
+    let done = false
+    /** @param {Buffer | null} value */
+    const finish = (value) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resolve(value)
+    }
+    /** @param {number} status @param {string} type @param {string} message */
+    const refuse = (status, type, message) => {
+      req.removeAllListeners('data')
+      req.resume()
+      res.setHeader('Connection', 'close')
+      send(res, status, { __type: type, message })
+      finish(null)
+    }
+    const timer = setTimeout(() => {
+      refuse(400, 'com.amazon.coral.service#SerializationException', 'The request body was not received completely within ' + limits.bodyTimeoutMs + ' ms')
+      req.destroy()
+    }, limits.bodyTimeoutMs)
+    timer.unref()
+    req.on('data', (/** @type {Buffer} */ c) => {
+      size += c.length
+      if (size > limits.maxBodyBytes) {
+        refuse(413, 'com.amazon.coral.validate#ValidationException', 'Request body exceeds the maximum allowed size of ' + limits.maxBodyBytes + ' bytes')
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => finish(Buffer.concat(chunks)))
+    req.on('error', () => finish(null))
+    req.on('aborted', () => finish(null))
   })
 }
+
+/** @param {RequestScope} scope */
+function describe (scope) {
+  const body = scope.body.length > 2000 ? scope.body.slice(0, 2000) + '... (' + scope.body.length + ' chars)' : scope.body
+  return (scope.req.method || '') + ' ' + (scope.op || '(no X-Amz-Target)') + ' ' + body
+}
+
+let guardUsers = 0
+/** @type {((err: any) => void) | null} */
+let onUncaught = null
+/** @type {((reason: any, promise: Promise<any>) => void) | null} */
+let onUnhandled = null
+
+/**
+ * Process-wide last resort: an exception or rejection escaping from the work of a request
+ * (dynalite's handler rethrows internal errors from inside callbacks) is logged with that
+ * request, which gets a 500 in DynamoDB's shape; the process stays up. Errors that did not
+ * come from a request keep Node's default behaviour (print and exit) when nobody else listens.
+ * @returns {{ release(): void }}
+ */
+function installProcessGuard () {
+  if (guardUsers++ === 0) {
+    onUncaught = (err) => handleEscaped(err, 'uncaughtException')
+    onUnhandled = (reason) => handleEscaped(reason, 'unhandledRejection')
+    process.on('uncaughtException', onUncaught)
+    process.on('unhandledRejection', onUnhandled)
+  }
+  let released = false
+  return {
+    release () {
+      if (released) return
+      released = true
+      if (--guardUsers === 0) {
+        if (onUncaught) process.removeListener('uncaughtException', onUncaught)
+        if (onUnhandled) process.removeListener('unhandledRejection', onUnhandled)
+        onUncaught = onUnhandled = null
+      }
+    },
+  }
+}
+
+/** @param {any} err @param {'uncaughtException' | 'unhandledRejection'} kind */
+function handleEscaped (err, kind) {
+  const scope = requestScope.getStore()
+  if (scope) {
+    scope.log('internal error (' + kind + ') while serving ' + describe(scope) + ': ' + ((err && err.stack) || err))
+    if (!scope.res.headersSent && !scope.res.writableEnded) {
+      send(scope.res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'Internal server error' })
+    }
+    return
+  }
+  if (process.listenerCount(kind) > 1) return // someone else owns process-level errors
+  console.error(kind === 'uncaughtException' ? 'Uncaught exception:' : 'Unhandled rejection:', (err && err.stack) || err)
+  process.exit(1)
+}
+
+// ------------------------------------------------------------------ HTTP helpers
 
 /**
  * @param {import('http').ServerResponse} res
@@ -199,6 +444,7 @@ function readBody (req) {
  * @param {string} [contentType]
  */
 function send (res, status, body, contentType) {
+  if (res.headersSent || res.writableEnded) return
   const text = JSON.stringify(body)
   const buf = Buffer.from(text, 'utf8')
   res.statusCode = status
@@ -213,35 +459,28 @@ function send (res, status, body, contentType) {
  * @param {any} err
  * @param {import('http').ServerResponse} res
  * @param {(msg: string) => void} log
+ * @param {RequestScope} [scope]
  */
-function sendError (err, res, log) {
+function sendError (err, res, log, scope) {
   if (err && err.statusCode && err.body) return send(res, err.statusCode, err.body)
-  log('internal error: ' + ((err && err.stack) || err))
-  send(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String((err && err.message) || err) })
+  log('internal error while serving ' + (scope ? describe(scope) : '?') + ': ' + ((err && err.stack) || err))
+  send(res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'Internal server error' })
 }
 
 /**
  * Serves an operation implemented by this engine.
- * @param {import('http').IncomingMessage} req
  * @param {import('http').ServerResponse} res
+ * @param {any} data parsed body (undefined when it was empty or not JSON)
  * @param {(data: any) => Promise<any>} fn
- * @param {(msg: string) => void} log
+ * @param {RouteContext} ctx
  */
-async function own (req, res, fn, log) {
+async function own (res, data, fn, ctx) {
   try {
-    const raw = (await readBody(req)).toString('utf8')
-    let data
-    try {
-      data = JSON.parse(raw)
-    }
-    catch {
-      throw errors.serialization('Start of structure or map found where not expected')
-    }
-    if (data == null || typeof data !== 'object' || Array.isArray(data)) throw errors.serialization('Request body must be a JSON object')
+    if (data === undefined) throw errors.serialization('Start of structure or map found where not expected')
     send(res, 200, await fn(data))
   }
   catch (err) {
-    sendError(err, res, log)
+    sendError(err, res, ctx.log, ctx.scope)
   }
 }
 
@@ -255,17 +494,18 @@ async function own (req, res, fn, log) {
 function callDynalite (handler, req, body) {
   return new Promise((resolve) => {
     const fakeReq = /** @type {any} */ (new PassThrough())
-    fakeReq.headers = req.headers
+    const { origin: _origin, ...headers } = req.headers // origin policy is ours (dynalite answers '*')
+    fakeReq.headers = headers
     fakeReq.method = req.method
     fakeReq.url = req.url
     /** @type {Record<string, any>} */
-    const headers = {}
+    const out = {}
     const fakeRes = {
       statusCode: 200,
       contentType: undefined,
-      setHeader (/** @type {string} */ k, /** @type {any} */ v) { headers[k.toLowerCase()] = v },
-      getHeader (/** @type {string} */ k) { return headers[k.toLowerCase()] },
-      end (/** @type {any} */ b) { resolve({ statusCode: fakeRes.statusCode, headers, body: b == null ? '' : String(b) }) },
+      setHeader (/** @type {string} */ k, /** @type {any} */ v) { out[k.toLowerCase()] = v },
+      getHeader (/** @type {string} */ k) { return out[k.toLowerCase()] },
+      end (/** @type {any} */ b) { resolve({ statusCode: fakeRes.statusCode, headers: out, body: b == null ? '' : String(b) }) },
     }
     handler(fakeReq, fakeRes)
     fakeReq.end(body)
@@ -278,18 +518,15 @@ function callDynalite (handler, req, body) {
  * @param {import('http').IncomingMessage} req
  * @param {import('http').ServerResponse} res
  * @param {string} op
- * @param {{ store: any, streams: InstanceType<typeof Streams>, handler: (req: any, res: any) => void, log: (msg: string) => void }} ctx
+ * @param {Buffer} body
+ * @param {any} data the parsed body (undefined if it did not parse)
+ * @param {RouteContext} ctx
  */
-async function controlPlane (req, res, op, ctx) {
+async function controlPlane (req, res, op, body, data, ctx) {
   const { store, streams, handler, log } = ctx
   try {
-    const body = await readBody(req)
-    /** @type {any} */
-    let data = null
-    try { data = JSON.parse(body.toString('utf8')) }
-    catch { data = null }
     if (!data || typeof data !== 'object' || typeof data.TableName !== 'string') {
-      return relay(res, await callDynalite(handler, req, body)) // dynalite produces the right error
+      return relay(res, await callDynalite(handler, req, body), ctx) // dynalite produces the right error
     }
     const tableName = data.TableName
     const spec = data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
@@ -304,7 +541,7 @@ async function controlPlane (req, res, op, ctx) {
       let description = table
       if (Object.keys(rest).some((k) => k !== 'TableName' && rest[k] != null)) {
         const out = await callDynalite(handler, req, Buffer.from(JSON.stringify(rest)))
-        if (out.statusCode !== 200) return relay(res, out)
+        if (out.statusCode !== 200) return relay(res, out, ctx)
         description = JSON.parse(out.body).TableDescription
       }
       if (spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), table.KeySchema)
@@ -313,7 +550,7 @@ async function controlPlane (req, res, op, ctx) {
     }
 
     const out = await callDynalite(handler, req, body)
-    if (out.statusCode !== 200) return relay(res, out)
+    if (out.statusCode !== 200) return relay(res, out, ctx)
     const parsed = JSON.parse(out.body)
     if (op === 'CreateTable') {
       // a table created after a DeleteTable of the same name starts with no stream state
@@ -331,17 +568,22 @@ async function controlPlane (req, res, op, ctx) {
     send(res, 200, parsed, out.headers['content-type'])
   }
   catch (err) {
-    sendError(err, res, log)
+    sendError(err, res, log, ctx.scope)
   }
 }
 
 /**
  * @param {import('http').ServerResponse} res
  * @param {{ statusCode: number, headers: Record<string, any>, body: string }} out
+ * @param {RouteContext} _ctx
  */
-function relay (res, out) {
+function relay (res, out, _ctx) {
+  if (res.headersSent || res.writableEnded) return
   res.statusCode = out.statusCode
-  for (const [ k, v ] of Object.entries(out.headers)) res.setHeader(k, v)
+  for (const [ k, v ] of Object.entries(out.headers)) {
+    if (k === 'access-control-allow-origin') continue
+    res.setHeader(k, v)
+  }
   res.end(out.body)
 }
 
