@@ -329,7 +329,7 @@ function parseCondition (input, context) {
       case 'attribute_exists':
       case 'attribute_not_exists':
         if (!Array.isArray(args[0])) { p.add('function', 'Operator or function requires a document path; operator or function: ' + name); return undefined }
-        return 'BOOL'
+        return null
       case 'begins_with':
         for (const a of args) { const t = operandType(a); if (t && t !== 'S' && t !== 'B') return bad(t) }
         return 'BOOL'

@@ -42,8 +42,10 @@ const BODY_TIMEOUT_MS = 10 * 1000
 /** Every request is answered within this time (a 500 if the work has not finished). */
 const REQUEST_TIMEOUT_MS = 30 * 1000
 const STOP_GRACE_MS = 1000
+/** Attribute values nest at most 32 levels (M / L inside M / L ...), as in DynamoDB. */
+const MAX_ATTRIBUTE_NESTING = 32
 /** JSON nesting allowed in a request body: 32 levels of M/L (two JSON levels each) plus the envelope. */
-const MAX_JSON_DEPTH = 2 * 32 + 8
+const MAX_JSON_DEPTH = 2 * MAX_ATTRIBUTE_NESTING + 12
 const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#'
 const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'DescribeTable' ])
 
@@ -65,6 +67,7 @@ const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'De
  * @property {number} [maxBodyBytes] largest request body (default 16 MB)
  * @property {number} [bodyTimeoutMs] time to receive a request body (default 10 s)
  * @property {number} [requestTimeoutMs] time within which every request is answered (default 30 s)
+ * @property {number} [ttlIntervalMs] how often expired items (Time to Live) are swept (default 2 s)
  *
  * @typedef {object} Engine
  * @property {string} endpoint e.g. http://127.0.0.1:8000
@@ -277,7 +280,7 @@ async function route (req, res, ctx) {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw errors.serialization('Request body must be a JSON object')
     }
-    if (jsonDepth(data) > MAX_JSON_DEPTH) {
+    if (nestingTooDeep(data)) {
       throw errors.validation('Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit')
     }
   }
@@ -318,19 +321,27 @@ function precheck (op, data) {
 }
 
 /**
- * Depth of a parsed JSON value, without recursion (a hostile body can nest a million levels).
+ * True when a body nests attribute values more than 32 levels deep (DynamoDB's limit), or
+ * its JSON more than MAX_JSON_DEPTH levels. Iterative: a hostile body can nest a million levels.
+ * An attribute value level is an object whose only key is `M` or `L`.
  * @param {any} root
  */
-function jsonDepth (root) {
-  let max = 0
-  /** @type {[any, number][]} */
-  const stack = [ [ root, 1 ] ]
+function nestingTooDeep (root) {
+  /** @type {[any, number, number][]} value, JSON depth, attribute-value depth */
+  const stack = [ [ root, 1, 0 ] ]
   while (stack.length) {
-    const [ v, d ] = /** @type {[any, number]} */ (stack.pop())
-    if (d > max) { max = d; if (max > MAX_JSON_DEPTH) return max }
-    if (v && typeof v === 'object') for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push([ v[k], d + 1 ])
+    const [ v, depth, avDepth ] = /** @type {[any, number, number]} */ (stack.pop())
+    if (depth > MAX_JSON_DEPTH) return true
+    let keys = 0, only = ''
+    for (const k in v) { keys++; only = k }
+    const av = avDepth + (keys === 1 && (only === 'M' || only === 'L') ? 1 : 0)
+    if (av > MAX_ATTRIBUTE_NESTING) return true
+    for (const k in v) {
+      const child = v[k]
+      if (child && typeof child === 'object') stack.push([ child, depth + 1, av ])
+    }
   }
-  return max
+  return false
 }
 
 /**
