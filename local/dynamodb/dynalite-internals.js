@@ -86,6 +86,14 @@ function assertInternals () {
 }
 
 let expressionLayerInstalled = false
+/**
+ * dynalite's checkTypes drops ReturnValuesOnConditionCheckFailure from the request it
+ * validates, so the engine tells us, per request, whether the caller asked for ALL_OLD.
+ * @type {() => boolean}
+ */
+let returnOldOnFailure = () => false
+/** @param {() => boolean} probe */
+function setReturnOldProbe (probe) { returnOldOnFailure = probe }
 
 /**
  * Swaps dynalite's expression layer for ours, once per process:
@@ -116,7 +124,7 @@ function installExpressionLayer () {
       err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure()
     }
     else err = originalCheckConditional(data, existingItem)
-    if (err && err.body && data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && existingItem) {
+    if (err && err.body && existingItem && (data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' || returnOldOnFailure())) {
       err.body.Item = existingItem
     }
     return err || null
@@ -192,6 +200,7 @@ module.exports = {
   parserModules,
   prefixes,
   installExpressionLayer,
+  setReturnOldProbe,
   assertInternals,
   createDynalite,
 }

@@ -29,10 +29,11 @@ const errors = require('./errors')
 const { AsyncLocalStorage } = require('async_hooks')
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean }} RequestScope
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage())
+internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld)
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
@@ -291,6 +292,7 @@ async function route (req, res, ctx) {
       if (op === 'TransactWriteItems') return own(res, data, (d) => ctx.transactions.write(d), ctx)
       if (op === 'TransactGetItems') return own(res, data, (d) => ctx.transactions.get(d), ctx)
       if (data) precheck(op, data)
+      if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem')) ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, body, data, ctx)
     }
   }

@@ -1,0 +1,156 @@
+// DynamoDB's documented answers, checked through the AWS SDK over the wire.
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBServiceException,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness } from './helpers';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ allowedOrigins: ['http://localhost:3000'] });
+});
+afterAll(async () => h.stop());
+
+async function failure(p: Promise<unknown>): Promise<DynamoDBServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof DynamoDBServiceException) return err;
+    throw err;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('ReturnValuesOnConditionCheckFailure', () => {
+  const t = tableName('rvcf');
+  const old = { pk: S('a'), n: N(1), tags: { SS: ['x'] } };
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+  beforeEach(async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: old }));
+  });
+
+  test.each([
+    ['PutItem', () => new PutItemCommand({ TableName: t, Item: { pk: S('a') }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
+    ['UpdateItem', () => new UpdateItemCommand({ TableName: t, Key: { pk: S('a') }, UpdateExpression: 'SET n = :two', ConditionExpression: 'n = :two', ExpressionAttributeValues: { ':two': N(2) }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
+    ['DeleteItem', () => new DeleteItemCommand({ TableName: t, Key: { pk: S('a') }, ConditionExpression: 'n > :five', ExpressionAttributeValues: { ':five': N(5) }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
+  ])('ALL_OLD on a failed %s condition returns the old item in the ConditionalCheckFailedException', async (_op, command) => {
+    const err = await failure(h.ddb.send(command() as never));
+    expect(err).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((err as ConditionalCheckFailedException).Item).toEqual(old);
+  });
+
+  test('NONE (or no setting) returns no Item, nor does ALL_OLD when the item does not exist', async () => {
+    const none = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a') }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'NONE' })));
+    expect((none as ConditionalCheckFailedException).Item).toBeUndefined();
+    const missing = await failure(h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('zz') }, ConditionExpression: 'attribute_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })));
+    expect(missing).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((missing as ConditionalCheckFailedException).Item).toBeUndefined();
+  });
+
+  test('an invalid value is a ValidationException naming the enum', async () => {
+    const res = await raw(h.engine.endpoint, DDB('PutItem'), JSON.stringify({ TableName: t, Item: { pk: S('b') }, ReturnValuesOnConditionCheckFailure: 'ALL_NEW' }));
+    expect(res.status).toBe(400);
+    expect(res.json().message).toBe(
+      "1 validation error detected: Value 'ALL_NEW' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
+    );
+  });
+});
+
+describe('conditions and filters', () => {
+  const t = tableName('cond');
+  const item: Record<string, AttributeValue> = {
+    pk: S('i'),
+    l: { L: [S('x'), N(2), { M: { k: S('v') } }, { L: [N(1)] }] },
+    m: { M: { a: N(1), b: { L: [S('y')] } } },
+    ss: { SS: ['a', 'b'] },
+    ns: { NS: ['1', '2.0'] },
+    n: N('10'),
+    s: S('é'),
+  };
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: item }));
+  });
+
+  async function matches(FilterExpression: string, values: Record<string, AttributeValue> = {}): Promise<boolean> {
+    const out = await h.ddb.send(
+      new ScanCommand({ TableName: t, FilterExpression, ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}) }),
+    );
+    return out.Count === 1;
+  }
+
+  test('= and <> compare lists, maps and sets by value, nested ones included (sets in any order, numbers by value)', async () => {
+    expect(await matches('l = :v', { ':v': item.l! })).toBe(true);
+    expect(await matches('l <> :v', { ':v': { L: [S('x'), N(2)] } })).toBe(true);
+    expect(await matches('m = :v', { ':v': { M: { b: { L: [S('y')] }, a: N('1.0') } } })).toBe(true);
+    expect(await matches('ss = :v', { ':v': { SS: ['b', 'a'] } })).toBe(true);
+    expect(await matches('ns = :v', { ':v': { NS: ['2', '1'] } })).toBe(true);
+    expect(await matches('l[2] = :v', { ':v': { M: { k: S('v') } } })).toBe(true);
+  });
+
+  test('IN and contains find lists, maps and numbers by value', async () => {
+    expect(await matches('m IN (:a, :b)', { ':a': S('no'), ':b': { M: { a: N(1), b: { L: [S('y')] } } } })).toBe(true);
+    expect(await matches('contains(l, :v)', { ':v': { M: { k: S('v') } } })).toBe(true);
+    expect(await matches('contains(l, :v)', { ':v': { L: [N('1.00')] } })).toBe(true);
+    expect(await matches('contains(ns, :v)', { ':v': N('2') })).toBe(true);
+    expect(await matches('contains(ss, :v)', { ':v': S('c') })).toBe(false);
+  });
+
+  test('two missing attributes are never equal or ordered, but they are <>', async () => {
+    expect(await matches('nope1 = nope2')).toBe(false);
+    expect(await matches('nope1 < nope2')).toBe(false);
+    expect(await matches('nope1 <> nope2')).toBe(true);
+    expect(await matches('nope1 <> :v', { ':v': N(1) })).toBe(true);
+  });
+
+  test('numbers compare by value, strings by UTF-8 bytes', async () => {
+    expect(await matches('n > :v', { ':v': N('9.99') })).toBe(true);
+    expect(await matches('n BETWEEN :a AND :b', { ':a': N('1e1'), ':b': N('10') })).toBe(true);
+    expect(await matches('n < :v', { ':v': N('-1e2') })).toBe(false);
+    expect(await matches('s > :v', { ':v': S('z') })).toBe(true); // é (C3 A9) sorts after z (7A)
+  });
+});
+
+describe('browser origins', () => {
+  const listTables = (headers: Record<string, string>) => raw(h.engine.endpoint, DDB('ListTables'), '{}', headers);
+
+  test('a request with an Origin not on the allow-list is refused with a DynamoDB-shaped 403 and no CORS header', async () => {
+    for (const origin of ['http://evil.example', 'null', 'http://localhost:3001']) {
+      const res = await listTables({ Origin: origin });
+      expect(res.status).toBe(403);
+      expect(res.json().__type).toBe('com.amazon.coral.service#AccessDeniedException');
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
+  test('an allowed origin is answered with that origin (never *), and requests without Origin get no CORS header', async () => {
+    const ok = await listTables({ Origin: 'http://localhost:3000' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    const plain = await listTables({});
+    expect(plain.status).toBe(200);
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  test('by default (no allowedOrigins) every browser origin is refused', async () => {
+    const other = await startHarness();
+    try {
+      const res = await raw(other.engine.endpoint, DDB('ListTables'), '{}', { Origin: 'http://localhost:3000' });
+      expect(res.status).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('the engine listens on 127.0.0.1 by default', () => {
+    expect(new URL(h.engine.endpoint).hostname).toBe('127.0.0.1');
+  });
+});
