@@ -25,6 +25,7 @@ const { PassThrough } = require('stream')
 const internals = require('./dynalite-internals')
 const { Streams } = require('./streams')
 const { Transactions } = require('./transactions')
+const { TimeToLive, currentUserIdentity } = require('./ttl')
 const errors = require('./errors')
 const { AsyncLocalStorage } = require('async_hooks')
 
@@ -115,6 +116,26 @@ async function start (options = {}) {
   }
   streams.startTrimming()
 
+  const ttl = new TimeToLive({
+    store,
+    intervalMs: options.ttlIntervalMs,
+    itemPrefix: internals.prefixes.item,
+    keyOf: (table, item) => Object.fromEntries(table.KeySchema.map((/** @type {any} */ k) => [ k.AttributeName, item[k.AttributeName] ])),
+    deleteItem: (data) => new Promise((resolve, reject) => {
+      internals.actions.deleteItem(store, data, (/** @type {any} */ err) => err ? reject(err) : resolve(undefined))
+    }),
+    log,
+  })
+  try {
+    await ttl.load()
+  }
+  catch (err) {
+    streams.stop()
+    await closeStore(store)
+    throw err
+  }
+  ttl.start()
+
   const originalGetItemDb = store.getItemDb
   hookWrites(store, streams, originalGetItemDb)
   const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams })
@@ -141,7 +162,7 @@ async function start (options = {}) {
       }, limits.requestTimeoutMs)
       timer.unref()
       res.once('close', () => clearTimeout(timer))
-      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions })
+      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl })
         .catch((err) => sendError(err, res, log, scope))
     })
   })
@@ -154,6 +175,7 @@ async function start (options = {}) {
   }
   catch (err) {
     streams.stop()
+    ttl.stop()
     await closeStore(store)
     throw err
   }
@@ -167,6 +189,7 @@ async function start (options = {}) {
       if (stopped) return
       stopped = true
       streams.stop()
+      ttl.stop()
       guard.release()
       await new Promise((resolve) => {
         server.close(() => resolve(undefined)) // dynalite's close also closes the LevelDB gracefully
@@ -205,7 +228,7 @@ function hookWrites (store, streams, originalGetItemDb) {
       const write = (key, value, cb) => {
         real.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
           if (err && err.name !== 'NotFoundError') return cb(err)
-          const records = streams.prepare([ { tableName: name, oldItem: old || null, newItem: value } ])
+          const records = streams.prepare([ { tableName: name, oldItem: old || null, newItem: value, userIdentity: value ? undefined : currentUserIdentity() } ])
           const op = value ? { type: 'put', key: pfx + key, value } : { type: 'del', key: pfx + key }
           store.db.batch([ op, ...records.ops ], (/** @type {any} */ e) => { records.done(); cb(e) })
         })
@@ -233,6 +256,7 @@ function hookWrites (store, streams, originalGetItemDb) {
  * @property {any} store
  * @property {InstanceType<typeof Streams>} streams
  * @property {InstanceType<typeof Transactions>} transactions
+ * @property {InstanceType<typeof TimeToLive>} ttl
  */
 
 /**
@@ -291,6 +315,8 @@ async function route (req, res, ctx) {
     if (api === 'DynamoDB_20120810') {
       if (op === 'TransactWriteItems') return own(res, data, (d) => ctx.transactions.write(d), ctx)
       if (op === 'TransactGetItems') return own(res, data, (d) => ctx.transactions.get(d), ctx)
+      if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx)
+      if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx)
       if (data) precheck(op, data)
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem')) ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, body, data, ctx)
@@ -566,7 +592,8 @@ async function controlPlane (req, res, op, body, data, ctx) {
     if (out.statusCode !== 200) return relay(res, out, ctx)
     const parsed = JSON.parse(out.body)
     if (op === 'CreateTable') {
-      // a table created after a DeleteTable of the same name starts with no stream state
+      // a table created after a DeleteTable of the same name starts with no stream or TTL state
+      await ctx.ttl.forget(tableName)
       if (streams.tables.has(tableName)) await streams.disable(tableName, true)
       if (spec && spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), parsed.TableDescription.KeySchema)
       Object.assign(parsed.TableDescription, streams.describeFields(tableName))
@@ -577,6 +604,7 @@ async function controlPlane (req, res, op, body, data, ctx) {
     else if (op === 'DeleteTable') {
       Object.assign(parsed.TableDescription, streams.describeFields(tableName))
       await streams.disable(tableName, true)
+      await ctx.ttl.forget(tableName)
     }
     send(res, 200, parsed, out.headers['content-type'])
   }

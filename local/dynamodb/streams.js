@@ -33,7 +33,7 @@ const ITERATOR_TYPES = [ 'TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_
  *   StreamViewType: string, StreamStatus: 'ENABLED' | 'DISABLED', CreationRequestDateTime: number,
  *   ShardId: string, StartingSequenceNumber: string, EndingSequenceNumber?: string, trimmedUpTo: string }} StreamMeta
  * @typedef {{ TableName: string, current: string | null, latestArn: string, latestLabel: string }} TableStreamState
- * @typedef {{ tableName: string, oldItem: any, newItem: any }} Change
+ * @typedef {{ tableName: string, oldItem: any, newItem: any, userIdentity?: { Type: string, PrincipalId: string } }} Change  userIdentity: set on TTL deletions
  */
 
 /** @param {bigint} n */
@@ -240,6 +240,7 @@ class Streams {
       if (!meta) continue
       const record = this.makeRecord(meta, change.oldItem || null, change.newItem || null, now)
       if (!record) continue
+      if (change.userIdentity) Object.assign(record, { userIdentity: change.userIdentity })
       const seq = ++this.seq
       seqs.push(seq)
       this.inflight.add(seq)
