@@ -35,6 +35,10 @@ const CONDITION_FUNCTIONS = /** @type {Record<string, number>} */ ({
 const UPDATE_FUNCTIONS = /** @type {Record<string, number>} */ ({ if_not_exists: 2, list_append: 2 })
 const COMPARATORS = new Set([ '=', '<>', '<', '<=', '>', '>=' ])
 const TYPE_NAMES = [ 'S', 'N', 'B', 'NULL', 'BOOL', 'SS', 'NS', 'BS', 'L', 'M' ]
+const TYPE_WORDS = /** @type {Record<string, string>} */ ({
+  L: 'LIST', M: 'MAP', BOOL: 'BOOLEAN', NULL: 'NULL', SS: 'STRING_SET', NS: 'NUMBER_SET', BS: 'BINARY_SET',
+})
+const MAX_IN_OPERANDS = 100
 
 /**
  * @typedef {{ t: string, v: string, s: number, e: number }} Token
@@ -352,6 +356,18 @@ function parseCondition (input, context) {
     }
   }
 
+  /** Ordering (<, <=, >, >=, BETWEEN) is defined on N, S and B only: a constant of another type is refused. @param {string} op @param {any[]} args */
+  const orderable = (op, args) => {
+    if (p.has('function')) return
+    for (const a of args) {
+      const t = immediateType(a)
+      if (t && t !== 'N' && t !== 'S' && t !== 'B') {
+        p.add('function', 'Incorrect operand type for operator or function; operator or function: ' + op + ', operand type: ' + (TYPE_WORDS[t] || t))
+        return
+      }
+    }
+  }
+
   /** @param {any} lo @param {any} hi */
   const betweenBounds = (lo, hi) => {
     if (p.has('function')) return
@@ -422,6 +438,7 @@ function parseCondition (input, context) {
       const args = [ left.node, right ]
       misusedFunction(args)
       distinct(t.t, args)
+      if (t.t !== '=' && t.t !== '<>') orderable(t.t, args)
       leafDone()
       return { kind: 'cond', node: { type: t.t, args }, parens: 0, end: c.i }
     }
@@ -434,6 +451,7 @@ function parseCondition (input, context) {
       const hi = asOperand(primary())
       const args = [ left.node, lo, hi ]
       misusedFunction(args)
+      orderable('BETWEEN', args)
       betweenBounds(lo, hi)
       leafDone()
       return { kind: 'cond', node: { type: 'between', args }, parens: 0, end: c.i }
@@ -446,6 +464,7 @@ function parseCondition (input, context) {
       while (c.peek().t === ',') { c.next(); args.push(asOperand(primary())) }
       c.expect(')')
       misusedFunction(args)
+      if (args.length - 1 > MAX_IN_OPERANDS) p.add('function', 'The IN operator is provided with too many operands; number of operands: ' + (args.length - 1))
       leafDone()
       return { kind: 'cond', node: { type: 'in', args }, parens: 0, end: c.i }
     }

@@ -26,11 +26,12 @@ const internals = require('./dynalite-internals')
 const { Streams } = require('./streams')
 const { Transactions } = require('./transactions')
 const { TimeToLive, currentUserIdentity } = require('./ttl')
+const expressions = require('./expressions')
 const errors = require('./errors')
 const { AsyncLocalStorage } = require('async_hooks')
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean }} RequestScope
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage())
@@ -218,7 +219,27 @@ function closeStore (store) {
  */
 function hookWrites (store, streams, originalGetItemDb) {
   const hooked = new WeakMap()
+  const noCreate = new WeakMap()
   store.getItemDb = function (/** @type {string} */ name) {
+    const db = streamed(name)
+    if (!requestScope.getStore()?.noCreate) return db
+    // a REMOVE-only UpdateItem on a missing item: DynamoDB writes nothing
+    let w = noCreate.get(db)
+    if (!w) {
+      w = Object.create(db)
+      w.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {(err?: any) => void} */ cb) => {
+        db.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
+          if (err && err.name !== 'NotFoundError') return cb(err)
+          if (!old) return cb()
+          db.put(key, value, cb)
+        })
+      }
+      noCreate.set(db, w)
+    }
+    return w
+  }
+  /** @param {string} name */
+  function streamed (name) {
     const real = originalGetItemDb(name)
     if (!streams.active(name)) return real
     let h = hooked.get(real)
@@ -310,6 +331,9 @@ async function route (req, res, ctx) {
     }
   }
 
+  let forward = body
+  if (req.method === 'POST' && data && normalizeNumbers(data)) forward = Buffer.from(JSON.stringify(data), 'utf8')
+
   if (req.method === 'POST') {
     if (api === 'DynamoDBStreams_20120810') return own(res, data, (d) => ctx.streams.api(op, d), ctx)
     if (api === 'DynamoDB_20120810') {
@@ -318,11 +342,13 @@ async function route (req, res, ctx) {
       if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx)
       if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx)
       if (data) precheck(op, data)
+      if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store)
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem')) ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
-      if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, body, data, ctx)
+      if (data && op === 'UpdateItem') ctx.scope.noCreate = removesOnly(data)
+      if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx)
     }
   }
-  relay(res, await callDynalite(ctx.handler, req, body), ctx)
+  relay(res, await callDynalite(ctx.handler, req, forward), ctx)
 }
 
 /**
@@ -340,12 +366,95 @@ function precheck (op, data) {
       }
     })
   }
+  if (op === 'Scan' || op === 'Query') {
+    if (data.Segment != null && data.TotalSegments == null) {
+      throw errors.validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present')
+    }
+    if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
+      throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName')
+    }
+  }
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
     const rv = data.ReturnValuesOnConditionCheckFailure
     if (rv !== 'ALL_OLD' && rv !== 'NONE') {
       throw errors.validation("1 validation error detected: Value '" + String(rv) + "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
     }
   }
+}
+
+/**
+ * DynamoDB accepts a leading `+` on numbers ("+5" is stored as 5); dynalite refuses it.
+ * Rewrites `{ N: "+..." }` and `{ NS: ["+...", ...] }` in place; true if anything changed.
+ * @param {any} root
+ */
+function normalizeNumbers (root) {
+  let changed = false
+  const stack = [ root ]
+  while (stack.length) {
+    const v = stack.pop()
+    if (!v || typeof v !== 'object') continue
+    if (!Array.isArray(v)) {
+      const keys = Object.keys(v)
+      if (keys.length === 1 && keys[0] === 'N' && typeof v.N === 'string' && /^\s*\+/.test(v.N)) {
+        v.N = v.N.replace(/^(\s*)\+/, '$1'); changed = true; continue
+      }
+      if (keys.length === 1 && keys[0] === 'NS' && Array.isArray(v.NS)) {
+        v.NS = v.NS.map((/** @type {any} */ n) => {
+          if (typeof n === 'string' && /^\s*\+/.test(n)) { changed = true; return n.replace(/^(\s*)\+/, '$1') }
+          return n
+        })
+        continue
+      }
+    }
+    for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push(v[k])
+  }
+  return changed
+}
+
+const TAG_OPERATIONS = new Set([ 'TagResource', 'UntagResource', 'ListTagsOfResource' ])
+const TABLE_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,255})$/
+
+/**
+ * DynamoDB's answers for a tag request's ResourceArn: a malformed ARN is a ValidationException,
+ * a well-formed ARN of a table that does not exist is AccessDeniedException.
+ * @param {string} op
+ * @param {any} data
+ * @param {any} store
+ */
+async function checkTagTarget (op, data, store) {
+  const arn = data.ResourceArn
+  if (typeof arn !== 'string') return // dynalite reports a missing or mistyped ARN
+  const m = TABLE_ARN.exec(arn)
+  if (!m) throw errors.validation('Invalid TableArn: Invalid ResourceArn provided as input ' + arn)
+  const exists = await new Promise((resolve) => store.getTable(m[1], false, (/** @type {any} */ err) => resolve(!err)))
+  if (!exists) {
+    throw errors.apiError('com.amazon.coral.service#AccessDeniedException',
+      'User: arn:aws:iam::000000000000:user/local is not authorized to perform: dynamodb:' + op + ' on resource: ' + arn +
+      ' because no resource-based policy allows the dynamodb:' + op + ' action')
+  }
+}
+
+/**
+ * An UpdateItem that only removes (REMOVE / DELETE sections, or AttributeUpdates that all
+ * DELETE): on a missing item DynamoDB creates nothing.
+ * @param {any} data
+ */
+function removesOnly (data) {
+  if (typeof data.UpdateExpression === 'string') {
+    try {
+      const parsed = expressions.parseUpdate(data.UpdateExpression, {
+        attrNames: data.ExpressionAttributeNames || {}, attrVals: data.ExpressionAttributeValues || {},
+      })
+      return typeof parsed === 'object' && parsed.sections.every((/** @type {any} */ s) => s.type === 'remove' || s.type === 'delete')
+    }
+    catch { return false }
+  }
+  const updates = data.AttributeUpdates
+  if (data.UpdateExpression == null && updates && typeof updates === 'object') {
+    const all = Object.values(updates)
+    return all.length > 0 && all.every((u) => u && typeof u === 'object' && u.Action === 'DELETE')
+  }
+  return false
 }
 
 /**
@@ -589,8 +698,21 @@ async function controlPlane (req, res, op, body, data, ctx) {
     }
 
     const out = await callDynalite(handler, req, body)
-    if (out.statusCode !== 200) return relay(res, out, ctx)
+    if (out.statusCode !== 200) {
+      if (op === 'CreateTable' && /ResourceInUseException/.test(out.body)) {
+        return send(res, 400, { __type: DDB_TYPE + 'ResourceInUseException', message: 'Table already exists: ' + tableName })
+      }
+      return relay(res, out, ctx)
+    }
     const parsed = JSON.parse(out.body)
+    if (op === 'CreateTable' && Array.isArray(data.Tags) && data.Tags.length) {
+      // dynalite ignores CreateTable's Tags: store them where TagResource does
+      const puts = data.Tags.map((/** @type {any} */ t) => ({ type: 'put', key: t.Key, value: t.Value }))
+      await new Promise((resolve, reject) => store.getTagDb(tableName).batch(puts, (/** @type {any} */ e) => e ? reject(e) : resolve(undefined)))
+    }
+    if (op === 'UpdateTable') {
+      Object.assign(parsed.TableDescription, streams.describeFields(tableName))
+    }
     if (op === 'CreateTable') {
       // a table created after a DeleteTable of the same name starts with no stream or TTL state
       await ctx.ttl.forget(tableName)

@@ -1,7 +1,14 @@
 // DynamoDB's documented answers, checked through the AWS SDK over the wire.
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DeleteItemCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  ListTagsOfResourceCommand,
+  QueryCommand,
+  TagResourceCommand,
+  UpdateTableCommand,
   DynamoDBServiceException,
   PutItemCommand,
   ScanCommand,
@@ -152,5 +159,116 @@ describe('browser origins', () => {
 
   test('the engine listens on 127.0.0.1 by default', () => {
     expect(new URL(h.engine.endpoint).hostname).toBe('127.0.0.1');
+  });
+});
+
+describe('validation and messages', () => {
+  const t = tableName('valid');
+  beforeAll(async () => {
+    await createTable(h.ddb, t, { gsi: true });
+  });
+
+  test('Segment without TotalSegments is a ValidationException (Segment 0 included)', async () => {
+    for (const Segment of [0, 1]) {
+      const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, Segment })));
+      expect(err.message).toBe('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+    }
+  });
+
+  test('Select=ALL_PROJECTED_ATTRIBUTES without an index is a ValidationException, on Scan and Query', async () => {
+    const scan = await failure(h.ddb.send(new ScanCommand({ TableName: t, Select: 'ALL_PROJECTED_ATTRIBUTES' })));
+    expect(scan.message).toBe('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
+    const query = await failure(
+      h.ddb.send(new QueryCommand({ TableName: t, Select: 'ALL_PROJECTED_ATTRIBUTES', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('x') } })),
+    );
+    expect(query.name).toBe('ValidationException');
+    const onIndex = await h.ddb.send(new ScanCommand({ TableName: t, IndexName: 'gsi1', Select: 'ALL_PROJECTED_ATTRIBUTES' }));
+    expect(onIndex.Count).toBe(0);
+  });
+
+  test('ordering a list, map, boolean or null constant is a ValidationException, not a failed comparison', async () => {
+    const cases: [AttributeValue, string][] = [[{ L: [] }, 'LIST'], [{ M: {} }, 'MAP'], [{ BOOL: true }, 'BOOLEAN'], [{ NULL: true }, 'NULL']];
+    for (const [v, word] of cases) {
+      const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, FilterExpression: 'a < :v', ExpressionAttributeValues: { ':v': v } })));
+      expect(err.message).toBe(`Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: <, operand type: ${word}`);
+    }
+  });
+
+  test('IN takes at most 100 operands', async () => {
+    const values = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`:v${i}`, N(i)]));
+    const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, FilterExpression: `a IN (${Object.keys(values).join(', ')})`, ExpressionAttributeValues: values })));
+    expect(err.message).toBe('Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101');
+  });
+
+  test('a number with a leading + is accepted and stored without it', async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] } } }));
+    const got = await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('plus') } }));
+    expect(got.Item).toEqual({ pk: S('plus'), n: N('5'), ns: { NS: ['1', '2'] } });
+  });
+});
+
+describe('updates', () => {
+  const t = tableName('upd');
+  beforeAll(async () => {
+    await createTable(h.ddb, t, { stream: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  test('REMOVE (or an AttributeUpdates DELETE) on a missing item creates nothing', async () => {
+    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost') }, UpdateExpression: 'REMOVE a, b' }));
+    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost2') }, AttributeUpdates: { a: { Action: 'DELETE' } } }));
+    expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Items).toEqual([]);
+    // on an existing item REMOVE still applies, and SET still creates
+    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('real') }, UpdateExpression: 'SET a = :v, b = :v', ExpressionAttributeValues: { ':v': N(1) } }));
+    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('real') }, UpdateExpression: 'REMOVE a' }));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('real') } }))).Item).toEqual({ pk: S('real'), b: N(1) });
+  });
+});
+
+describe('tables and tags', () => {
+  const t = tableName('tags');
+  const arn = (name: string) => `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+  beforeAll(async () => {
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        Tags: [{ Key: 'team', Value: 'messaging' }],
+      }),
+    );
+  });
+
+  test('tags given at CreateTable are listed', async () => {
+    const out = await h.ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn(t) }));
+    expect(out.Tags).toEqual([{ Key: 'team', Value: 'messaging' }]);
+  });
+
+  test('CreateTable of an existing table is ResourceInUseException with a message', async () => {
+    const err = await failure(h.ddb.send(new CreateTableCommand({
+      TableName: t, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    })));
+    expect([err.name, err.message]).toEqual(['ResourceInUseException', `Table already exists: ${t}`]);
+  });
+
+  test('a malformed ARN is a ValidationException; a well-formed ARN of a missing table is AccessDeniedException', async () => {
+    const bad = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: 'arn:bad', Tags: [{ Key: 'a', Value: 'b' }] })));
+    expect([bad.name, bad.message]).toEqual(['ValidationException', 'Invalid TableArn: Invalid ResourceArn provided as input arn:bad']);
+    for (const send of [
+      () => h.ddb.send(new TagResourceCommand({ ResourceArn: arn('no-such-table'), Tags: [{ Key: 'a', Value: 'b' }] })),
+      () => h.ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn('no-such-table') })),
+    ]) {
+      expect((await failure(send())).name).toBe('AccessDeniedException');
+    }
+  });
+
+  test("UpdateTable's TableDescription carries the stream fields", async () => {
+    const s = tableName('upd-stream');
+    await createTable(h.ddb, s, { stream: 'KEYS_ONLY' });
+    const d = await h.ddb.send(new DescribeTableCommand({ TableName: s }));
+    const u = await h.ddb.send(new UpdateTableCommand({ TableName: s, BillingMode: 'PAY_PER_REQUEST' }));
+    expect(u.TableDescription?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
+    expect(u.TableDescription?.LatestStreamArn).toBe(d.Table?.LatestStreamArn);
+    expect(u.TableDescription?.LatestStreamLabel).toBe(d.Table?.LatestStreamLabel);
   });
 });
