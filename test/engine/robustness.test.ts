@@ -241,6 +241,8 @@ describe('last-resort guard', () => {
       const err = await rejection(client.send(new PutItemCommand({ TableName: name, Item: { pk: S('x') } })));
       expect(err.name).toBe('InternalServerError');
       expect(err.$metadata.httpStatusCode).toBe(500);
+      // stderr and the HTTP answer travel on different pipes: wait for the log line
+      for (let i = 0; i < 100 && !/boom from inside a callback/.test(faulty.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
       expect(faulty.stderr()).toMatch(/internal error \(uncaughtException\) while serving POST DynamoDB_20120810\.PutItem \{"TableName":"guard-.*boom from inside a callback/s);
       expect(faulty.alive()).toBe(true);
       expect((await client.send(new ListTablesCommand({}))).TableNames).toContain(name);
