@@ -702,7 +702,31 @@ function parseUpdate (input, context) {
   }
   if (c.peek().t !== 'eof') c.fail()
   return p.first([ 'reserved', 'unknownFunction', 'section', 'attrName', 'attrVal', 'pathOverlap', 'pathConflict', 'operand', 'function' ]) ||
-    { sections, paths, nestedPaths: r.nestedPaths }
+    { sections: inApplyOrder(sections), paths, nestedPaths: r.nestedPaths }
+}
+
+/**
+ * Every path of an update expression names the item as it was before the update
+ * (`REMOVE a[1] SET a[3] = :x` sets the original a[3]). dynalite applies the actions one after
+ * the other, so they are handed over in an order where none moves another's target: SET, ADD
+ * and DELETE first, then the REMOVEs, later list positions before earlier ones.
+ * @param {any[]} sections
+ */
+function inApplyOrder (sections) {
+  const removes = sections.filter((s) => s.type === 'remove')
+  if (!removes.length) return sections
+  removes.sort((a, b) => comparePathsDescending(a.path, b.path))
+  return sections.filter((s) => s.type !== 'remove').concat(removes)
+}
+
+/** @param {any[]} a @param {any[]} b */
+function comparePathsDescending (a, b) {
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    if (a[i] === b[i]) continue
+    if (typeof a[i] === 'number' && typeof b[i] === 'number') return b[i] - a[i]
+    return String(b[i]) < String(a[i]) ? -1 : 1
+  }
+  return b.length - a.length
 }
 
 // ------------------------------------------------------------------ projection expressions

@@ -343,6 +343,7 @@ async function route (req, res, ctx) {
       if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx)
       if (data) precheck(op, data)
       if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store)
+      if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store)
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem')) ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
       if (data && op === 'UpdateItem') ctx.scope.noCreate = removesOnly(data)
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx)
@@ -431,6 +432,38 @@ async function checkTagTarget (op, data, store) {
     throw errors.apiError('com.amazon.coral.service#AccessDeniedException',
       'User: arn:aws:iam::000000000000:user/local is not authorized to perform: dynamodb:' + op + ' on resource: ' + arn +
       ' because no resource-based policy allows the dynamodb:' + op + ' action')
+  }
+}
+
+/**
+ * An empty string or binary as a secondary index key is refused (dynalite stores it).
+ * @param {string} op
+ * @param {any} data
+ * @param {any} store
+ */
+async function checkIndexKeys (op, data, store) {
+  /** @type {[string, any][]} */
+  const writes = []
+  if (op === 'PutItem' && typeof data.TableName === 'string') writes.push([ data.TableName, data.Item ])
+  if (op === 'BatchWriteItem' && data.RequestItems && typeof data.RequestItems === 'object') {
+    for (const [ name, list ] of Object.entries(data.RequestItems)) {
+      if (Array.isArray(list)) for (const w of list) if (w && w.PutRequest) writes.push([ name, w.PutRequest.Item ])
+    }
+  }
+  for (const [ name, item ] of writes) {
+    if (!item || typeof item !== 'object') continue
+    const table = await new Promise((resolve) => store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)))
+    if (!table) continue // dynalite reports the missing table
+    for (const index of [ ...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || []) ]) {
+      for (const { AttributeName } of index.KeySchema || []) {
+        const v = item[AttributeName]
+        if (v && typeof v === 'object' && (v.S === '' || v.B === '')) {
+          throw errors.validation('One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
+            'The AttributeValue for a key attribute cannot contain an empty ' + (v.S === '' ? 'string' : 'binary') + ' value. IndexName: ' +
+            index.IndexName + ', IndexKey: ' + AttributeName)
+        }
+      }
+    }
   }
 }
 
@@ -713,6 +746,8 @@ async function controlPlane (req, res, op, body, data, ctx) {
     if (op === 'UpdateTable') {
       Object.assign(parsed.TableDescription, streams.describeFields(tableName))
     }
+    const description = parsed.TableDescription || parsed.Table
+    if (description && typeof description.TableId === 'string') description.TableId = asUuid(description.TableId)
     if (op === 'CreateTable') {
       // a table created after a DeleteTable of the same name starts with no stream or TTL state
       await ctx.ttl.forget(tableName)
@@ -733,6 +768,18 @@ async function controlPlane (req, res, op, body, data, ctx) {
   catch (err) {
     sendError(err, res, log, ctx.scope)
   }
+}
+
+/**
+ * dynalite's TableId is not a UUID (its last group has 8 digits): DynamoDB's is. The same
+ * table id always maps to the same UUID (version 4 layout, from a hash of dynalite's id).
+ * @param {string} id
+ */
+function asUuid (id) {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return id
+  const h = crypto.createHash('sha256').update(id).digest('hex')
+  const variant = '89ab'.charAt(parseInt(h.charAt(16), 16) % 4)
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-4' + h.slice(13, 16) + '-' + variant + h.slice(17, 20) + '-' + h.slice(20, 32)
 }
 
 /**

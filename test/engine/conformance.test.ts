@@ -224,7 +224,45 @@ describe('updates', () => {
   });
 });
 
+describe('update paths name the item as it was', () => {
+  const t = tableName('paths');
+  const list = (...xs: AttributeValue[]) => ({ L: xs });
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+
+  test('REMOVE a[1] SET a[3] indexes the original list; REMOVE a[1], a[2] removes the original elements 1 and 2', async () => {
+    const put = () => h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('l'), a: list(N(0), N(1), N(2), N(3), N(4)) } }));
+    await put();
+    const one = await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('l') }, UpdateExpression: 'REMOVE a[1] SET a[3] = :x', ExpressionAttributeValues: { ':x': S('x') }, ReturnValues: 'ALL_NEW' }));
+    expect(one.Attributes?.a).toEqual(list(N(0), N(2), S('x'), N(4)));
+    await put();
+    const two = await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('l') }, UpdateExpression: 'REMOVE a[1], a[2]', ReturnValues: 'ALL_NEW' }));
+    expect(two.Attributes?.a).toEqual(list(N(0), N(3), N(4)));
+  });
+});
+
+describe('indexes', () => {
+  test('an empty string as a GSI key is refused on PutItem and BatchWriteItem', async () => {
+    const t = tableName('idx');
+    await createTable(h.ddb, t, { gsi: true });
+    const err = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), gpk: S('') } })));
+    expect(err.message).toBe('One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gsi1, IndexKey: gpk');
+    const res = await raw(h.engine.endpoint, DDB('BatchWriteItem'), JSON.stringify({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('b'), gpk: S('') } } }] } }));
+    expect(res.status).toBe(400);
+    expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
+  });
+});
+
 describe('tables and tags', () => {
+  test('TableId is a UUID, the same in every description of the table', async () => {
+    const u = tableName('uuid');
+    const created = await createTableOut(u);
+    const described = await h.ddb.send(new DescribeTableCommand({ TableName: u }));
+    expect(created).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(described.Table?.TableId).toBe(created);
+  });
+
   const t = tableName('tags');
   const arn = (name: string) => `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
   beforeAll(async () => {
@@ -272,3 +310,15 @@ describe('tables and tags', () => {
     expect(u.TableDescription?.LatestStreamLabel).toBe(d.Table?.LatestStreamLabel);
   });
 });
+
+async function createTableOut(name: string): Promise<string | undefined> {
+  const out = await h.ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+  return out.TableDescription?.TableId;
+}
