@@ -64,7 +64,7 @@ function assertInternals () {
   const problems = []
   if (installedVersion !== PINNED_VERSION) problems.push('dynalite version is ' + installedVersion + ', engine is pinned to ' + PINNED_VERSION)
   for (const fn of [ 'create', 'checkConditional', 'createKey', 'validateKey', 'validateItem', 'validateUpdates',
-    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes' ]) {
+    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes', 'getIndexActions' ]) {
     if (typeof db[fn] !== 'function') problems.push('dynalite/db.' + fn + ' is not a function')
   }
   for (const fn of [ 'checkTypes', 'checkValidations' ]) {
@@ -184,7 +184,7 @@ function createDynalite (options) {
   const listeners = server.listeners('request')
   if (listeners.length !== 1) throw new Error('local dynamodb engine: expected exactly one dynalite request listener')
   const handler = /** @type {any} */ (listeners[0])
-  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb' ]) {
+  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb', 'getTagDb' ]) {
     if (!(key in captured)) throw new Error('local dynamodb engine: dynalite store has no ' + key)
   }
   return { server, store: captured, handler }

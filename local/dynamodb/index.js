@@ -27,6 +27,7 @@ const { Streams } = require('./streams')
 const { Transactions } = require('./transactions')
 const { TimeToLive, currentUserIdentity } = require('./ttl')
 const expressions = require('./expressions')
+const { GlobalIndexes } = require('./gsi')
 const errors = require('./errors')
 const { AsyncLocalStorage } = require('async_hooks')
 
@@ -140,6 +141,7 @@ async function start (options = {}) {
   const originalGetItemDb = store.getItemDb
   hookWrites(store, streams, originalGetItemDb)
   const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams })
+  const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log })
 
   const limits = {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
@@ -163,7 +165,7 @@ async function start (options = {}) {
       }, limits.requestTimeoutMs)
       timer.unref()
       res.once('close', () => clearTimeout(timer))
-      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl })
+      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl, gsi })
         .catch((err) => sendError(err, res, log, scope))
     })
   })
@@ -191,6 +193,7 @@ async function start (options = {}) {
       stopped = true
       streams.stop()
       ttl.stop()
+      await gsi.settle()
       guard.release()
       await new Promise((resolve) => {
         server.close(() => resolve(undefined)) // dynalite's close also closes the LevelDB gracefully
@@ -278,6 +281,7 @@ function hookWrites (store, streams, originalGetItemDb) {
  * @property {InstanceType<typeof Streams>} streams
  * @property {InstanceType<typeof Transactions>} transactions
  * @property {InstanceType<typeof TimeToLive>} ttl
+ * @property {InstanceType<typeof GlobalIndexes>} gsi
  */
 
 /**
@@ -713,6 +717,12 @@ async function controlPlane (req, res, op, body, data, ctx) {
     const spec = data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
       ? Streams.parseSpec(data.StreamSpecification) : null
 
+    if (op === 'UpdateTable' && GlobalIndexes.handles(data)) {
+      const out = await ctx.gsi.update(data)
+      Object.assign(out.TableDescription, streams.describeFields(tableName))
+      out.TableDescription.TableId = asUuid(out.TableDescription.TableId)
+      return send(res, 200, out)
+    }
     if (op === 'UpdateTable' && spec) {
       const table = await new Promise((resolve, reject) => store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => e ? reject(e) : resolve(t)))
       const active = streams.active(tableName)
