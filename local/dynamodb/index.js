@@ -362,12 +362,21 @@ async function route (req, res, ctx) {
  * @param {any} data
  */
 function precheck (op, data) {
-  if (op === 'TagResource' && Array.isArray(data.Tags)) {
+  if ((op === 'TagResource' || op === 'CreateTable') && Array.isArray(data.Tags)) {
     data.Tags.forEach((/** @type {any} */ tag, /** @type {number} */ i) => {
       for (const field of [ 'Key', 'Value' ]) {
         if (!tag || typeof tag !== 'object' || tag[field] == null) {
           throw errors.validation("1 validation error detected: Value null at 'tags." + (i + 1) + '.member.' + field.toLowerCase() + "' failed to satisfy constraint: Member must not be null")
         }
+      }
+      // tag limits (AWS tagging rules): key 1-128 characters, value 0-256
+      const at = "' at 'tags." + (i + 1) + '.member.'
+      if (typeof tag.Key === 'string' && (tag.Key.length < 1 || tag.Key.length > 128)) {
+        throw errors.validation("1 validation error detected: Value '" + tag.Key + at + "key' failed to satisfy constraint: Member must have length " +
+          (tag.Key.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'))
+      }
+      if (typeof tag.Value === 'string' && tag.Value.length > 256) {
+        throw errors.validation("1 validation error detected: Value '" + tag.Value + at + "value' failed to satisfy constraint: Member must have length less than or equal to 256")
       }
     })
   }

@@ -300,6 +300,16 @@ describe('tables and tags', () => {
     }
   });
 
+  test('tag keys over 128 and values over 256 characters are a ValidationException; concurrent TagResource calls all land', async () => {
+    const long = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] })));
+    expect(long.message).toMatch(/^1 validation error detected: Value 'k{129}' at 'tags\.1\.member\.key' failed to satisfy constraint: Member must have length less than or equal to 128$/);
+    const value = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] })));
+    expect(value.name).toBe('ValidationException');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: `c${i}`, Value: String(i) }] }))));
+    const tags = (await h.ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn(t) }))).Tags ?? [];
+    expect(tags.filter((x) => x.Key?.startsWith('c')).length).toBe(20);
+  });
+
   test("UpdateTable's TableDescription carries the stream fields", async () => {
     const s = tableName('upd-stream');
     await createTable(h.ddb, s, { stream: 'KEYS_ONLY' });
