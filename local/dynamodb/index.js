@@ -353,7 +353,34 @@ async function route (req, res, ctx) {
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx)
     }
   }
-  relay(res, await callDynalite(ctx.handler, req, forward), ctx)
+  const out = await callDynalite(ctx.handler, req, forward)
+  if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
+    const metrics = await itemCollectionMetrics(op, data, ctx.store)
+    if (metrics) {
+      const parsed = JSON.parse(out.body)
+      parsed.ItemCollectionMetrics = metrics
+      return send(res, 200, parsed, out.headers['content-type'])
+    }
+  }
+  relay(res, out, ctx)
+}
+
+const ITEM_WRITES = new Set([ 'PutItem', 'UpdateItem', 'DeleteItem' ])
+
+/**
+ * ReturnItemCollectionMetrics=SIZE on a table with a local secondary index: the item collection's
+ * key and DynamoDB's size estimate (a local collection is always far below 1 GB: [0, 1]).
+ * @param {string} op
+ * @param {any} data
+ * @param {any} store
+ */
+async function itemCollectionMetrics (op, data, store) {
+  const table = await new Promise((resolve) => store.getTable(data.TableName, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)))
+  if (!table || !(table.LocalSecondaryIndexes || []).length) return null
+  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName
+  const source = op === 'PutItem' ? data.Item : data.Key
+  if (!source || !source[hash]) return null
+  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [ 0, 1 ] }
 }
 
 /**

@@ -243,6 +243,31 @@ describe('update paths name the item as it was', () => {
 });
 
 describe('indexes', () => {
+  test('ReturnItemCollectionMetrics=SIZE returns ItemCollectionMetrics on a table with an LSI (and none without)', async () => {
+    const t = tableName('lsi');
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'ls', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        LocalSecondaryIndexes: [{ IndexName: 'byLs', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'ls', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      }),
+    );
+    const put = await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), sk: S('1'), ls: S('x') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    expect(put.ItemCollectionMetrics).toEqual({ ItemCollectionKey: { pk: S('a') }, SizeEstimateRangeGB: [0, 1] });
+    const del = await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('a'), sk: S('1') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    expect(del.ItemCollectionMetrics?.ItemCollectionKey).toEqual({ pk: S('a') });
+    const plain = tableName('nolsi');
+    await createTable(h.ddb, plain);
+    const none = await h.ddb.send(new PutItemCommand({ TableName: plain, Item: { pk: S('a') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    expect(none.ItemCollectionMetrics).toBeUndefined();
+  });
+
   test('an empty string as a GSI key is refused on PutItem and BatchWriteItem', async () => {
     const t = tableName('idx');
     await createTable(h.ddb, t, { gsi: true });
