@@ -1,7 +1,13 @@
 // @ts-check
-/** Creates the table on a local engine if it is missing (idempotent). */
-const { DynamoDBClient, CreateTableCommand, DescribeTableCommand } = require('@aws-sdk/client-dynamodb');
-const { createTableInput } = require('./table-definition');
+/** Creates the table on a local engine if it is missing, and turns on its TTL (idempotent). */
+const {
+  DynamoDBClient,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  UpdateTimeToLiveCommand,
+} = require('@aws-sdk/client-dynamodb');
+const { createTableInput, timeToLiveInput } = require('./table-definition');
 
 /**
  * @param {{ endpoint: string, tableName: string, region?: string }} options
@@ -14,12 +20,22 @@ async function migrate({ endpoint, tableName, region = 'us-east-1' }) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    return 'created';
-  } catch (error) {
-    if (/** @type {{name?: string}} */ (error).name !== 'ResourceInUseException') throw error;
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'exists';
+    /** @type {'created' | 'exists'} */
+    let outcome = 'created';
+    try {
+      await client.send(new CreateTableCommand(createTableInput(tableName)));
+    } catch (error) {
+      if (/** @type {{name?: string}} */ (error).name !== 'ResourceInUseException') throw error;
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      outcome = 'exists';
+    }
+    const ttl = timeToLiveInput(tableName);
+    if (ttl) {
+      const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+      const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+      if (status !== 'ENABLED' && status !== 'ENABLING') await client.send(new UpdateTimeToLiveCommand(ttl));
+    }
+    return outcome;
   } finally {
     client.destroy();
   }

@@ -3,7 +3,9 @@
  * Builds a CreateTable request from resources/table.yml, the same file CloudFormation
  * deploys, so the local table and the deployed one have one definition. Settings the
  * local engine has no use for (PITR, SSE, deletion protection, tags) are left out on
- * purpose; everything that shapes data and queries (keys, GSI, stream) is kept.
+ * purpose; everything that shapes data and queries (keys, GSI, stream, TTL) is kept.
+ * CreateTable takes no TTL setting (neither does DynamoDB's): timeToLiveInput() gives the
+ * UpdateTimeToLive request that migrate sends after it.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,8 +28,7 @@ const schema = yaml.DEFAULT_SCHEMA.extend(
  * @returns {import('@aws-sdk/client-dynamodb').CreateTableCommandInput}
  */
 function createTableInput(tableName) {
-  const doc = /** @type {any} */ (yaml.load(fs.readFileSync(TABLE_FILE, 'utf8'), { schema }));
-  const props = doc.Resources.MessagingTable.Properties;
+  const props = tableProperties();
   return {
     TableName: tableName,
     BillingMode: props.BillingMode,
@@ -38,4 +39,20 @@ function createTableInput(tableName) {
   };
 }
 
-module.exports = { createTableInput, TABLE_FILE };
+/** @returns {any} the MessagingTable resource's Properties */
+function tableProperties() {
+  const doc = /** @type {any} */ (yaml.load(fs.readFileSync(TABLE_FILE, 'utf8'), { schema }));
+  return doc.Resources.MessagingTable.Properties;
+}
+
+/**
+ * @param {string} tableName
+ * @returns {import('@aws-sdk/client-dynamodb').UpdateTimeToLiveCommandInput | null} null when the table has no TTL
+ */
+function timeToLiveInput(tableName) {
+  const spec = tableProperties().TimeToLiveSpecification;
+  if (!spec || spec.Enabled !== true) return null;
+  return { TableName: tableName, TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: true } };
+}
+
+module.exports = { createTableInput, timeToLiveInput, TABLE_FILE };

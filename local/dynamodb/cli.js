@@ -4,16 +4,26 @@
 /**
  * node local/dynamodb/cli.js [--port 8000] [--host 127.0.0.1] [--path ./.local/dynamodb]
  *                            [--region us-east-1] [--stream-retention-ms 86400000] [--verbose]
+ *                            [--allowed-origin <origin>]... [--ttl-interval-ms 2000]
+ *                            [--max-body-bytes <n>] [--body-timeout-ms <ms>] [--request-timeout-ms <ms>]
  */
 const { start } = require('./index')
 
 const USAGE = 'usage: node local/dynamodb/cli.js [--port 8000] [--host 127.0.0.1] [--path <data folder>] ' +
-  '[--region us-east-1] [--stream-retention-ms <ms>] [--verbose]'
+  '[--region us-east-1] [--stream-retention-ms <ms>] [--verbose] [--allowed-origin <origin>]... [--ttl-interval-ms <ms>] ' +
+  '[--max-body-bytes <n>] [--body-timeout-ms <ms>] [--request-timeout-ms <ms>]'
+
+const NUMERIC = [ 'stream-retention-ms', 'ttl-interval-ms', 'max-body-bytes', 'body-timeout-ms', 'request-timeout-ms' ]
+/** A stop that has not finished by then (a wedged database close) exits anyway. */
+const FORCED_EXIT_MS = 5000
 
 /** @param {string[]} argv */
 function parseArgs (argv) {
-  /** @type {Record<string, string | boolean>} */
+  /** @type {Record<string, string | boolean | string[]>} */
   const out = {}
+  /** @type {string[]} */
+  const origins = []
+  out['allowed-origin'] = origins
   for (let i = 0; i < argv.length; i++) {
     const arg = /** @type {string} */ (argv[i])
     if (arg === '--help' || arg === '-h') { out.help = true; continue }
@@ -26,7 +36,8 @@ function parseArgs (argv) {
       value = argv[++i]
       if (value == null) throw new Error('missing value for --' + name)
     }
-    if (![ 'port', 'host', 'path', 'region', 'stream-retention-ms' ].includes(name)) throw new Error('unknown option --' + name)
+    if (name === 'allowed-origin') { origins.push(value); continue }
+    if (![ 'port', 'host', 'path', 'region', ...NUMERIC ].includes(name)) throw new Error('unknown option --' + name)
     out[name] = value
   }
   return out
@@ -47,10 +58,17 @@ async function main () {
     console.error('dynamodb engine: --port must be an integer between 0 and 65535')
     process.exit(2)
   }
-  const retention = args['stream-retention-ms'] == null ? undefined : Number(args['stream-retention-ms'])
-  if (retention != null && !(retention > 0)) {
-    console.error('dynamodb engine: --stream-retention-ms must be a positive number')
-    process.exit(2)
+  /** @type {Record<string, number | undefined>} */
+  const num = {}
+  for (const name of NUMERIC) {
+    const raw = args[name]
+    if (raw == null) continue
+    const n = Number(raw)
+    if (!(n > 0)) {
+      console.error('dynamodb engine: --' + name + ' must be a positive number')
+      process.exit(2)
+    }
+    num[name] = n
   }
   try {
     const engine = await start({
@@ -58,7 +76,12 @@ async function main () {
       host: typeof args.host === 'string' ? args.host : undefined,
       path: typeof args.path === 'string' ? args.path : undefined,
       region: typeof args.region === 'string' ? args.region : undefined,
-      streamRetentionMs: retention,
+      streamRetentionMs: num['stream-retention-ms'],
+      ttlIntervalMs: num['ttl-interval-ms'],
+      maxBodyBytes: num['max-body-bytes'],
+      bodyTimeoutMs: num['body-timeout-ms'],
+      requestTimeoutMs: num['request-timeout-ms'],
+      allowedOrigins: /** @type {string[]} */ (args['allowed-origin']),
       log: args.verbose ? (msg) => console.error('[dynamodb] ' + msg) : undefined,
     })
     console.log('dynamodb engine listening on ' + engine.endpoint + (args.path ? ' (data: ' + args.path + ')' : ' (in memory)'))
@@ -66,6 +89,7 @@ async function main () {
     const shutdown = () => {
       if (stopping) return
       stopping = true
+      setTimeout(() => process.exit(1), FORCED_EXIT_MS).unref()
       engine.stop().then(() => process.exit(0), () => process.exit(1))
     }
     process.on('SIGINT', shutdown)

@@ -42,6 +42,13 @@ const actionValidations = {
   /** @type {any} */ getItem: load('dynalite/validations/getItem'),
 }
 
+/** dynalite's generated expression parsers: validations/index.js calls `<module>.parse(str, { context })`. */
+const parserModules = {
+  /** @type {any} */ condition: load('dynalite/db/conditionParser'),
+  /** @type {any} */ update: load('dynalite/db/updateParser'),
+  /** @type {any} */ projection: load('dynalite/db/projectionParser'),
+}
+
 const installedVersion = require(path.join(path.dirname(require.resolve('dynalite')), 'package.json')).version
 
 /** Key prefixes dynalite's store uses inside its single LevelDB (db/index.js getSubDb / createPrefixedDbWrapper). */
@@ -57,7 +64,7 @@ function assertInternals () {
   const problems = []
   if (installedVersion !== PINNED_VERSION) problems.push('dynalite version is ' + installedVersion + ', engine is pinned to ' + PINNED_VERSION)
   for (const fn of [ 'create', 'checkConditional', 'createKey', 'validateKey', 'validateItem', 'validateUpdates',
-    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes' ]) {
+    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes', 'getIndexActions' ]) {
     if (typeof db[fn] !== 'function') problems.push('dynalite/db.' + fn + ' is not a function')
   }
   for (const fn of [ 'checkTypes', 'checkValidations' ]) {
@@ -69,9 +76,83 @@ function assertInternals () {
   for (const [ name, v ] of Object.entries(actionValidations)) {
     if (!v || typeof v.types !== 'object') problems.push('dynalite/validations/' + name + '.types missing')
   }
+  for (const [ name, mod ] of Object.entries(parserModules)) {
+    if (!mod || typeof mod.parse !== 'function') problems.push('dynalite/db/' + name + 'Parser.parse is not a function')
+  }
+  if (typeof db.queryTable !== 'function') problems.push('dynalite/db.queryTable is not a function')
   if (problems.length) {
     throw new Error('local dynamodb engine: incompatible dynalite internals: ' + problems.join('; '))
   }
+}
+
+let expressionLayerInstalled = false
+/**
+ * dynalite's checkTypes drops ReturnValuesOnConditionCheckFailure from the request it
+ * validates, so the engine tells us, per request, whether the caller asked for ALL_OLD.
+ * @type {() => boolean}
+ */
+let returnOldOnFailure = () => false
+/** @param {() => boolean} probe */
+function setReturnOldProbe (probe) { returnOldOnFailure = probe }
+
+/**
+ * Swaps dynalite's expression layer for ours, once per process:
+ * - the three generated PEG parsers (exponential backtracking on nested parentheses) are
+ *   replaced by ./expressions.js, through the `parse` property dynalite's validations call;
+ * - condition and filter evaluation goes through ./conditions.js (which never throws):
+ *   `db.checkConditional` (called by actions/putItem, updateItem, deleteItem and our
+ *   transactions as `db.checkConditional`) evaluates `_condition` itself, and `db.queryTable`
+ *   (called by actions/query and scan as `db.queryTable`) runs dynalite's scan without the
+ *   filter and projection, then filters and projects the page itself. Limit, ScannedCount,
+ *   LastEvaluatedKey and the 1 MB page are dynalite's, computed before the filter as in DynamoDB.
+ * A ConditionalCheckFailedException carries the old `Item` when the request asked for
+ * ReturnValuesOnConditionCheckFailure=ALL_OLD.
+ */
+function installExpressionLayer () {
+  if (expressionLayerInstalled) return
+  expressionLayerInstalled = true
+  const expressions = require('./expressions')
+  const { evaluate } = require('./conditions')
+  parserModules.condition.parse = expressions.conditionParser.parse
+  parserModules.update.parse = expressions.updateParser.parse
+  parserModules.projection.parse = expressions.projectionParser.parse
+
+  const originalCheckConditional = db.checkConditional
+  db.checkConditional = function (/** @type {any} */ data, /** @type {any} */ existingItem) {
+    let err
+    if (data && data._condition) {
+      err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure()
+    }
+    else err = originalCheckConditional(data, existingItem)
+    if (err && err.body && existingItem && (data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' || returnOldOnFailure())) {
+      err.body.Item = existingItem
+    }
+    return err || null
+  }
+
+  const originalQueryTable = db.queryTable
+  db.queryTable = function (/** @type {any} */ store, /** @type {any} */ table, /** @type {any} */ data, /** @type {any[]} */ ...rest) {
+    if (!data || !data._filter) return originalQueryTable.call(this, store, table, data, ...rest)
+    const cb = rest[rest.length - 1]
+    const inner = { ...data, _filter: undefined, _projection: undefined, AttributesToGet: undefined, Select: undefined }
+    return originalQueryTable.call(this, store, table, inner, ...rest.slice(0, -1), (/** @type {any} */ err, /** @type {any} */ result) => {
+      if (err) return cb(err)
+      let items = (result.Items || []).filter((/** @type {any} */ item) => evaluate(item, data._filter.expression))
+      const paths = data._projection ? data._projection.paths : data.AttributesToGet
+      if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item))
+      result.Count = items.length
+      if (data.Select === 'COUNT') delete result.Items
+      else result.Items = items
+      cb(null, result)
+    })
+  }
+}
+
+function conditionalFailure () {
+  const err = /** @type {any} */ (new Error('The conditional request failed'))
+  err.statusCode = 400
+  err.body = { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' }
+  return err
 }
 
 /**
@@ -84,6 +165,7 @@ function assertInternals () {
  */
 function createDynalite (options) {
   assertInternals()
+  installExpressionLayer()
   const originalCreate = db.create
   /** @type {any} */
   let captured = null
@@ -102,7 +184,7 @@ function createDynalite (options) {
   const listeners = server.listeners('request')
   if (listeners.length !== 1) throw new Error('local dynamodb engine: expected exactly one dynalite request listener')
   const handler = /** @type {any} */ (listeners[0])
-  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb' ]) {
+  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb', 'getTagDb' ]) {
     if (!(key in captured)) throw new Error('local dynamodb engine: dynalite store has no ' + key)
   }
   return { server, store: captured, handler }
@@ -115,7 +197,10 @@ module.exports = {
   validations,
   actions,
   actionValidations,
+  parserModules,
   prefixes,
+  installExpressionLayer,
+  setReturnOldProbe,
   assertInternals,
   createDynalite,
 }

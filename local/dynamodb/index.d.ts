@@ -18,6 +18,20 @@ export interface StartOptions {
   updateTableMs?: number;
   /** Maximum item size in KB; default 400. */
   maxItemSizeKb?: number;
+  /**
+   * Browser origins allowed to call the engine; default none: a request carrying an `Origin`
+   * header not listed gets a 403 AccessDeniedException. Allowed origins are echoed in
+   * Access-Control-Allow-Origin (never `*`).
+   */
+  allowedOrigins?: string[];
+  /** Largest request body in bytes; default 16 MB (413 above). */
+  maxBodyBytes?: number;
+  /** Time to receive a whole request body; default 10 s (then 400 and the connection is closed). */
+  bodyTimeoutMs?: number;
+  /** Every request is answered within this time; default 30 s (a 500 if the work has not finished). */
+  requestTimeoutMs?: number;
+  /** Interval of the Time to Live sweep that deletes expired items; default 2 s. */
+  ttlIntervalMs?: number;
   /** Diagnostics sink; default silent. */
   log?: (msg: string) => void;
 }

@@ -33,7 +33,7 @@ const ITERATOR_TYPES = [ 'TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_
  *   StreamViewType: string, StreamStatus: 'ENABLED' | 'DISABLED', CreationRequestDateTime: number,
  *   ShardId: string, StartingSequenceNumber: string, EndingSequenceNumber?: string, trimmedUpTo: string }} StreamMeta
  * @typedef {{ TableName: string, current: string | null, latestArn: string, latestLabel: string }} TableStreamState
- * @typedef {{ tableName: string, oldItem: any, newItem: any }} Change
+ * @typedef {{ tableName: string, oldItem: any, newItem: any, userIdentity?: { Type: string, PrincipalId: string } }} Change  userIdentity: set on TTL deletions
  */
 
 /** @param {bigint} n */
@@ -240,6 +240,7 @@ class Streams {
       if (!meta) continue
       const record = this.makeRecord(meta, change.oldItem || null, change.newItem || null, now)
       if (!record) continue
+      if (change.userIdentity) Object.assign(record, { userIdentity: change.userIdentity })
       const seq = ++this.seq
       seqs.push(seq)
       this.inflight.add(seq)
@@ -355,7 +356,8 @@ class Streams {
     }
     let list = [ ...this.metas.values() ].filter((m) => data.TableName == null || m.TableName === data.TableName)
     list.sort((a, b) => a.CreationRequestDateTime - b.CreationRequestDateTime || (a.StreamArn < b.StreamArn ? -1 : 1))
-    if (data.ExclusiveStartStreamArn) {
+    if (data.ExclusiveStartStreamArn != null) {
+      checkStreamArn(data.ExclusiveStartStreamArn, 'exclusiveStartStreamArn')
       const i = list.findIndex((m) => m.StreamArn === data.ExclusiveStartStreamArn)
       list = i >= 0 ? list.slice(i + 1) : list
     }
@@ -369,6 +371,7 @@ class Streams {
   /** @param {any} arn */
   mustGet (arn) {
     if (typeof arn !== 'string' || !arn) throw errors.validation("1 validation error detected: Value null at 'streamArn' failed to satisfy constraint: Member must not be null")
+    checkStreamArn(arn, 'streamArn')
     const meta = this.metas.get(arn)
     if (!meta) throw errors.notFound('Requested resource not found: Stream: ' + arn + ' not found')
     return meta
@@ -381,7 +384,19 @@ class Streams {
     /** @type {Record<string, any>} */
     const range = { StartingSequenceNumber: meta.StartingSequenceNumber }
     if (meta.EndingSequenceNumber) range.EndingSequenceNumber = meta.EndingSequenceNumber
-    const shards = data.ExclusiveStartShardId === meta.ShardId ? [] : [ { ShardId: meta.ShardId, SequenceNumberRange: range } ]
+    let shards = [ { ShardId: meta.ShardId, SequenceNumberRange: range } ]
+    // one shard per stream: nothing comes after it, and an unknown shard id starts nowhere
+    if (data.ExclusiveStartShardId != null) shards = []
+    if (data.ShardFilter != null) {
+      const f = data.ShardFilter
+      if (!f || typeof f !== 'object' || f.Type !== 'CHILD_SHARDS') {
+        throw errors.validation("1 validation error detected: Value '" + (f && f.Type) + "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+      }
+      if (typeof f.ShardId !== 'string' || !f.ShardId) {
+        throw errors.validation('The ShardFilter ShardId is required when the ShardFilter Type is CHILD_SHARDS')
+      }
+      shards = [] // a single shard never splits: no shard has children
+    }
     return {
       StreamDescription: {
         StreamArn: meta.StreamArn,
@@ -414,6 +429,9 @@ class Streams {
     }
     await this.trim(meta.StreamArn)
     const type = data.ShardIteratorType
+    if ((type === 'TRIM_HORIZON' || type === 'LATEST') && data.SequenceNumber != null) {
+      throw errors.validation('Invalid SequenceNumber: a SequenceNumber can only be given with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER, not ' + type)
+    }
     if (type === 'TRIM_HORIZON') return { ShardIterator: this.encodeIterator(meta, seqNum(meta.trimmedUpTo)) }
     if (type === 'LATEST') {
       const end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.watermark()
@@ -424,7 +442,8 @@ class Streams {
     }
     const seq = seqNum(data.SequenceNumber)
     const start = seqNum(meta.StartingSequenceNumber)
-    const end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.seq
+    let end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.seq
+    if (end < start) end = start // an empty shard still has its starting sequence number
     if (seq < start || seq > end) {
       throw errors.validation('Invalid SequenceNumber ' + data.SequenceNumber + ' for shard ' + meta.ShardId + ' of stream ' + meta.StreamArn)
     }
@@ -478,6 +497,18 @@ class Streams {
 function trimmedError (seq) {
   return errors.apiError(errors.DDB + 'TrimmedDataAccessException',
     'The operation attempted to read past the oldest stream record in a shard (position ' + seq + ' has been trimmed).')
+}
+
+const STREAM_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}\/stream\/[0-9T:.-]+$/
+
+/**
+ * @param {any} arn
+ * @param {string} member e.g. streamArn
+ */
+function checkStreamArn (arn, member) {
+  if (typeof arn !== 'string' || !STREAM_ARN.test(arn) || arn.length < 37 || arn.length > 1024) {
+    throw errors.validation('Invalid StreamArn: ' + String(arn) + ' (' + member + ')')
+  }
 }
 
 module.exports = { Streams, VIEW_TYPES, SEQ_BASE, ITERATOR_TTL_MS, STREAM_KEY_ROOT: ROOT }

@@ -154,6 +154,19 @@ class Transactions {
     for (const m of members) {
       if (!tables.has(m.tableName)) tables.set(m.tableName, await this.table(m.tableName))
     }
+    // A key DynamoDB cannot use (missing, wrong type, empty) cancels the transaction with a
+    // ValidationError reason for that action, rather than failing the whole request.
+    const keyProblems = members.map((m) => {
+      const table = tables.get(m.tableName)
+      const invalid = m.kind === 'Put' ? db.validateItem(m.data.Item, table) : db.validateKey(m.data.Key, table)
+      return invalid && invalid.body ? String(invalid.body.message) : null
+    })
+    if (keyProblems.some((p) => p != null)) {
+      const reasons = keyProblems.map((p) => p == null ? { Code: 'None' } : { Code: 'ValidationError', Message: p })
+      throw errors.apiError(errors.DDB + 'TransactionCanceledException',
+        'Transaction cancelled, please refer cancellation reasons for specific reasons [' + reasons.map((r) => r.Code).join(', ') + ']',
+        { CancellationReasons: reasons })
+    }
     const seen = new Set()
     /** @type {Map<string, string[]>} */
     const keysByTable = new Map()
@@ -161,9 +174,7 @@ class Transactions {
       const table = tables.get(m.tableName)
       m.table = table
       let invalid
-      if (m.kind === 'Put') invalid = db.validateItem(m.data.Item, table)
-      else invalid = db.validateKey(m.data.Key, table)
-      if (!invalid && m.kind === 'Update') invalid = db.validateUpdates(m.data.AttributeUpdates, m.data._updates, table)
+      if (m.kind === 'Update') invalid = db.validateUpdates(m.data.AttributeUpdates, m.data._updates, table)
       if (!invalid && m.kind === 'Get') invalid = db.validateKeyPaths((m.data._projection || {}).nestedPaths, table)
       if (invalid) throw invalid
       m.key = db.createKey(m.kind === 'Put' ? m.data.Item : m.data.Key, table)
@@ -179,6 +190,8 @@ class Transactions {
 
   /** @param {any} data TransactWriteItems request */
   async write (data) {
+    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', [ 'INDEXES', 'TOTAL', 'NONE' ])
+    checkEnum(data.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', [ 'SIZE', 'NONE' ])
     const list = this.checkList(data, 'write')
     const token = data.ClientRequestToken
     if (token != null && (typeof token !== 'string' || token.length < 1 || token.length > 36)) {
@@ -304,6 +317,7 @@ class Transactions {
 
   /** @param {any} data TransactGetItems request */
   async get (data) {
+    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', [ 'INDEXES', 'TOTAL', 'NONE' ])
     const list = this.checkList(data, 'get')
     /** @type {Member[]} */
     const members = list.map((/** @type {any} */ item) => {
@@ -336,6 +350,19 @@ class Transactions {
       response.ConsumedCapacity = [ ...units ].map(([ TableName, n ]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }))
     }
     return response
+  }
+}
+
+/**
+ * DynamoDB checks enum members before anything else in the request.
+ * @param {any} value
+ * @param {string} member
+ * @param {string[]} allowed
+ */
+function checkEnum (value, member, allowed) {
+  if (value != null && !allowed.includes(value)) {
+    throw errors.validation("1 validation error detected: Value '" + String(value) + "' at '" + member +
+      "' failed to satisfy constraint: Member must satisfy enum value set: [" + allowed.join(', ') + ']')
   }
 }
 

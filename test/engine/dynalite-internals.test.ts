@@ -132,3 +132,25 @@ test('a LevelDB iterator is a snapshot and a batch is atomic (what read isolatio
   ]);
   expect(await it.all()).toEqual([{ n: 1 }]);
 });
+
+test("dynalite's validations reach the expression parsers through each module's `parse` property, which is ours once installed", () => {
+  const { validations, actionValidations, parserModules } = internals;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ours = require('../../local/dynamodb/expressions');
+  expect(parserModules.condition.parse).toBe(ours.conditionParser.parse);
+  expect(parserModules.update.parse).toBe(ours.updateParser.parse);
+  expect(parserModules.projection.parse).toBe(ours.projectionParser.parse);
+  const v = actionValidations.putItem;
+  const data = validations.checkTypes({ TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'NOT NOT attribute_exists(pk)' }, v.types);
+  validations.checkValidations(data, v.types, v.custom, store); // dynalite's grammar rejected NOT NOT
+  expect(data._condition.expression).toEqual({ type: 'not', args: [{ type: 'not', args: [{ type: 'function', name: 'attribute_exists', args: [['pk']], attrType: null }] }] });
+});
+
+test('actions/query and actions/scan call db.queryTable through the module (the filter hook), putItem/updateItem/deleteItem call db.checkConditional', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const src = (name: string) => fs.readFileSync(require.resolve(`dynalite/actions/${name}`), 'utf8');
+  expect(src('query')).toMatch(/db\.queryTable\(/);
+  expect(src('scan')).toMatch(/db\.queryTable\(/);
+  for (const name of ['putItem', 'updateItem', 'deleteItem']) expect(src(name)).toMatch(/db\.checkConditional\(/);
+  expect(internals.db.queryTable.name).not.toBe('queryTable'); // replaced by the engine's wrapper
+});

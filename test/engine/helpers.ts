@@ -84,3 +84,101 @@ export async function createTable(
 
 export const S = (s: string) => ({ S: s });
 export const N = (n: number | string) => ({ N: String(n) });
+
+export interface CliEngine {
+  endpoint: string;
+  port: number;
+  child: import('node:child_process').ChildProcess;
+  exited: Promise<number | null>;
+  stderr(): string;
+  alive(): boolean;
+  stop(): Promise<number | null>;
+}
+
+/** Starts the engine CLI in its own process (so a crash is visible as an exit). */
+export async function startCli(args: string[] = [], script?: string): Promise<CliEngine> {
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const argv = script ? [script, ...args] : [join(__dirname, '../../local/dynamodb/cli.js'), '--port', '0', ...args];
+  const child = spawn(process.execPath, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let exitCode: number | null | undefined;
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const deadline = Date.now() + 10_000;
+  while (!/listening on (http:\/\/\S+)/.test(stdout) && Date.now() < deadline && exitCode === undefined) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const endpoint = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+  if (!endpoint) throw new Error(`engine CLI did not start: ${stderr}`);
+  return {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    child,
+    exited,
+    stderr: () => stderr,
+    alive: () => exitCode === undefined,
+    async stop() {
+      if (exitCode === undefined) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: import('node:http').IncomingHttpHeaders;
+  body: string;
+  json(): { __type?: string; message?: string; [k: string]: unknown };
+}
+
+const SIGNED = {
+  'Content-Type': 'application/x-amz-json-1.0',
+  Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
+  'X-Amz-Date': '20260101T000000Z',
+};
+
+/** Sends one raw request (any body, any headers) to the engine, as a signed SDK call would look. */
+export async function raw(
+  endpoint: string,
+  target: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const http = await import('node:http');
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        headers: { ...SIGNED, 'X-Amz-Target': target, 'Content-Length': Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export const DDB = (op: string) => `DynamoDB_20120810.${op}`;

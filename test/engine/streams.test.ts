@@ -147,7 +147,7 @@ describe('stream control plane', () => {
     await h.ddb.send(new DeleteTableCommand({ TableName: t }));
     const s = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }));
     expect(s.StreamDescription?.StreamStatus).toBe('DISABLED');
-    await expect(h.streams.send(new DescribeStreamCommand({ StreamArn: arn + 'x' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(h.streams.send(new DescribeStreamCommand({ StreamArn: arn.replace(/stream\/.*$/, 'stream/2000-01-01T00:00:00.000') }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });
 
@@ -339,6 +339,48 @@ describe('retention', () => {
       ).rejects.toBeInstanceOf(TrimmedDataAccessException);
     } finally {
       await short.stop();
+    }
+  });
+});
+
+describe('stream request validation', () => {
+  test('a malformed stream ARN or ExclusiveStartStreamArn is a ValidationException', async () => {
+    for (const send of [
+      () => h.streams.send(new DescribeStreamCommand({ StreamArn: 'arn:bad' })),
+      () => h.streams.send(new GetShardIteratorCommand({ StreamArn: 'not an arn', ShardId: 'x', ShardIteratorType: 'LATEST' })),
+      () => h.streams.send(new ListStreamsCommand({ ExclusiveStartStreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/t' })),
+    ]) {
+      await expect(send()).rejects.toMatchObject({ name: 'ValidationException' });
+    }
+  });
+
+  test('an unknown ExclusiveStartShardId gives an empty shard list; ShardFilter is honoured and validated', async () => {
+    const t = tableName('shards');
+    await createTable(h.ddb, t, { stream: 'KEYS_ONLY' });
+    const { arn, shardId } = await streamOf(h, t);
+    const unknown = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ExclusiveStartShardId: 'shardId-00000000000000000000-nope' }));
+    expect(unknown.StreamDescription?.Shards).toEqual([]);
+    const children = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: 'CHILD_SHARDS', ShardId: shardId } }));
+    expect(children.StreamDescription?.Shards).toEqual([]);
+    await expect(
+      h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: 'PARENT' as never, ShardId: shardId } })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  test("AT_/AFTER_SEQUENCE_NUMBER with the shard's own starting sequence number works on an empty shard; TRIM_HORIZON/LATEST with a SequenceNumber is a ValidationException", async () => {
+    const t = tableName('empty-shard');
+    await createTable(h.ddb, t, { stream: 'NEW_IMAGE' });
+    const { arn, shardId } = await streamOf(h, t);
+    const d = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+    const start = d.StreamDescription?.Shards?.[0]?.SequenceNumberRange?.StartingSequenceNumber;
+    for (const type of ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER'] as const) {
+      const it = await h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start }));
+      expect(it.ShardIterator).toEqual(expect.any(String));
+    }
+    for (const type of ['TRIM_HORIZON', 'LATEST'] as const) {
+      await expect(
+        h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start })),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
     }
   });
 });

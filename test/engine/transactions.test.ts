@@ -309,3 +309,32 @@ describe('isolation', () => {
     expect(await get(T, { pk: S('y') })).toEqual({ pk: S('y'), n: N(30) });
   });
 });
+
+describe('validation order', () => {
+  test('invalid ReturnConsumedCapacity / ReturnItemCollectionMetrics are a ValidationException, ahead of table lookups and duplicate targets', async () => {
+    const dup: TransactWriteItem[] = [
+      { Put: { TableName: 'no-such-table', Item: { pk: S('x') } } },
+      { Put: { TableName: 'no-such-table', Item: { pk: S('x') } } },
+    ];
+    for (const extra of [{ ReturnConsumedCapacity: 'ALL' }, { ReturnItemCollectionMetrics: 'FULL' }]) {
+      const err = await h.ddb.send(new TransactWriteItemsCommand({ TransactItems: dup, ...(extra as object) })).then(
+        () => new Error('expected a ValidationException'),
+        (e: Error) => e,
+      );
+      expect(err.name).toBe('ValidationException');
+      expect(err.message).toMatch(/^1 validation error detected: Value '(ALL|FULL)' at '(returnConsumedCapacity|returnItemCollectionMetrics)' failed to satisfy constraint: Member must satisfy enum value set: \[/);
+    }
+  });
+
+  test('a key error inside an action cancels the transaction with a ValidationError reason for that action', async () => {
+    const err = await cancelled([
+      { Put: { TableName: A, Item: { pk: S('fine') } } },
+      { Put: { TableName: A, Item: { pk: N(1) } } }, // wrong key type
+      { Delete: { TableName: A, Key: { pk: S('') } } }, // empty key
+      { ConditionCheck: { TableName: A, Key: { nope: S('x') }, ConditionExpression: 'attribute_exists(pk)' } }, // missing key
+    ]);
+    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'ValidationError', 'ValidationError', 'ValidationError']);
+    expect(err.CancellationReasons?.[1]?.Message).toMatch(/key/i);
+    expect(await get(A, { pk: S('fine') })).toBeUndefined();
+  });
+});
