@@ -107,6 +107,29 @@ export const offlineStreamConfig = memo((): OfflineStreamConfig | undefined => {
   };
 });
 
+export interface WebSocketConfig {
+  /**
+   * The API Gateway Management API endpoint of the WebSocket API and stage
+   * (`https://<api id>.execute-api.<region>.amazonaws.com/<stage>`, set by serverless.yml);
+   * offline, serverless-offline's WebSocket server, which serves the same `@connections` routes.
+   */
+  managementEndpoint: string;
+  region: string;
+  /** Bounds for one PostToConnection, so a stalled endpoint fails the record, not the batch's time. */
+  requestTimeoutMs: number;
+}
+
+export const webSocketConfig = memo((): WebSocketConfig => ({
+  managementEndpoint: required('WEBSOCKET_MANAGEMENT_ENDPOINT'),
+  region: optional('AWS_REGION') ?? 'us-east-1',
+  requestTimeoutMs: positiveInt('WEBSOCKET_REQUEST_TIMEOUT_MS', 2000),
+}));
+
+/** Offline stand-in for the push stream's dead-letter queue (as `offlineStreamConfig().dlqFile`). */
+export function offlinePushDlqFile(): string {
+  return optional('LOCAL_PUSH_DLQ_FILE') ?? '.local/dlq/push-events.jsonl';
+}
+
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {
   cacheResetters.forEach((reset) => reset());
