@@ -20,6 +20,8 @@ const START_TIMEOUT_MS = 180_000;
 
 export interface StackInfo {
   apiUrl: string;
+  /** serverless-offline's WebSocket API (ws://…) and, on the same port, its @connections management API. */
+  websocketUrl: string;
   lambdaEndpoint: string;
   dynamodbEndpoint: string;
   tableName: string;
@@ -67,7 +69,7 @@ function waitForReady(child: ChildProcess, logTail: () => string): Promise<void>
 /** Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make their own users). */
 export async function startStack({ seed = false }: { seed?: boolean } = {}): Promise<RunningStack> {
   const started = Date.now();
-  const [httpPort, lambdaPort, dynamodbPort, cognitoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [httpPort, lambdaPort, dynamodbPort, cognitoPort, websocketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
   const cognitoPath = path.join(scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
@@ -88,7 +90,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
   delete env.DYNAMODB_PATH;
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--host', '127.0.0.1'],
+    [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--host', '127.0.0.1'],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const record = (chunk: Buffer) => {
@@ -130,6 +132,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
   const state = JSON.parse(readFileSync(stateFile(cognitoPath), 'utf8')) as { endpoint: string; issuer: string; userPoolId: string; clientId: string };
   return {
     apiUrl: `http://127.0.0.1:${httpPort}`,
+    websocketUrl: `ws://127.0.0.1:${websocketPort}`,
     lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
     dynamodbEndpoint: `http://127.0.0.1:${dynamodbPort}`,
     tableName: 'cruddur-messaging-dev',
@@ -152,6 +155,7 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
 export function exportStackEnv(stack: StackInfo): void {
   Object.assign(process.env, {
     STACK_API_URL: stack.apiUrl,
+    STACK_WEBSOCKET_URL: stack.websocketUrl,
     STACK_LAMBDA_ENDPOINT: stack.lambdaEndpoint,
     STACK_DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
     STACK_TABLE_NAME: stack.tableName,
@@ -171,6 +175,7 @@ export function stack(): StackInfo {
   };
   return {
     apiUrl: get('STACK_API_URL'),
+    websocketUrl: get('STACK_WEBSOCKET_URL'),
     lambdaEndpoint: get('STACK_LAMBDA_ENDPOINT'),
     dynamodbEndpoint: get('STACK_DYNAMODB_ENDPOINT'),
     tableName: get('STACK_TABLE_NAME'),
