@@ -85,7 +85,8 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
   return { batchItemFailures: [...failures].sort(compareSequenceNumbers).map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
-function parseRecord(record: DynamoDBRecord): Parsed {
+/** One stream record → the event it pushes (exported for the AsyncAPI drift test). */
+export function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
   if (record.eventName !== 'INSERT') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
