@@ -66,12 +66,16 @@ function waitForReady(child: ChildProcess, logTail: () => string): Promise<void>
   });
 }
 
-/** Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make their own users). */
-export async function startStack({ seed = false }: { seed?: boolean } = {}): Promise<RunningStack> {
+/**
+ * Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make
+ * their own users). `dataDir` keeps the engine's data and cognito-local's in that folder
+ * (`npm run start:persist`), so a second stack on it is the first one restarted.
+ */
+export async function startStack({ seed = false, dataDir }: { seed?: boolean; dataDir?: string } = {}): Promise<RunningStack> {
   const started = Date.now();
   const [httpPort, lambdaPort, dynamodbPort, cognitoPort, websocketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
-  const cognitoPath = path.join(scratch, 'cognito');
+  const cognitoPath = path.join(dataDir ?? scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
   const log = createWriteStream(logFile);
   let tail = '';
@@ -88,6 +92,10 @@ export async function startStack({ seed = false }: { seed?: boolean } = {}): Pro
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   };
   delete env.DYNAMODB_PATH;
+  if (dataDir) {
+    env.DYNAMODB_PATH = path.join(dataDir, 'dynamodb');
+    delete env.DYNAMODB_EXTERNAL;
+  }
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--host', '127.0.0.1'],
