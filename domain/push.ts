@@ -15,11 +15,7 @@
  * reported failed and the stream redelivers it, so connections that already got it get it
  * again, with the same `id`.
  */
-import {
-  ApiGatewayManagementApiClient,
-  GoneException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { webSocketConfig } from './config';
 import { forgetConnection, listConnections } from './connections';
 import { listMembers } from './membership';
@@ -84,7 +80,7 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
   const fail = (event: OutboundEvent) => {
     if (event.refs.every((ref) => summary.failed.has(ref))) return;
     summary.failedEvents++;
-    event.refs.forEach((ref) => summary.failed.add(ref));
+    for (const ref of event.refs) summary.failed.add(ref);
   };
 
   // One consistent membership read per conversation in the batch.
@@ -115,7 +111,8 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
     events.map(async (event) => {
       try {
         const inGroup = await membersOf(event.message_group_uuid);
-        const recipients = event.audience === 'members' ? [...inGroup] : inGroup.has(event.audience.user) ? [event.audience.user] : [];
+        const recipients =
+          event.audience === 'members' ? [...inGroup] : inGroup.has(event.audience.user) ? [event.audience.user] : [];
         for (const user of recipients) {
           for (const connectionId of await connectionsOf(user)) posts.push({ event, user, connectionId });
         }
@@ -130,7 +127,10 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
     if (gone.has(connectionId) || event.refs.every((ref) => summary.failed.has(ref))) return;
     try {
       await managementApi().send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(event.payload)) }),
+        new PostToConnectionCommand({
+          ConnectionId: connectionId,
+          Data: new TextEncoder().encode(JSON.stringify(event.payload)),
+        }),
       );
       summary.delivered++;
     } catch (error) {

@@ -10,7 +10,9 @@ import path from 'node:path';
 const url = process.env.WEBSOCKET_URL ?? 'ws://localhost:3001';
 const args = process.argv.slice(2);
 if (!args[0]) throw new Error('usage: npm run -s listen -- <email or demo handle> [password]');
-const token = execFileSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'token.ts'), ...args], { encoding: 'utf8' }).trim();
+const token = execFileSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'token.ts'), ...args], {
+  encoding: 'utf8',
+}).trim();
 
 const socket = new WebSocket(url, ['cruddur.v1', token]);
 socket.onopen = () => {

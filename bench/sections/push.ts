@@ -35,9 +35,18 @@ export async function push(figures: Figures, settings: Settings): Promise<void> 
   let proxy: Awaited<ReturnType<typeof countingProxy>> | undefined;
   try {
     pointDomainAt(stack);
-    const users = ['ada', 'ben'].map((name) => ({ email: `${name}.push@example.com`, password: 'Bench-Passw0rd!', handle: `${name}_push`, display_name: name }));
+    const users = ['ada', 'ben'].map((name) => ({
+      email: `${name}.push@example.com`,
+      password: 'Bench-Passw0rd!',
+      handle: `${name}_push`,
+      display_name: name,
+    }));
     await signUpUsers({ endpoint: stack.cognitoEndpoint, userPoolId: stack.userPoolId, clientId: stack.clientId, users });
-    const [ada, ben] = await Promise.all(users.map((u) => login({ endpoint: stack.cognitoEndpoint, clientId: stack.clientId, email: u.email, password: u.password })));
+    const [ada, ben] = await Promise.all(
+      users.map((u) =>
+        login({ endpoint: stack.cognitoEndpoint, clientId: stack.clientId, email: u.email, password: u.password }),
+      ),
+    );
     if (!ada || !ben) throw new Error('no tokens');
 
     // Ben listens; each message.created resolves the wait registered for its uuid.
@@ -105,7 +114,11 @@ export async function push(figures: Figures, settings: Settings): Promise<void> 
     const sent = await post({ message_group_uuid: group, message: 'counted' });
     await received(sent.body.uuid);
     let records = await tap.read();
-    for (let tries = 0; records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.Keys?.pk?.S?.startsWith('GRP#')).length < 2 && tries < 100; tries++) {
+    for (
+      let tries = 0;
+      records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.Keys?.pk?.S?.startsWith('GRP#')).length < 2 && tries < 100;
+      tries++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       records = [...records, ...(await tap.read())];
     }
@@ -150,7 +163,10 @@ async function countingProxy(target: string): Promise<{ url: string; posts: numb
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
       if (request.method === 'POST') state.posts++;
-      const forwarded = await fetch(`${target}${request.url}`, { method: request.method, body: request.method === 'POST' ? Buffer.concat(chunks) : undefined });
+      const forwarded = await fetch(`${target}${request.url}`, {
+        method: request.method,
+        body: request.method === 'POST' ? Buffer.concat(chunks) : undefined,
+      });
       response.writeHead(forwarded.status).end(Buffer.from(await forwarded.arrayBuffer()));
     });
   });

@@ -69,7 +69,7 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
   events.push(...[...rows.values()].map((row) => row.event));
 
   const summary = await pushEvents(events);
-  summary.failed.forEach((sequenceNumber) => failures.add(sequenceNumber));
+  for (const sequenceNumber of summary.failed) failures.add(sequenceNumber);
   logger.info('batch done', {
     records: parsed.length,
     events: summary.events,
@@ -104,19 +104,30 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
   }
   if (!isTimestamp(image.sk)) return { kind: 'poison', sequenceNumber, reason: 'sk is not a timestamp' };
   const strings = ['message', 'user_uuid', 'user_handle', 'user_display_name'];
-  if (strings.some((name) => typeof image[name] !== 'string')) return { kind: 'poison', sequenceNumber, reason: 'attributes missing' };
+  if (strings.some((name) => typeof image[name] !== 'string'))
+    return { kind: 'poison', sequenceNumber, reason: 'attributes missing' };
 
   if (groupOfMessage !== undefined) {
     if (!isUuid(groupOfMessage) || typeof image.message_uuid !== 'string') {
       return { kind: 'poison', sequenceNumber, reason: 'not a message item' };
     }
     const message = messageFromItem(groupOfMessage, image);
-    const payload = { type: 'message.created', id: `message.created:${message.message_uuid}`, message_group_uuid: groupOfMessage, message: messageJson(message) };
-    return { kind: 'event', position: message.created_at, event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload } };
+    const payload = {
+      type: 'message.created',
+      id: `message.created:${message.message_uuid}`,
+      message_group_uuid: groupOfMessage,
+      message: messageJson(message),
+    };
+    return {
+      kind: 'event',
+      position: message.created_at,
+      event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload },
+    };
   }
 
   const row = messageGroupFromItem(image);
-  if (!isUuid(owner) || !isUuid(row.message_group_uuid)) return { kind: 'poison', sequenceNumber, reason: 'not a conversation row' };
+  if (!isUuid(owner) || !isUuid(row.message_group_uuid))
+    return { kind: 'poison', sequenceNumber, reason: 'not a conversation row' };
   const payload = {
     type: 'conversation.updated',
     id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}`,

@@ -19,7 +19,10 @@ export async function handler(event: WebSocketEvent, context?: Context): Promise
   } catch {
     frame = undefined;
   }
-  const kind = frame && typeof frame === 'object' ? ((frame as { type?: unknown; action?: unknown }).type ?? (frame as { action?: unknown }).action) : undefined;
+  const kind =
+    frame && typeof frame === 'object'
+      ? ((frame as { type?: unknown; action?: unknown }).type ?? (frame as { action?: unknown }).action)
+      : undefined;
   if (kind === 'ping') return { statusCode: 200, body: JSON.stringify({ type: 'pong' }) };
   logger.info('frame refused');
   const error = { code: 'unsupported_frame', message: 'the only frame accepted is {"type":"ping"}' };

@@ -41,17 +41,33 @@ async function consumer(table: string, handlers: Record<string, (event: DynamoDB
   };
   const poller = new DynamodbStreams(
     lambda,
-    { endpoint: h.engine.endpoint, region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local', checkpointFile: join(dir, 'checkpoint.json') },
+    {
+      endpoint: h.engine.endpoint,
+      region: 'us-east-1',
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+      checkpointFile: join(dir, 'checkpoint.json'),
+    },
     quiet,
   );
   await poller.create(
     Object.keys(handlers).map((functionKey) => ({
       functionKey,
-      dynamodbStreams: { tableName: table, startingPosition: 'TRIM_HORIZON', batchSize: 10, readInterval: 20, maximumRetryAttempts: 1 },
+      dynamodbStreams: {
+        tableName: table,
+        startingPosition: 'TRIM_HORIZON',
+        batchSize: 10,
+        readInterval: 20,
+        maximumRetryAttempts: 1,
+      },
     })),
   );
   poller.start();
-  return { stop: () => (poller.readables as Array<{ close(): void }>).forEach((r) => r.close()) };
+  return {
+    stop: () => {
+      for (const readable of poller.readables as Array<{ close(): void }>) readable.close();
+    },
+  };
 }
 
 async function until(done: () => boolean): Promise<void> {

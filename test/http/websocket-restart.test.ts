@@ -46,16 +46,37 @@ function useEngineOf(stack: RunningStack): void {
 
 async function connectionsOf(userUuid: string): Promise<string[]> {
   const { Items = [] } = await db().send(
-    new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.userConnectionsPartition(userUuid) }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.userConnectionsPartition(userUuid) },
+      ConsistentRead: true,
+    }),
   );
   return Items.map((item) => String(item.connection_id));
 }
 
-const users = ['ada', 'ben'].map((name) => ({ email: `${name}.restart@example.com`, password: 'Restart-Passw0rd!', handle: `${name}_restart`, display_name: name }));
+const users = ['ada', 'ben'].map((name) => ({
+  email: `${name}.restart@example.com`,
+  password: 'Restart-Passw0rd!',
+  handle: `${name}_restart`,
+  display_name: name,
+}));
 const tokenOf = async (stack: RunningStack, i: number) =>
-  (await login({ endpoint: stack.cognitoEndpoint, clientId: stack.clientId, email: users[i]?.email as string, password: users[i]?.password as string })).accessToken;
+  (
+    await login({
+      endpoint: stack.cognitoEndpoint,
+      clientId: stack.clientId,
+      email: users[i]?.email as string,
+      password: users[i]?.password as string,
+    })
+  ).accessToken;
 const post = async (stack: RunningStack, token: string, json: object) => {
-  const response = await fetch(`${stack.apiUrl}/api/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+  const response = await fetch(`${stack.apiUrl}/api/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as { uuid: string; message_group_uuid?: string };
 };
@@ -88,7 +109,7 @@ test('after a stack restart a client reconnects and gets new events only; stale 
   const second = running;
   useEngineOf(second);
   const ben = await findUserByHandle(users[1]?.handle as string);
-  if (!ben) throw new Error('ben\'s profile did not survive the restart');
+  if (!ben) throw new Error("ben's profile did not survive the restart");
   const [ada2, ben2] = [await tokenOf(second, 0), await tokenOf(second, 1)];
   const after = await listen(second.websocketUrl, ben2);
   await until('the reconnect registered', async () => (await connectionsOf(ben.uuid)).length >= 1);

@@ -32,7 +32,7 @@ class Client {
   constructor(private readonly socket: WebSocket) {
     socket.onmessage = (message) => {
       this.events.push(JSON.parse(String(message.data)) as PushEvent);
-      this.waiters.forEach((wake) => wake());
+      for (const wake of this.waiters) wake();
     };
   }
 
@@ -112,10 +112,11 @@ async function send(from: SignedInUser, group: string, text: string): Promise<st
   return response.body.uuid as string;
 }
 
-const created = (uuid: string) => (events: PushEvent[]) => events.some((e) => e.type === 'message.created' && e.message?.uuid === uuid);
+const created = (uuid: string) => (events: PushEvent[]) =>
+  events.some((e) => e.type === 'message.created' && e.message?.uuid === uuid);
 
 describe('WebSocket push (offline stack)', () => {
-  test('a message sent over HTTP reaches the other member\'s socket as message.created, and each member\'s row as conversation.updated', async () => {
+  test("a message sent over HTTP reaches the other member's socket as message.created, and each member's row as conversation.updated", async () => {
     const [ada, ben] = await Promise.all([signedInUser('Ada Socket'), signedInUser('Ben Socket')]);
     const [adaSocket, benSocket] = await Promise.all([connect(ada), connect(ben)]);
     const { group, uuid } = await startConversation(ada, ben, 'hello over the socket');
@@ -126,22 +127,39 @@ describe('WebSocket push (offline stack)', () => {
       type: 'message.created',
       id: `message.created:${uuid}`,
       message_group_uuid: group,
-      message: { uuid, display_name: 'Ada Socket', handle: ada.handle, message: 'hello over the socket', created_at: expect.any(String) },
+      message: {
+        uuid,
+        display_name: 'Ada Socket',
+        handle: ada.handle,
+        message: 'hello over the socket',
+        created_at: expect.any(String),
+      },
     });
     // Ben's own row: the B item shape, the other person (Ada) and the last message.
     await benSocket.waitFor((events) => events.some((e) => e.type === 'conversation.updated'), 'conversation.updated at ben');
     expect(benSocket.events.find((e) => e.type === 'conversation.updated')).toEqual({
       type: 'conversation.updated',
       id: expect.stringMatching(new RegExp(`^conversation\\.updated:${group}@`)),
-      conversation: { uuid: group, display_name: 'Ada Socket', handle: ada.handle, message: 'hello over the socket', created_at: event?.message?.created_at },
+      conversation: {
+        uuid: group,
+        display_name: 'Ada Socket',
+        handle: ada.handle,
+        message: 'hello over the socket',
+        created_at: event?.message?.created_at,
+      },
     });
     // The sender's other devices learn of it too; her row names Ben.
     await adaSocket.waitFor(created(uuid), 'message.created at ada');
     await adaSocket.waitFor((events) => events.some((e) => e.conversation?.handle === ben.handle), 'conversation.updated at ada');
   });
 
-  test('a non-member\'s socket gets nothing of a conversation, while it does get its own (stream order: those come later)', async () => {
-    const [ada, ben, carol, dan] = await Promise.all([signedInUser('Ada'), signedInUser('Ben'), signedInUser('Carol'), signedInUser('Dan')]);
+  test("a non-member's socket gets nothing of a conversation, while it does get its own (stream order: those come later)", async () => {
+    const [ada, ben, carol, dan] = await Promise.all([
+      signedInUser('Ada'),
+      signedInUser('Ben'),
+      signedInUser('Carol'),
+      signedInUser('Dan'),
+    ]);
     const [benSocket, carolSocket] = await Promise.all([connect(ben), connect(carol)]);
     const { group } = await startConversation(ada, ben, 'just us two');
     const secret = await send(ada, group, 'still just us');
@@ -149,9 +167,11 @@ describe('WebSocket push (offline stack)', () => {
     // Carol's own conversation, written after the others: once its events reach her, any
     // event of Ada and Ben's conversation would have reached her too (one shard, in order).
     const own = await startConversation(dan, carol, 'hi carol');
-    await carolSocket.waitFor(created(own.uuid), 'carol\'s own message');
-    await carolSocket.waitFor((events) => events.some((e) => e.type === 'conversation.updated'), 'carol\'s own row');
-    const foreign = carolSocket.events.filter((e) => e.message_group_uuid === group || e.conversation?.uuid === group || JSON.stringify(e).includes('just us'));
+    await carolSocket.waitFor(created(own.uuid), "carol's own message");
+    await carolSocket.waitFor((events) => events.some((e) => e.type === 'conversation.updated'), "carol's own row");
+    const foreign = carolSocket.events.filter(
+      (e) => e.message_group_uuid === group || e.conversation?.uuid === group || JSON.stringify(e).includes('just us'),
+    );
     expect(foreign).toEqual([]);
     expect(new Set(carolSocket.events.map((e) => e.message_group_uuid ?? e.conversation?.uuid))).toEqual(new Set([own.group]));
   });
@@ -200,7 +220,8 @@ describe('WebSocket push (offline stack)', () => {
     beforeAll(async () => {
       user = await signedInUser();
     });
-    const claims = () => JSON.parse(Buffer.from(user.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims = () =>
+      JSON.parse(Buffer.from(user.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
     const sign = (payload: Record<string, unknown>) => {
       const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
       const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid: 'CognitoLocal' })}.${encode(payload)}`;
@@ -211,17 +232,40 @@ describe('WebSocket push (offline stack)', () => {
       ['no token', async () => ['cruddur.v1']],
       ['no subprotocol at all', async () => []],
       ['a token without the cruddur.v1 protocol', async () => [user.token]],
-      ['a forged signature', async () => ['cruddur.v1', `${user.token.slice(0, user.token.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`]],
-      ['an expired token (validly signed)', async () => ['cruddur.v1', sign({ ...claims(), iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })]],
+      [
+        'a forged signature',
+        async () => [
+          'cruddur.v1',
+          `${user.token.slice(0, user.token.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`,
+        ],
+      ],
+      [
+        'an expired token (validly signed)',
+        async () => [
+          'cruddur.v1',
+          sign({ ...claims(), iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
+        ],
+      ],
       ['an ID token', async () => ['cruddur.v1', user.idToken]],
       [
         'an access token of another app client of the pool',
         async () => {
           const { cognitoEndpoint, userPoolId } = stack();
-          const cognito = new CognitoIdentityProviderClient({ endpoint: cognitoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-          const { UserPoolClient } = await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }));
+          const cognito = new CognitoIdentityProviderClient({
+            endpoint: cognitoEndpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          });
+          const { UserPoolClient } = await cognito.send(
+            new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }),
+          );
           cognito.destroy();
-          const other = await cognitoLogin({ endpoint: cognitoEndpoint, clientId: UserPoolClient?.ClientId as string, email: user.email, password: user.password });
+          const other = await cognitoLogin({
+            endpoint: cognitoEndpoint,
+            clientId: UserPoolClient?.ClientId as string,
+            email: user.email,
+            password: user.password,
+          });
           return ['cruddur.v1', other.accessToken];
         },
       ],
@@ -232,7 +276,7 @@ describe('WebSocket push (offline stack)', () => {
       expect(await registryOf(user)).toEqual([]);
     });
 
-    test('while the same user\'s real access token is accepted (the refusals are for the token, not the setup)', async () => {
+    test("while the same user's real access token is accepted (the refusals are for the token, not the setup)", async () => {
       const socket = await connect(user);
       expect(await registryOf(user)).toHaveLength(1);
       await socket.close();
@@ -241,11 +285,19 @@ describe('WebSocket push (offline stack)', () => {
   });
 
   test('100 concurrent sends: each reaches every member connection, none reaches a non-member, and duplicates only ever repeat an id', async () => {
-    const [ada, ben, carol, dan] = await Promise.all([signedInUser('Ada'), signedInUser('Ben'), signedInUser('Carol'), signedInUser('Dan')]);
+    const [ada, ben, carol, dan] = await Promise.all([
+      signedInUser('Ada'),
+      signedInUser('Ben'),
+      signedInUser('Carol'),
+      signedInUser('Dan'),
+    ]);
     const members = await Promise.all([connect(ada), connect(ada), connect(ben)]);
     const outsider = await connect(carol);
     const { group, uuid: first } = await startConversation(ada, ben, 'burst 0');
-    const sent = [first, ...(await Promise.all(Array.from({ length: 99 }, (_, i) => send(i % 2 ? ada : ben, group, `burst ${i + 1}`))))];
+    const sent = [
+      first,
+      ...(await Promise.all(Array.from({ length: 99 }, (_, i) => send(i % 2 ? ada : ben, group, `burst ${i + 1}`)))),
+    ];
 
     const allArrived = (events: PushEvent[]) => {
       const got = new Set(events.filter((e) => e.type === 'message.created').map((e) => e.message?.uuid));
@@ -264,7 +316,7 @@ describe('WebSocket push (offline stack)', () => {
       expect(socket.events.filter((e) => e.type === 'message.created' && e.message_group_uuid !== group)).toEqual([]);
     }
     const own = await startConversation(dan, carol, 'after the burst');
-    await outsider.waitFor(created(own.uuid), 'carol\'s own message');
+    await outsider.waitFor(created(own.uuid), "carol's own message");
     expect(outsider.events.filter((e) => e.message_group_uuid === group || e.conversation?.uuid === group)).toEqual([]);
   }, 60_000);
 });

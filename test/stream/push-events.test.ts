@@ -64,11 +64,18 @@ describe('pushEvents handler', () => {
     const seq = (pk: string) => records.filter((r) => r.eventName === 'INSERT' && pkOf(r) === pk).map(sequenceNumberOf);
     // The message (Ada's broken socket is a member's) and Ada's own row fail; Ben's row does not.
     const failed = result.batchItemFailures.map((f) => f.itemIdentifier).sort();
-    expect(failed).toEqual([...seq(keys.messagePartition(first.message_group_uuid)), ...seq(keys.conversationPartition(ada.uuid))].sort());
+    expect(failed).toEqual(
+      [...seq(keys.messagePartition(first.message_group_uuid)), ...seq(keys.conversationPartition(ada.uuid))].sort(),
+    );
     expect(seq(keys.conversationPartition(ben.uuid))).toHaveLength(1);
     // Ben's live socket got his row, with a stable id; the gone one is out of the registry.
     expect(received.get(benOk)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ type: 'conversation.updated', id: `conversation.updated:${first.message_group_uuid}@${first.created_at}` })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'conversation.updated',
+          id: `conversation.updated:${first.message_group_uuid}@${first.created_at}`,
+        }),
+      ]),
     );
     expect((await partition(keys.userConnectionsPartition(ben.uuid))).map((i) => i.connection_id)).toEqual([benOk]);
     expect(await partition(keys.connection(benGone).pk)).toEqual([]);
@@ -102,7 +109,9 @@ describe('pushEvents handler', () => {
 
     expect(received.get(benOk)).toBeUndefined();
     const adaIds = (received.get(adaOk) ?? []).map((e) => e.id);
-    expect(adaIds).toEqual(expect.arrayContaining([`message.created:${first.message_uuid}`, `message.created:${later.message_uuid}`]));
+    expect(adaIds).toEqual(
+      expect.arrayContaining([`message.created:${first.message_uuid}`, `message.created:${later.message_uuid}`]),
+    );
   });
 
   test('records the fan-out does not push (profiles, memberships, pairs, removals) are ignored, not failed', async () => {

@@ -87,7 +87,8 @@ export async function startStack({ seed = false, dataDir }: { seed?: boolean; da
     COGNITO_PATH: cognitoPath,
     LOCAL_SEED: seed ? 'true' : 'false',
     // Its own build folder, so a test run does not clobber (or get clobbered by) `npm start`.
-    ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}`)),
+    // Per stack, not per process: a suite may run a stack of its own beside the global one (in band, one pid).
+    ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}-${httpPort}`)),
     ESBUILD_WATCH: '.no-watch/nothing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   };

@@ -12,10 +12,18 @@ const wsApi = { Ref: 'WebsocketsApi' };
 
 describe('WebSocket API', () => {
   test('is a WEBSOCKET API with exactly $connect, $disconnect and $default, each on its own function', () => {
-    expect(props(template, 'WebsocketsApi')).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
-    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => JSON.stringify(r.Properties?.ApiId) === JSON.stringify(wsApi));
+    expect(props(template, 'WebsocketsApi')).toMatchObject({
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => JSON.stringify(r.Properties?.ApiId) === JSON.stringify(wsApi),
+    );
     const byKey = Object.fromEntries(
-      routes.map(([, r]) => [r.Properties?.RouteKey, JSON.stringify(r.Properties?.Target).match(/"Ref":"(\w+)WebsocketsIntegration"/)?.[1]]),
+      routes.map(([, r]) => [
+        r.Properties?.RouteKey,
+        JSON.stringify(r.Properties?.Target).match(/"Ref":"(\w+)WebsocketsIntegration"/)?.[1],
+      ]),
     );
     expect(byKey).toEqual({ $connect: 'WsConnect', $disconnect: 'WsDisconnect', $default: 'WsDefault' });
     // $default answers the ping: its route has a route response.
@@ -27,12 +35,17 @@ describe('WebSocket API', () => {
     const stage = props(template, 'WebsocketsDeploymentStage');
     expect(stage.ApiId).toEqual(wsApi);
     expect(stage.StageName).toBe('prod');
-    expect(stage.DefaultRouteSettings).toEqual({ DataTraceEnabled: false, LoggingLevel: 'OFF', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.DefaultRouteSettings).toEqual({
+      DataTraceEnabled: false,
+      LoggingLevel: 'OFF',
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
   });
 
   test('access logs are JSON lines to a log group with retention and log no header, query string or token', () => {
     const settings = props(template, 'WebsocketsDeploymentStage').AccessLogSettings as { DestinationArn: Json; Format: string };
-    expect(JSON.stringify(settings.DestinationArn)).toContain('${WebsocketsLogGroup}');
+    expect(JSON.stringify(settings.DestinationArn)).toContain(`$${'{'}WebsocketsLogGroup}`);
     const format = JSON.parse(settings.Format) as Record<string, string>;
     expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
     expect(settings.Format).not.toMatch(/header|querystring|query|authoriz|protocol|token|\$input|\$request/i);
@@ -60,7 +73,10 @@ describe('WebSocket API', () => {
       { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
     ]);
-    expect(props(template, 'PushEventsDeadLetterQueue')).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(props(template, 'PushEventsDeadLetterQueue')).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
   });
 
   test('the fan-out reaches this API and stage through the management endpoint in its environment', () => {
@@ -72,7 +88,7 @@ describe('WebSocket API', () => {
 
   test('ManageConnections is granted to the fan-out alone, POST on this API and stage only', () => {
     const grants = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([id, role]) =>
-      (role.Properties?.Policies as Array<{ PolicyDocument: { Statement: Array<Record<string, Json>> } }>).flatMap((p) =>
+      ((role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: Array<Record<string, Json>> } }>).flatMap((p) =>
         p.PolicyDocument.Statement.filter((s) => JSON.stringify(s.Action).includes('execute-api')).map((s) => ({ id, s })),
       ),
     );
@@ -85,10 +101,28 @@ describe('WebSocket API', () => {
 
   test('alarms: WebSocket integration/execution errors, push DLQ, push iterator age, and errors of every realtime function', () => {
     const alarms = Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
-    const ws = alarms.WebSocketErrorsAlarm?.Properties?.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: Record<string, Json> } }>;
+    const ws = alarms.WebSocketErrorsAlarm?.Properties?.Metrics as Array<{
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: Record<string, Json> };
+    }>;
     expect(ws.filter((m) => m.MetricStat).map((m) => m.MetricStat?.Metric)).toEqual([
-      { Namespace: 'AWS/ApiGateway', MetricName: 'IntegrationError', Dimensions: [{ Name: 'ApiId', Value: wsApi }, { Name: 'Stage', Value: 'prod' }] },
-      { Namespace: 'AWS/ApiGateway', MetricName: 'ExecutionError', Dimensions: [{ Name: 'ApiId', Value: wsApi }, { Name: 'Stage', Value: 'prod' }] },
+      {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'IntegrationError',
+        Dimensions: [
+          { Name: 'ApiId', Value: wsApi },
+          { Name: 'Stage', Value: 'prod' },
+        ],
+      },
+      {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'ExecutionError',
+        Dimensions: [
+          { Name: 'ApiId', Value: wsApi },
+          { Name: 'Stage', Value: 'prod' },
+        ],
+      },
     ]);
     expect(alarms.WebSocketErrorsAlarm?.Properties?.Threshold).toBe(5);
     expect(alarms.PushEventsDeadLetterQueueNotEmptyAlarm?.Properties).toMatchObject({
@@ -100,7 +134,10 @@ describe('WebSocket API', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'PushEventsLambdaFunction' } }],
     });
     for (const fn of ['PushEvents', 'WsConnect', 'WsDisconnect', 'WsDefault']) {
-      expect(alarms[`${fn}ErrorsAlarm`]?.Properties).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }] });
+      expect(alarms[`${fn}ErrorsAlarm`]?.Properties).toMatchObject({
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }],
+      });
     }
   });
 

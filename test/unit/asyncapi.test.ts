@@ -13,7 +13,14 @@ import { conversationItem, messageItem } from '../../domain/items';
 import { handler as defaultRoute } from '../../handlers/ws/default';
 import { parseRecord } from '../../handlers/stream/push-events';
 
-type Schema = { $ref?: string; type?: string; const?: string; required?: string[]; additionalProperties?: boolean; properties?: Record<string, Schema> };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  const?: string;
+  required?: string[];
+  additionalProperties?: boolean;
+  properties?: Record<string, Schema>;
+};
 const doc = yaml.load(readFileSync(path.join(__dirname, '../../asyncapi.yaml'), 'utf8')) as {
   asyncapi: string;
   components: { schemas: Record<string, Schema>; messages: Record<string, { name: string; payload: Schema }> };
@@ -53,7 +60,10 @@ const at = '2026-12-01T20:18:48.159000Z';
 
 function insert(item: object, sequenceNumber: string): DynamoDBRecord {
   const image = marshall(item) as NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
-  return { eventName: 'INSERT', dynamodb: { Keys: { pk: image.pk as never, sk: image.sk as never }, NewImage: image, SequenceNumber: sequenceNumber } };
+  return {
+    eventName: 'INSERT',
+    dynamodb: { Keys: { pk: image.pk as never, sk: image.sk as never }, NewImage: image, SequenceNumber: sequenceNumber },
+  };
 }
 
 function pushed(record: DynamoDBRecord): Record<string, unknown> {
@@ -68,7 +78,15 @@ describe('asyncapi.yaml', () => {
   });
 
   test('message.created, as built from a message INSERT, matches its schema', () => {
-    const item = messageItem({ message_group_uuid: group, message_uuid: '708e1c1e-93be-4acb-bbdc-12b4d60c1a7e', message: 'See you Saturday', created_at: at, user_uuid: ben.uuid, user_handle: ben.handle, user_display_name: ben.display_name });
+    const item = messageItem({
+      message_group_uuid: group,
+      message_uuid: '708e1c1e-93be-4acb-bbdc-12b4d60c1a7e',
+      message: 'See you Saturday',
+      created_at: at,
+      user_uuid: ben.uuid,
+      user_handle: ben.handle,
+      user_display_name: ben.display_name,
+    });
     const event = pushed(insert(item, '100'));
     expect(event.type).toBe(doc.components.messages.messageCreated?.name);
     expect(problems(event, payload('messageCreated'))).toEqual([]);
@@ -81,7 +99,8 @@ describe('asyncapi.yaml', () => {
   });
 
   test('the $default route answers a ping with the documented pong, anything else with the documented error', async () => {
-    const answer = async (body: string) => JSON.parse((await defaultRoute({ requestContext: { connectionId: 'c1' }, body })).body ?? 'null');
+    const answer = async (body: string) =>
+      JSON.parse((await defaultRoute({ requestContext: { connectionId: 'c1' }, body })).body ?? 'null');
     expect(problems(await answer('{"type":"ping"}'), payload('pong'))).toEqual([]);
     expect(problems(await answer('hello'), payload('error'))).toEqual([]);
   });
@@ -90,6 +109,9 @@ describe('asyncapi.yaml', () => {
     const event = pushed(insert(conversationItem(ada.uuid, ben, group, 'x', at), '102'));
     const drifted = { ...event, extra: 1, conversation: { ...(event.conversation as object), uuid: undefined } };
     delete (drifted.conversation as Record<string, unknown>).uuid;
-    expect(problems(drifted, payload('conversationUpdated'))).toEqual(['$.conversation.uuid: missing', '$.extra: not in the document']);
+    expect(problems(drifted, payload('conversationUpdated'))).toEqual([
+      '$.conversation.uuid: missing',
+      '$.extra: not in the document',
+    ]);
   });
 });
