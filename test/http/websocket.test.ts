@@ -4,6 +4,7 @@
  * serverless-offline's @connections management API — the path `npm start` serves.
  */
 import { createSign } from 'node:crypto';
+import fc from 'fast-check';
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { registerConnection } from '../../domain/connections';
 import { keys } from '../../domain/keys';
@@ -55,6 +56,10 @@ class Client {
   }
 
   send(frame: string): void {
+    this.socket.send(frame);
+  }
+
+  sendBinary(frame: Uint8Array): void {
     this.socket.send(frame);
   }
 
@@ -213,6 +218,45 @@ describe('WebSocket push (offline stack)', () => {
     socket.send('not json at all');
     socket.send(JSON.stringify({ type: 'message.created', message: 'spoof' }));
     await socket.waitFor((events) => events.filter((e) => e.type === 'error').length === 2, 'two error frames');
+  });
+
+  test('fuzzed frames (random text, JSON, binary, oversized) get error frames only; the connection survives and still answers ping', async () => {
+    const user = await signedInUser();
+    const socket = await connect(user);
+    const frames = fc.sample(
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.json({ maxDepth: 3 }),
+        fc.constant('x'.repeat(5000)),
+        fc.constant('{"type":"ping"'),
+      ),
+      { numRuns: 100, seed: 15 },
+    );
+    const nonEmpty = frames.filter((frame) => frame.length > 0 && frame !== '{"type":"ping"}');
+    for (const frame of nonEmpty) socket.send(frame);
+    socket.sendBinary(new Uint8Array([0, 159, 146, 150, 255]));
+    await socket.waitFor(
+      (events) => events.filter((e) => e.type === 'error').length === nonEmpty.length + 1,
+      'one error frame per fuzzed frame',
+    );
+    expect(socket.events.every((e) => e.type === 'error')).toBe(true);
+    socket.send(JSON.stringify({ type: 'ping' }));
+    await socket.waitFor((events) => events.some((e) => e.type === 'pong'), 'pong after the fuzz');
+    expect(await registryOf(user)).toHaveLength(1);
+  });
+
+  test('a socket dropped in the middle of a burst: the others get every message, and the dropped one leaves the registry', async () => {
+    const [ada, ben] = await Promise.all([signedInUser('Ada'), signedInUser('Ben')]);
+    const [dropped, ...kept] = (await Promise.all([connect(ben), connect(ben), connect(ben)])) as [Client, Client, Client];
+    const { group, uuid: first } = await startConversation(ada, ben, 'burst start');
+    const sending = Promise.all(Array.from({ length: 30 }, (_, i) => send(ada, group, `drop ${i}`)));
+    await dropped.waitFor(created(first), 'the first message before the drop');
+    await dropped.close();
+    const sent = [first, ...(await sending)];
+    const all = (events: PushEvent[]) =>
+      sent.every((uuid) => events.some((e) => e.type === 'message.created' && e.message?.uuid === uuid));
+    await Promise.all(kept.map((socket) => socket.waitFor(all, 'every message at the kept sockets')));
+    await waitForRegistry(ben, 2);
   });
 
   describe('refused at $connect, with nothing stored', () => {
