@@ -96,8 +96,8 @@ const SECTIONS: Section[] = [
   },
   {
     id: '7',
-    title: 'realtime push: POST 200 → other member\'s socket latency; fan-out requests, RCU/WCU and posts per 1:1 message',
-    run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1 } : { samples: 50, warmup: 5 }),
+    title: 'realtime push: POST 200 → other member\'s socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held',
+    run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
   },
 ];
 

@@ -20,10 +20,13 @@ import { streamEvent, tapStream } from '../../test/support/stream-events';
 import { addTallies, countRequests, emptyTally, totalRequests, totalWcu } from '../lib/capacity';
 import type { Figures } from '../lib/figures';
 import { summarize } from '../lib/stats';
+import { watchRss } from './http';
 
 export interface Settings {
   samples: number;
   warmup: number;
+  /** Idle connections held at once (7c). */
+  idle: number;
 }
 
 type Frame = { type: string; message?: { uuid: string } };
@@ -32,6 +35,7 @@ export async function push(figures: Figures, settings: Settings): Promise<void> 
   const stack = await startStack();
   let socket: WebSocket | undefined;
   let adaSocket: WebSocket | undefined;
+  const idle: WebSocket[] = [];
   let proxy: Awaited<ReturnType<typeof countingProxy>> | undefined;
   try {
     pointDomainAt(stack);
@@ -147,7 +151,47 @@ export async function push(figures: Figures, settings: Settings): Promise<void> 
       figures.add(`7b.per_message_1to1.${mode}.wcu`, totalWcu(tally));
       figures.add(`7b.per_message_1to1.${mode}.post_to_connection_count`, posts);
     }
+
+    // 7c: `idle` connections of one user held open, the stack's memory with them, and one
+    // message fanned out to all of them (POST 200 → the last socket's receipt).
+    process.env.WEBSOCKET_MANAGEMENT_ENDPOINT = stack.websocketUrl.replace(/^ws:/, 'http:');
+    resetConfigForTests();
+    const baseline = watchRss(stack);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rssBefore = baseline.stop();
+    const connecting = Array.from(
+      { length: settings.idle },
+      () => () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const s = new WebSocket(stack.websocketUrl, ['cruddur.v1', ben.accessToken]);
+          s.onopen = () => resolve(s);
+          s.onerror = () => reject(new Error('WebSocket connect refused'));
+        }),
+    );
+    for (let i = 0; i < connecting.length; i += 20)
+      idle.push(...(await Promise.all(connecting.slice(i, i + 20).map((open) => open()))));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const held = watchRss(stack);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rssHeld = held.stop();
+    figures.add('7c.idle_connections.count', idle.length);
+    figures.add('7c.idle_connections.stack_rss_mb', rssHeld);
+    figures.add('7c.idle_connections.stack_rss_per_connection_kb', ((rssHeld - rssBefore) * 1024) / idle.length);
+    const arrivedAll = Promise.all(
+      idle.map(
+        (s) =>
+          new Promise<number>((resolve) =>
+            s.addEventListener('message', (event) => {
+              if ((JSON.parse(String(event.data)) as Frame).type === 'message.created') resolve(performance.now());
+            }),
+          ),
+      ),
+    );
+    const wide = await post({ message_group_uuid: group, message: 'to every idle socket' });
+    const last = Math.max(...(await arrivedAll));
+    figures.add('7c.fan_out_to_idle_connections.post_200_to_last_socket_ms', last - wide.at);
   } finally {
+    for (const s of idle) s.close();
     socket?.close();
     adaSocket?.close();
     proxy?.close();

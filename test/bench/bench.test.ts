@@ -71,6 +71,10 @@ function expectedFigures(): Array<string | RegExp> {
     ...['one_batch', 'one_record_per_batch'].flatMap((mode) =>
       ['dynamodb_requests_count', 'rcu', 'wcu', 'post_to_connection_count'].map((figure) => `7b.per_message_1to1.${mode}.${figure}`),
     ),
+    '7c.idle_connections.count',
+    '7c.idle_connections.stack_rss_mb',
+    '7c.idle_connections.stack_rss_per_connection_kb',
+    '7c.fan_out_to_idle_connections.post_200_to_last_socket_ms',
   ];
 }
 
