@@ -20,6 +20,7 @@ import { coldStart } from './sections/cold-start';
 import { domainOverhead } from './sections/domain-overhead';
 import { httpAndStream } from './sections/http';
 import { patternE } from './sections/pattern-e';
+import { push } from './sections/push';
 import { scale } from './sections/scale';
 
 export interface RunOptions {
@@ -92,6 +93,11 @@ const SECTIONS: Section[] = [
     title: 'HTTP end to end through the offline stack (c1, c16) vs floor route; stream lag',
     run: (figures, quick) =>
       httpAndStream(figures, quick ? { sequential: 10, concurrent: 32, warmup: 2, lagSamples: 3 } : { sequential: 200, concurrent: 800, warmup: 20, lagSamples: 30 }),
+  },
+  {
+    id: '7',
+    title: 'realtime push: POST 200 → other member\'s socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held',
+    run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
   },
 ];
 

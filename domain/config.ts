@@ -98,6 +98,24 @@ export const cacheConfig = memo((): CacheConfig => ({
   profileMaxEntries: positiveInt('PROFILE_CACHE_MAX_ENTRIES', 1000),
 }));
 
+export interface WebSocketConfig {
+  /**
+   * The API Gateway Management API endpoint of the WebSocket API and stage
+   * (`https://<api id>.execute-api.<region>.amazonaws.com/<stage>`, set by serverless.yml);
+   * offline, serverless-offline's WebSocket server, which serves the same `@connections` routes.
+   */
+  managementEndpoint: string;
+  region: string;
+  /** Bounds for one PostToConnection, so a stalled endpoint fails the record, not the batch's time. */
+  requestTimeoutMs: number;
+}
+
+export const webSocketConfig = memo((): WebSocketConfig => ({
+  managementEndpoint: required('WEBSOCKET_MANAGEMENT_ENDPOINT'),
+  region: optional('AWS_REGION') ?? 'us-east-1',
+  requestTimeoutMs: positiveInt('WEBSOCKET_REQUEST_TIMEOUT_MS', 2000),
+}));
+
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {
   cacheResetters.forEach((reset) => reset());

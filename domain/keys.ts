@@ -11,6 +11,8 @@
  * | handle (unique)    | USER#HANDLE#<handle lower> | HANDLE                |
  * | cognito sub        | USER#SUB#<sub>             | SUB                   |
  * | idempotent send    | IDEMPOTENCY#<user>#<key>   | IDEMPOTENCY           |
+ * | user's connection  | CONNS#<user_uuid>          | CONN#<connection_id>  |
+ * | connection → user  | CONN#<connection_id>       | CONN                  |
  *
  * Only conversation rows carry `message_group_uuid`, so the GSI `message-group-sk-index`
  * is sparse: it holds exactly the conversation rows, two per conversation.
@@ -25,6 +27,8 @@ export const MESSAGE_GROUP_INDEX = 'message-group-sk-index';
 
 const MESSAGE_PREFIX = 'MSG#';
 const CONVERSATION_PREFIX = 'GRP#';
+const USER_CONNECTIONS_PREFIX = 'CONNS#';
+const CONNECTION_SORT_PREFIX = 'CONN#';
 
 export const keys = {
   messagePartition: (groupUuid: string): string => `${MESSAGE_PREFIX}${groupUuid}`,
@@ -52,6 +56,18 @@ export const keys = {
 
   /** Scoped per user: a key only ever replays its own user's request. */
   idempotency: (userUuid: string, key: string): Key => ({ pk: `IDEMPOTENCY#${userUuid}#${key}`, sk: 'IDEMPOTENCY' }),
+
+  /**
+   * WebSocket connections (domain/connections.ts): a user's open connections in one
+   * partition (fan-out reads it with one Query), and per connection a lookup item, because
+   * `$disconnect` carries only the connection id.
+   */
+  userConnectionsPartition: (userUuid: string): string => `${USER_CONNECTIONS_PREFIX}${userUuid}`,
+  userConnection: (userUuid: string, connectionId: string): Key => ({
+    pk: `${USER_CONNECTIONS_PREFIX}${userUuid}`,
+    sk: `${CONNECTION_SORT_PREFIX}${connectionId}`,
+  }),
+  connection: (connectionId: string): Key => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
 } as const;
 
 export function isMessagePartition(pk: string): boolean {
@@ -66,4 +82,9 @@ export function groupUuidOfMessagePartition(pk: string): string | undefined {
 /** The member user_uuid of a `GRP#…` partition key. */
 export function userUuidOfConversationPartition(pk: string): string | undefined {
   return pk.startsWith(CONVERSATION_PREFIX) ? pk.slice(CONVERSATION_PREFIX.length) : undefined;
+}
+
+/** The connection id of a user's connection item (`CONN#<id>` sort key). */
+export function connectionIdOfUserConnection(sk: string): string | undefined {
+  return sk.startsWith(CONNECTION_SORT_PREFIX) ? sk.slice(CONNECTION_SORT_PREFIX.length) : undefined;
 }

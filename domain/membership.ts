@@ -5,7 +5,7 @@
  */
 import { NotFoundError } from './errors';
 import { keys } from './keys';
-import { getItem } from './table';
+import { getItem, queryAll } from './table';
 
 export async function isMember(groupUuid: string, userUuid: string): Promise<boolean> {
   return (await getItem(keys.membership(groupUuid, userUuid), { consistent: true, projection: 'pk' })) !== undefined;
@@ -23,4 +23,14 @@ export async function requireMember(groupUuid: string, userUuid: string): Promis
 export async function findMessageGroupBetween(userA: string, userB: string): Promise<string | undefined> {
   const pair = await getItem(keys.pair(userA, userB), { consistent: true });
   return typeof pair?.group_uuid === 'string' ? pair.group_uuid : undefined;
+}
+
+/**
+ * Every member of a conversation, from a strongly consistent Query of its membership items
+ * (`pk = GROUP#<group>`): the same items `requireMember` reads, so an event reaches exactly
+ * whom a GET would answer. One Query per 1 MB page (one for any real conversation).
+ */
+export async function listMembers(groupUuid: string): Promise<string[]> {
+  const items = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'user_uuid' });
+  return items.map((item) => item.user_uuid).filter((uuid): uuid is string => typeof uuid === 'string');
 }

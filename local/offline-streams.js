@@ -61,6 +61,36 @@ function retryWhileUnreachable(client, warn) {
 const STREAM_READ_INTERVAL_MS = 100;
 
 /**
+ * The plugin keeps one resume point per stream shard (`<streamArn>::<shardId>`), shared by
+ * every function on that stream. With two consumers (pattern E and the realtime fan-out) the
+ * one that checkpoints last would move the other's resume point on a restart, and its records
+ * in between would be skipped. Lambda keeps a position per event source mapping: so does
+ * this, by handing the subscription a view of the poller whose checkpoints are keyed
+ * `<streamArn>#<function>::<shardId>` (reads and writes alike; everything else is the poller's own).
+ * @param {any} poller
+ * @param {string} functionKey
+ */
+function perFunctionCheckpoints(poller, functionKey) {
+  const tag = `#${functionKey}::`;
+  return Object.create(poller, {
+    checkpointState: {
+      get() {
+        /** @type {Record<string, string>} */
+        const view = {};
+        for (const [key, sequence] of Object.entries(poller.checkpointState ?? {})) {
+          if (key.includes(tag)) view[key.replace(tag, '::')] = /** @type {string} */ (sequence);
+        }
+        return view;
+      },
+    },
+    _advanceCheckpoint: {
+      value: (/** @type {string} */ streamArn, /** @type {string} */ shardId, /** @type {string} */ sequenceNumber) =>
+        poller._advanceCheckpoint(`${streamArn}#${functionKey}`, shardId, sequenceNumber),
+    },
+  });
+}
+
+/**
  * The emulator's poller class, or a loud error naming what moved: the plugin is listed in
  * serverless.yml, so a missing internal is an upgrade to review, never a reason to skip a patch.
  * @param {(id: string) => any} [load] for tests
@@ -77,7 +107,7 @@ function emulatorClass(load = require) {
   }
   const proto = DynamodbStreams?.prototype;
   // Internals of the pinned 8.0.1 (package.json): an upgrade that moves them must fail loudly.
-  for (const method of ['_create', '_dynamodbStreamsEvent', '_describeTable']) {
+  for (const method of ['_create', '_dynamodbStreamsEvent', '_describeTable', '_advanceCheckpoint']) {
     if (typeof proto?.[method] !== 'function') {
       throw new Error(`serverless-offline-dynamodb-streams changed: ${method} is gone; review local/offline-streams.js`);
     }
@@ -87,8 +117,8 @@ function emulatorClass(load = require) {
 
 /**
  * Patches serverless-offline-dynamodb-streams (once per process): pollers that survive an
- * engine restart, the real stream ARN on records, a 100 ms read interval, and the functions
- * named in `mappings` invoked through the event-source-mapping stand-in.
+ * engine restart, the real stream ARN on records, a 100 ms read interval, a resume point per
+ * function, and the functions named in `mappings` invoked through the event-source-mapping stand-in.
  * @param {(message: string) => void} warn
  * @param {Record<string, import('./event-source-mapping').EventSourceMappingOptions>} [mappings] function key → options
  */
@@ -117,7 +147,7 @@ function patchStreamEmulator(warn, mappings = {}) {
       // default, not settable from serverless.yml): ~1 s of lag that AWS does not have.
       definition.readInterval ??= STREAM_READ_INTERVAL_MS;
     }
-    return subscribe.call(this, functionKey, destinations, definition);
+    return subscribe.call(perFunctionCheckpoints(this, String(functionKey)), functionKey, destinations, definition);
   };
   proto.__retryWhileUnreachable = true;
 }

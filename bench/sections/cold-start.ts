@@ -150,6 +150,8 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     COGNITO_ISSUER: `${cognito.issuerDomain}/${userPoolId}`,
     COGNITO_ENDPOINT: cognito.endpoint,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // pushEvents: the caller has no connection, so nothing is posted (the load and reads are measured).
+    WEBSOCKET_MANAGEMENT_ENDPOINT: 'http://127.0.0.1:9',
   };
   const http = (method: string, rawPath: string, routeKey: string, extra: Record<string, unknown> = {}) => ({
     version: '2.0',
@@ -191,6 +193,13 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
       ok: returned,
     },
     updateConversationRows: { event: streamEvent(records), ok: (r) => r.failures === 0 },
+    pushEvents: { event: streamEvent(records), ok: (r) => r.failures === 0 },
+    wsConnect: {
+      event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$connect', eventType: 'CONNECT' }, headers: { 'Sec-WebSocket-Protocol': `cruddur.v1, ${accessToken}` } },
+      ok: status200,
+    },
+    wsDisconnect: { event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$disconnect', eventType: 'DISCONNECT' } }, ok: status200 },
+    wsDefault: { event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$default' }, body: '{"type":"ping"}' }, ok: status200 },
     seed: { event: {}, ok: returned },
     scan: { event: {}, ok: returned },
     listConversations: { event: { handle: account.handle }, ok: returned },

@@ -191,7 +191,7 @@ async function concurrent(run: () => Promise<void>, total: number) {
 }
 
 /** Samples the resident memory of the offline stack's process tree every 100 ms; stop() gives the peak in MB. */
-function watchRss(stack: RunningStack): { stop(): number } {
+export function watchRss(stack: RunningStack): { stop(): number } {
   const port = new URL(stack.apiUrl).port;
   const root = readdirSync('/proc').find((pid) => {
     if (!/^\d+$/.test(pid)) return false;

@@ -19,6 +19,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { logger } from '../logger';
+import { compareSequenceNumbers } from './sequence-numbers';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
 import { compareTimestamps, isTimestamp } from '../../domain/time';
@@ -112,11 +113,6 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, pk, reason: 'message sk is not a timestamp in an accepted form' };
   if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, pk, reason: 'message text missing' };
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
-}
-
-/** Sequence numbers are decimal strings of varying length: compare numerically. */
-function compareSequenceNumbers(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -67,6 +67,14 @@ function expectedFigures(): Array<string | RegExp> {
     '2.offline_stack.c16.peak_rss_mb',
     '4a.stream_lag_put_to_both_rows.p50_ms',
     '4a.stream_lag_put_to_both_rows.p95_ms',
+    ...summary('7a.push_latency_post_200_to_socket'),
+    ...['one_batch', 'one_record_per_batch'].flatMap((mode) =>
+      ['dynamodb_requests_count', 'rcu', 'wcu', 'post_to_connection_count'].map((figure) => `7b.per_message_1to1.${mode}.${figure}`),
+    ),
+    '7c.idle_connections.count',
+    '7c.idle_connections.stack_rss_mb',
+    '7c.idle_connections.stack_rss_per_connection_kb',
+    '7c.fan_out_to_idle_connections.post_200_to_last_socket_ms',
   ];
 }
 

@@ -21,6 +21,8 @@ const START_TIMEOUT_MS = 180_000;
 
 export interface StackInfo {
   apiUrl: string;
+  /** serverless-offline's WebSocket API (ws://…) and, on the same port, its @connections management API. */
+  websocketUrl: string;
   lambdaEndpoint: string;
   dynamodbEndpoint: string;
   tableName: string;
@@ -74,13 +76,19 @@ function waitForReady(child: ChildProcess, logTail: () => string): Promise<void>
 
 /**
  * Starts the stack; `seed` runs the demo seed and demo sign-ups (off by default: suites make
- * their own users); `webOrigin` is the one origin it answers CORS for.
+ * their own users); `webOrigin` is the one origin it answers CORS for. `dataDir` keeps the
+ * engine's data and cognito-local's in that folder (`npm run start:persist`), so a second stack
+ * on it is the first one restarted.
  */
-export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: { seed?: boolean; webOrigin?: string } = {}): Promise<RunningStack> {
+export async function startStack({
+  seed = false,
+  webOrigin = TEST_WEB_ORIGIN,
+  dataDir,
+}: { seed?: boolean; webOrigin?: string; dataDir?: string } = {}): Promise<RunningStack> {
   const started = Date.now();
-  const [httpPort, lambdaPort, dynamodbPort, cognitoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [httpPort, lambdaPort, dynamodbPort, cognitoPort, websocketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
-  const cognitoPath = path.join(scratch, 'cognito');
+  const cognitoPath = path.join(dataDir ?? scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
   const webConfigFile = path.join(scratch, 'web-config.json');
   const log = createWriteStream(logFile);
@@ -95,14 +103,19 @@ export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: 
     WEB_CONFIG_FILE: webConfigFile,
     LOCAL_SEED: seed ? 'true' : 'false',
     // Its own build folder, so a test run does not clobber (or get clobbered by) `npm start`.
-    ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}`)),
+    // Per stack, not per process: a suite may run a stack of its own beside the global one (in band, one pid).
+    ESBUILD_WORK_FOLDER: path.relative(ROOT, path.join(ROOT, '.local', `esbuild-test-${process.pid}-${httpPort}`)),
     ESBUILD_WATCH: '.no-watch/nothing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   };
   delete env.DYNAMODB_PATH;
+  if (dataDir) {
+    env.DYNAMODB_PATH = path.join(dataDir, 'dynamodb');
+    delete env.DYNAMODB_EXTERNAL;
+  }
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--host', '127.0.0.1'],
+    [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--host', '127.0.0.1'],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const record = (chunk: Buffer) => {
@@ -144,6 +157,7 @@ export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: 
   const state = JSON.parse(readFileSync(stateFile(cognitoPath), 'utf8')) as { endpoint: string; issuer: string; userPoolId: string; clientId: string };
   return {
     apiUrl: `http://127.0.0.1:${httpPort}`,
+    websocketUrl: `ws://127.0.0.1:${websocketPort}`,
     lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
     dynamodbEndpoint: `http://127.0.0.1:${dynamodbPort}`,
     tableName: 'cruddur-messaging-dev',
@@ -168,6 +182,7 @@ export async function startStack({ seed = false, webOrigin = TEST_WEB_ORIGIN }: 
 export function exportStackEnv(stack: StackInfo): void {
   Object.assign(process.env, {
     STACK_API_URL: stack.apiUrl,
+    STACK_WEBSOCKET_URL: stack.websocketUrl,
     STACK_LAMBDA_ENDPOINT: stack.lambdaEndpoint,
     STACK_DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
     STACK_TABLE_NAME: stack.tableName,
@@ -189,6 +204,7 @@ export function stack(): StackInfo {
   };
   return {
     apiUrl: get('STACK_API_URL'),
+    websocketUrl: get('STACK_WEBSOCKET_URL'),
     lambdaEndpoint: get('STACK_LAMBDA_ENDPOINT'),
     dynamodbEndpoint: get('STACK_DYNAMODB_ENDPOINT'),
     tableName: get('STACK_TABLE_NAME'),

@@ -54,6 +54,19 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:DeleteItem @ table',
     'dynamodb:PutItem @ table',
   ],
+  wsConnect: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
+  wsDisconnect: ['dynamodb:DeleteItem @ table'],
+  wsDefault: [],
+  pushEvents: [
+    'dynamodb:DescribeStream @ table stream',
+    'dynamodb:GetRecords @ table stream',
+    'dynamodb:GetShardIterator @ table stream',
+    'dynamodb:ListStreams @ table stream',
+    'sqs:SendMessage @ push dead-letter queue',
+    'dynamodb:Query @ table',
+    'dynamodb:DeleteItem @ table',
+    'execute-api:ManageConnections @ websocket connections',
+  ],
 };
 
 const KNOWN_RESOURCES: Record<string, Json> = {
@@ -61,6 +74,14 @@ const KNOWN_RESOURCES: Record<string, Json> = {
   'message-group-sk-index': { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' },
   'table stream': { 'Fn::GetAtt': ['MessagingTable', 'StreamArn'] },
   'dead-letter queue': { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'Arn'] },
+  'push dead-letter queue': { 'Fn::GetAtt': ['PushEventsDeadLetterQueue', 'Arn'] },
+  // POST to any connection of this WebSocket API's prod stage: connection ids exist at run time only.
+  'websocket connections': {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'WebsocketsApi' }, '/prod/POST/@connections/*'],
+    ],
+  },
   'user pool': { 'Fn::GetAtt': ['CognitoUserPoolCruddur', 'Arn'] },
 };
 
@@ -118,6 +139,7 @@ const COMMAND_ACTIONS: Record<string, string> = {
   BatchGet: 'dynamodb:BatchGetItem',
   TransactGet: 'dynamodb:GetItem',
   ListUsers: 'cognito-idp:ListUsers',
+  PostToConnection: 'execute-api:ManageConnections',
 };
 const TRANSACT_ACTIONS: Record<string, string> = {
   Put: 'dynamodb:PutItem',
@@ -161,7 +183,13 @@ async function callsInCode(functionName: string): Promise<string[]> {
     if (!action) throw new Error(`${functionName}: no IAM mapping for ${name}Command — add it to COMMAND_ACTIONS`);
     // A command whose input names the index (up to the next command) reads the index.
     const input = code.slice(match.index, Math.min(commands[i + 1]?.index ?? code.length, match.index + 800));
-    const target = action.startsWith('cognito-idp:') ? 'user pool' : /\bIndexName:/.test(input) ? 'message-group-sk-index' : 'table';
+    const target = action.startsWith('cognito-idp:')
+      ? 'user pool'
+      : action.startsWith('execute-api:')
+        ? 'websocket connections'
+        : /\bIndexName:/.test(input)
+          ? 'message-group-sk-index'
+          : 'table';
     calls.add(`${action} @ ${target}`);
   }
   return [...calls];
@@ -219,9 +247,12 @@ describe('IAM (packaged prod stack)', () => {
     expect(derived).toEqual([...(EXPECTED[name] ?? [])].sort());
   });
 
-  test('no Allow statement anywhere in the stack has a wildcard action or resource', () => {
+  test('no Allow statement anywhere in the stack has a wildcard action or resource (but the connection id of @connections)', () => {
+    const connections = JSON.stringify(KNOWN_RESOURCES['websocket connections']);
     const offenders = policyStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow')
+      // The one exception: ManageConnections alone, on this API's stage, POST, any connection id.
+      .filter(({ statement }) => !(statement.Action === 'execute-api:ManageConnections' && JSON.stringify(statement.Resource) === connections))
       .filter(({ statement }) => {
         const fields = [statement.Action, statement.Resource, statement.NotAction, statement.NotResource];
         return statement.NotAction !== undefined || statement.NotResource !== undefined || JSON.stringify(fields).includes('*');
@@ -241,6 +272,7 @@ describe('IAM (packaged prod stack)', () => {
     const wildcardActions = new Set<string>();
     for (const { statement } of policyStatements(everythingOn)) {
       if (statement.Effect !== 'Allow' || !JSON.stringify([statement.Resource]).includes('*')) continue;
+      if (statement.Action === 'execute-api:ManageConnections') continue; // checked above
       expect(JSON.stringify(statement.Action)).not.toContain('*');
       asList(statement.Action).forEach((a) => wildcardActions.add(String(a)));
     }

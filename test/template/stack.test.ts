@@ -100,6 +100,10 @@ describe('Lambda functions', () => {
       PreSignUp: [256, 5],
       PostConfirmation: [256, 5],
       UpdateConversationRows: [256, 60],
+      WsConnect: [512, 10],
+      WsDisconnect: [256, 10],
+      WsDefault: [256, 10],
+      PushEvents: [256, 30],
     });
   });
 
@@ -127,8 +131,8 @@ describe('Lambda functions', () => {
   });
 
   test('the stream consumer reports partial batch failures and dead-letters to the queue', () => {
-    const [[, mapping] = []] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-    expect(mapping?.Properties).toMatchObject({
+    const mapping = resource(template, 'UpdateConversationRowsEventSourceMappingDynamodbMessagingTable');
+    expect(mapping.Properties).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'Arn'] } } },
     });
@@ -138,7 +142,7 @@ describe('Lambda functions', () => {
     const root = join(__dirname, '../../handlers');
     expect(readFileSync(join(root, 'http', 'middleware.ts'), 'utf8')).toMatch(/injectLambdaContext\(logger/);
     let entries = 0;
-    for (const dir of ['http', 'stream', 'cognito']) {
+    for (const dir of ['http', 'stream', 'cognito', 'ws']) {
       for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
         const source = readFileSync(join(root, dir, file), 'utf8');
         if (/export (async function|const) handler\b/.test(source)) {
@@ -154,7 +158,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(7); // four HTTP routes, the stream consumer, the two Cognito triggers
+    expect(entries).toBe(11); // four HTTP routes, two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -183,7 +187,9 @@ describe('HTTP API', () => {
 
   test('every route but the public user lookup uses the Cognito JWT authorizer', () => {
     const routes = Object.fromEntries(
-      resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties?.RouteKey, r.Properties?.AuthorizationType ?? 'NONE']),
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+        .filter(([, r]) => JSON.stringify(r.Properties?.ApiId) === JSON.stringify({ Ref: 'HttpApi' }))
+        .map(([, r]) => [r.Properties?.RouteKey, r.Properties?.AuthorizationType ?? 'NONE']),
     );
     expect(routes).toEqual({
       'GET /api/message_groups': 'JWT',
@@ -237,19 +243,30 @@ describe('alarms', () => {
   });
 
   test('cover the dead-letter queue, the stream iterator age, function errors and the API 5xx rate', () => {
-    const dlq = alarms.find(([, a]) => metricOf(a) === 'AWS/SQS/ApproximateNumberOfMessagesVisible')?.[1];
+    const dlq = alarms.find(([id]) => id === 'DeadLetterQueueNotEmptyAlarm')?.[1];
     expect(dlq?.Properties).toMatchObject({
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ConversationRowsDeadLetterQueue', 'QueueName'] } }],
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    const age = alarms.find(([, a]) => metricOf(a) === 'AWS/Lambda/IteratorAge')?.[1];
+    const age = alarms.find(([id]) => id === 'StreamIteratorAgeAlarm')?.[1];
     expect(age?.Properties).toMatchObject({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'UpdateConversationRowsLambdaFunction' } }], Threshold: 60000 });
     const errorFunctions = alarms
       .filter(([, a]) => metricOf(a) === 'AWS/Lambda/Errors')
       .map(([, a]) => ((a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]?.Value.Ref ?? '').replace(/LambdaFunction$/, ''))
       .sort();
-    expect(errorFunctions).toEqual(['CreateMessage', 'GetUserShort', 'ListMessageGroups', 'ListMessages', 'PostConfirmation', 'UpdateConversationRows']);
+    expect(errorFunctions).toEqual([
+      'CreateMessage',
+      'GetUserShort',
+      'ListMessageGroups',
+      'ListMessages',
+      'PostConfirmation',
+      'PushEvents',
+      'UpdateConversationRows',
+      'WsConnect',
+      'WsDefault',
+      'WsDisconnect',
+    ]);
     const rate = alarms.find(([, a]) => JSON.stringify(a.Properties?.Metrics ?? '').includes('"MetricName":"5xx"'))?.[1];
     const metrics = rate?.Properties?.Metrics as Array<{ Expression?: string; MetricStat?: { Metric: { Dimensions: Json } } }>;
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
@@ -276,7 +293,8 @@ describe('network (VPC mode)', () => {
 
   test('when on, every function runs in the private subnets and DynamoDB is reached through a gateway endpoint', () => {
     const on = effectiveTemplate(raw, { VpcMode: true });
-    for (const [id] of resourcesOfType(on, 'AWS::Lambda::Function')) {
+    // pushEvents excepted: it must reach the WebSocket management endpoint (resources/network.yml).
+    for (const [id] of resourcesOfType(on, 'AWS::Lambda::Function').filter(([id]) => id !== 'PushEventsLambdaFunction')) {
       expect([id, props(on, id).VpcConfig]).toEqual([
         id,
         { SecurityGroupIds: [{ Ref: 'LambdaSecurityGroup' }], SubnetIds: [{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }] },
@@ -293,7 +311,10 @@ describe('network (VPC mode)', () => {
     }
     // The endpoint policy admits only this stack's roles, on the table and its index.
     const statement = (props(on, 'DynamoDbGatewayEndpoint').PolicyDocument as { Statement: Array<Record<string, Json>> }).Statement[0];
-    expect((statement?.Principal as { AWS: Json[] }).AWS).toHaveLength(functions.length);
+    expect(props(on, 'PushEventsLambdaFunction')).not.toHaveProperty('VpcConfig');
+    // Every role in the VPC that uses DynamoDB: all but pushEvents (outside) and wsDefault (no data).
+    expect((statement?.Principal as { AWS: Json[] }).AWS).toHaveLength(functions.length - 2);
+    expect(JSON.stringify(statement?.Principal)).not.toMatch(/PushEventsRole|WsDefaultRole/);
     expect(statement?.Resource).toEqual([
       { 'Fn::GetAtt': ['MessagingTable', 'Arn'] },
       { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' },
@@ -315,9 +336,9 @@ describe('outputs', () => {
 
 describe('resource list', () => {
   test('matches the reviewed snapshot (update deliberately with `jest --selectProjects template -u`)', () => {
-    // Version resources carry a code hash in their id: listed by function, not by hash.
+    // Version and WebSocket deployment resources carry a hash in their id: listed without it.
     const list = Object.entries(raw.Resources)
-      .map(([id, r]) => `${id.replace(/(LambdaVersion)\w+$/, '$1<hash>')} ${r.Type}${r.Condition ? ` (if ${r.Condition})` : ''}`)
+      .map(([id, r]) => `${id.replace(/(LambdaVersion)\w+$/, '$1<hash>').replace(/^WebsocketsDeployment(?!Stage$)\w+$/, 'WebsocketsDeployment<hash>')} ${r.Type}${r.Condition ? ` (if ${r.Condition})` : ''}`)
       .sort();
     expect(list).toMatchSnapshot();
   });

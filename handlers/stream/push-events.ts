@@ -1,0 +1,139 @@
+/**
+ * Realtime fan-out on the table's stream, beside pattern E (its own event source mapping,
+ * role, retries and dead-letter queue, so a slow or failing WebSocket endpoint never delays
+ * the conversation rows, and pattern E's retries never re-push):
+ *
+ *   INSERT MSG#<group>  → `message.created` to every member's connections
+ *   INSERT GRP#<owner>  → `conversation.updated` (the B item shape) to the row's owner
+ *
+ * Coalesced per batch: one membership read per conversation and one connection read per
+ * user; a conversation row replaced several times in one batch is pushed once, at its newest
+ * position. Every message is pushed (a client shows each one).
+ *
+ * Each event has an `id` derived from the item (message uuid; row group + position), so a
+ * redelivered record produces the same id and a client drops the duplicate. Partial batch
+ * response: records whose event failed (other than `410 Gone`) are reported, and Lambda
+ * redelivers from the lowest one (bisect, retries, then the push dead-letter queue).
+ * Offline, local/event-source-mapping.js does that part, as for pattern E.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { messageFromItem, messageGroupFromItem } from '../../domain/items';
+import { groupUuidOfMessagePartition, userUuidOfConversationPartition } from '../../domain/keys';
+import { type OutboundEvent, pushEvents } from '../../domain/push';
+import { isTimestamp } from '../../domain/time';
+import { isUuid } from '../../domain/validation';
+import { messageGroupJson, messageJson } from '../http/shapes';
+import { logger } from '../logger';
+import { compareSequenceNumbers } from './sequence-numbers';
+
+type Parsed =
+  | { kind: 'ignored' }
+  | { kind: 'event'; event: OutboundEvent; coalesceKey?: string; position: string }
+  | { kind: 'poison'; sequenceNumber: string | undefined; reason: string };
+
+export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  if (context) logger.addContext(context);
+  return processBatch(event.Records ?? []);
+}
+
+async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse> {
+  const parsed = records.map(parseRecord);
+  const failures = new Set<string>();
+  let unidentified = 0;
+  const events: OutboundEvent[] = [];
+  const rows = new Map<string, { event: OutboundEvent; position: string }>();
+
+  for (const record of parsed) {
+    if (record.kind === 'poison') {
+      logger.warn('poison record', { sequenceNumber: record.sequenceNumber, reason: record.reason });
+      if (record.sequenceNumber === undefined) unidentified++;
+      else failures.add(record.sequenceNumber);
+    } else if (record.kind === 'event' && record.coalesceKey === undefined) {
+      events.push(record.event);
+    } else if (record.kind === 'event' && record.coalesceKey !== undefined) {
+      // Coalesce a conversation row's changes: its newest position wins, carrying every record.
+      const seen = rows.get(record.coalesceKey);
+      if (!seen) rows.set(record.coalesceKey, { event: record.event, position: record.position });
+      else {
+        const refs = [...seen.event.refs, ...record.event.refs];
+        const newest = record.position > seen.position ? record : seen;
+        rows.set(record.coalesceKey, { event: { ...newest.event, refs }, position: newest.position });
+      }
+    }
+  }
+  events.push(...[...rows.values()].map((row) => row.event));
+
+  const summary = await pushEvents(events);
+  for (const sequenceNumber of summary.failed) failures.add(sequenceNumber);
+  logger.info('batch done', {
+    records: parsed.length,
+    events: summary.events,
+    delivered: summary.delivered,
+    gone: summary.gone,
+    failedEvents: summary.failedEvents,
+    membershipReads: summary.membershipReads,
+    connectionReads: summary.connectionReads,
+    failures: failures.size + unidentified,
+  });
+
+  if (unidentified > 0) throw new Error(`${unidentified} stream record(s) without a sequence number`);
+  return { batchItemFailures: [...failures].sort(compareSequenceNumbers).map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** One stream record → the event it pushes (exported for the AsyncAPI drift test). */
+export function parseRecord(record: DynamoDBRecord): Parsed {
+  const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
+  if (record.eventName !== 'INSERT') return { kind: 'ignored' };
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
+  const groupOfMessage = groupUuidOfMessagePartition(pk);
+  const owner = userUuidOfConversationPartition(pk);
+  if (groupOfMessage === undefined && owner === undefined) return { kind: 'ignored' };
+  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
+
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+  }
+  if (!isTimestamp(image.sk)) return { kind: 'poison', sequenceNumber, reason: 'sk is not a timestamp' };
+  const strings = ['message', 'user_uuid', 'user_handle', 'user_display_name'];
+  if (strings.some((name) => typeof image[name] !== 'string'))
+    return { kind: 'poison', sequenceNumber, reason: 'attributes missing' };
+
+  if (groupOfMessage !== undefined) {
+    if (!isUuid(groupOfMessage) || typeof image.message_uuid !== 'string') {
+      return { kind: 'poison', sequenceNumber, reason: 'not a message item' };
+    }
+    const message = messageFromItem(groupOfMessage, image);
+    const payload = {
+      type: 'message.created',
+      id: `message.created:${message.message_uuid}`,
+      message_group_uuid: groupOfMessage,
+      message: messageJson(message),
+    };
+    return {
+      kind: 'event',
+      position: message.created_at,
+      event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload },
+    };
+  }
+
+  const row = messageGroupFromItem(image);
+  if (!isUuid(owner) || !isUuid(row.message_group_uuid))
+    return { kind: 'poison', sequenceNumber, reason: 'not a conversation row' };
+  const payload = {
+    type: 'conversation.updated',
+    id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}`,
+    conversation: messageGroupJson(row),
+  };
+  return {
+    kind: 'event',
+    coalesceKey: `${owner}|${row.message_group_uuid}`,
+    position: row.last_message_at,
+    event: { refs: [sequenceNumber], message_group_uuid: row.message_group_uuid, audience: { user: owner as string }, payload },
+  };
+}

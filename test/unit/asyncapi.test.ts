@@ -1,0 +1,117 @@
+/**
+ * asyncapi.yaml and the code describe the same frames: the events the fan-out builds from
+ * real stream records, and the $default route's answers, conform to the document's payload
+ * schemas (required keys, no extra keys, constants, strings), checked by a small structural
+ * validator over the subset of JSON Schema the document uses.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import yaml from 'js-yaml';
+import { conversationItem, messageItem } from '../../domain/items';
+import { handler as defaultRoute } from '../../handlers/ws/default';
+import { parseRecord } from '../../handlers/stream/push-events';
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  const?: string;
+  required?: string[];
+  additionalProperties?: boolean;
+  properties?: Record<string, Schema>;
+};
+const doc = yaml.load(readFileSync(path.join(__dirname, '../../asyncapi.yaml'), 'utf8')) as {
+  asyncapi: string;
+  components: { schemas: Record<string, Schema>; messages: Record<string, { name: string; payload: Schema }> };
+};
+
+function resolve(schema: Schema): Schema {
+  if (!schema.$ref) return schema;
+  const name = schema.$ref.replace('#/components/schemas/', '');
+  return doc.components.schemas[name] as Schema;
+}
+
+/** Differences between a value and a schema, as paths; empty when it conforms. */
+function problems(value: unknown, schema: Schema, at = '$'): string[] {
+  const s = resolve(schema);
+  if (s.const !== undefined) return value === s.const ? [] : [`${at}: ${JSON.stringify(value)} is not ${s.const}`];
+  if (s.type === 'string') return typeof value === 'string' ? [] : [`${at}: not a string`];
+  if (s.type !== 'object') return [`${at}: schema type ${s.type} not supported by this check`];
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [`${at}: not an object`];
+  const object = value as Record<string, unknown>;
+  const out = (s.required ?? []).filter((key) => !(key in object)).map((key) => `${at}.${key}: missing`);
+  for (const [key, inner] of Object.entries(object)) {
+    const property = s.properties?.[key];
+    if (!property) {
+      if (s.additionalProperties === false) out.push(`${at}.${key}: not in the document`);
+      continue;
+    }
+    out.push(...problems(inner, property, `${at}.${key}`));
+  }
+  return out;
+}
+
+const payload = (name: string) => doc.components.messages[name]?.payload as Schema;
+const group = '5a7e3c19-2f4d-4b8a-9c61-3e0d8f7b2a44';
+const ada = { uuid: '6f1c2a8e-1d4b-4c6e-9a51-0b7f3e2d4c11', handle: 'ada', display_name: 'Ada Lovelace' };
+const ben = { uuid: '2b9e7d40-5c3a-4f18-8e62-7a1d9c0b5e22', handle: 'ben', display_name: 'Ben Lindqvist' };
+const at = '2026-12-01T20:18:48.159000Z';
+
+function insert(item: object, sequenceNumber: string): DynamoDBRecord {
+  const image = marshall(item) as NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+  return {
+    eventName: 'INSERT',
+    dynamodb: { Keys: { pk: image.pk as never, sk: image.sk as never }, NewImage: image, SequenceNumber: sequenceNumber },
+  };
+}
+
+function pushed(record: DynamoDBRecord): Record<string, unknown> {
+  const parsed = parseRecord(record);
+  if (parsed.kind !== 'event') throw new Error(`not an event: ${JSON.stringify(parsed)}`);
+  return parsed.event.payload;
+}
+
+describe('asyncapi.yaml', () => {
+  test('is an AsyncAPI 3 document', () => {
+    expect(doc.asyncapi).toMatch(/^3\./);
+  });
+
+  test('message.created, as built from a message INSERT, matches its schema', () => {
+    const item = messageItem({
+      message_group_uuid: group,
+      message_uuid: '708e1c1e-93be-4acb-bbdc-12b4d60c1a7e',
+      message: 'See you Saturday',
+      created_at: at,
+      user_uuid: ben.uuid,
+      user_handle: ben.handle,
+      user_display_name: ben.display_name,
+    });
+    const event = pushed(insert(item, '100'));
+    expect(event.type).toBe(doc.components.messages.messageCreated?.name);
+    expect(problems(event, payload('messageCreated'))).toEqual([]);
+  });
+
+  test('conversation.updated, as built from a conversation row INSERT, matches its schema', () => {
+    const event = pushed(insert(conversationItem(ada.uuid, ben, group, 'See you Saturday', at), '101'));
+    expect(event.type).toBe(doc.components.messages.conversationUpdated?.name);
+    expect(problems(event, payload('conversationUpdated'))).toEqual([]);
+  });
+
+  test('the $default route answers a ping with the documented pong, anything else with the documented error', async () => {
+    const answer = async (body: string) =>
+      JSON.parse((await defaultRoute({ requestContext: { connectionId: 'c1' }, body })).body ?? 'null');
+    expect(problems(await answer('{"type":"ping"}'), payload('pong'))).toEqual([]);
+    expect(problems(await answer('hello'), payload('error'))).toEqual([]);
+  });
+
+  test('the check itself catches a frame that drifted from the document', () => {
+    const event = pushed(insert(conversationItem(ada.uuid, ben, group, 'x', at), '102'));
+    const drifted = { ...event, extra: 1, conversation: { ...(event.conversation as object), uuid: undefined } };
+    delete (drifted.conversation as Record<string, unknown>).uuid;
+    expect(problems(drifted, payload('conversationUpdated'))).toEqual([
+      '$.conversation.uuid: missing',
+      '$.extra: not in the document',
+    ]);
+  });
+});
