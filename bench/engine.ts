@@ -20,7 +20,6 @@ import {
 import { start } from '../local/dynamodb';
 
 // dynalite ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite: (opts: Record<string, unknown>) => Server = require('dynalite');
 
 export interface LatencyStats {
@@ -75,14 +74,25 @@ async function table(c: DynamoDBClient, name: string, stream = false) {
   await new Promise((r) => setTimeout(r, 20));
 }
 
-const item = (i: number) => ({ pk: { S: `conv#${i % 20}` }, sk: { S: `msg#${String(i).padStart(6, '0')}` }, body: { S: 'hello '.repeat(20) } });
+const item = (i: number) => ({
+  pk: { S: `conv#${i % 20}` },
+  sk: { S: `msg#${String(i).padStart(6, '0')}` },
+  body: { S: 'hello '.repeat(20) },
+});
 
 async function putAndQuery(c: DynamoDBClient, name: string, n: number) {
   // interleave warm-up so JIT and sockets are hot for both targets
   await time(Math.min(100, n), (i) => c.send(new PutItemCommand({ TableName: name, Item: item(1_000_000 + i) })));
   const put = await time(n, (i) => c.send(new PutItemCommand({ TableName: name, Item: item(i) })));
   const query = await time(n, (i) =>
-    c.send(new QueryCommand({ TableName: name, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: `conv#${i % 20}` } }, Limit: 20 })),
+    c.send(
+      new QueryCommand({
+        TableName: name,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': { S: `conv#${i % 20}` } },
+        Limit: 20,
+      }),
+    ),
   );
   return { put: stats(put), query: stats(query) };
 }
@@ -107,17 +117,27 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
     const d2 = await putAndQuery(plainClient, 'bench', Math.ceil(n / 2));
     const e2 = await putAndQuery(engineClient, 'bench', Math.ceil(n / 2));
     const avg = (a: LatencyStats, b: LatencyStats): LatencyStats => ({ p50: (a.p50 + b.p50) / 2, p95: (a.p95 + b.p95) / 2 });
-    const dPut = avg(d1.put, d2.put), ePut = avg(e1.put, e2.put), dQuery = avg(d1.query, d2.query), eQuery = avg(e1.query, e2.query);
+    const dPut = avg(d1.put, d2.put),
+      ePut = avg(e1.put, e2.put),
+      dQuery = avg(d1.query, d2.query),
+      eQuery = avg(e1.query, e2.query);
 
-    const streamPut = stats(await time(n, (i) => engineClient.send(new PutItemCommand({ TableName: 'bench-stream', Item: item(i) }))));
+    const streamPut = stats(
+      await time(n, (i) => engineClient.send(new PutItemCommand({ TableName: 'bench-stream', Item: item(i) }))),
+    );
     const tx = stats(
       await time(Math.ceil(n / 2), (i) =>
-        engineClient.send(new TransactWriteItemsCommand({ TransactItems: [0, 1, 2].map((k) => ({ Put: { TableName: 'bench', Item: item(2_000_000 + i * 3 + k) } })) })),
+        engineClient.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [0, 1, 2].map((k) => ({ Put: { TableName: 'bench', Item: item(2_000_000 + i * 3 + k) } })),
+          }),
+        ),
       ),
     );
     const seq = stats(
       await time(Math.ceil(n / 2), async (i) => {
-        for (const k of [0, 1, 2]) await engineClient.send(new PutItemCommand({ TableName: 'bench', Item: item(3_000_000 + i * 3 + k) }));
+        for (const k of [0, 1, 2])
+          await engineClient.send(new PutItemCommand({ TableName: 'bench', Item: item(3_000_000 + i * 3 + k) }));
       }),
     );
 
@@ -135,8 +155,12 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
     if (print) {
       const f = (s: LatencyStats) => `p50 ${s.p50.toFixed(3)} ms  p95 ${s.p95.toFixed(3)} ms`;
       console.log(`engine bench (${n} iterations per operation${opts.quick ? ', quick' : ''})`);
-      console.log(`PutItem   dynalite ${f(dPut)} | engine ${f(ePut)} | ratio p50 ${result.putItem.ratioP50.toFixed(2)} p95 ${result.putItem.ratioP95.toFixed(2)}`);
-      console.log(`Query     dynalite ${f(dQuery)} | engine ${f(eQuery)} | ratio p50 ${result.query.ratioP50.toFixed(2)} p95 ${result.query.ratioP95.toFixed(2)}`);
+      console.log(
+        `PutItem   dynalite ${f(dPut)} | engine ${f(ePut)} | ratio p50 ${result.putItem.ratioP50.toFixed(2)} p95 ${result.putItem.ratioP95.toFixed(2)}`,
+      );
+      console.log(
+        `Query     dynalite ${f(dQuery)} | engine ${f(eQuery)} | ratio p50 ${result.query.ratioP50.toFixed(2)} p95 ${result.query.ratioP95.toFixed(2)}`,
+      );
       console.log(`PutItem on a stream-enabled table (engine): ${f(streamPut)}`);
       console.log(`TransactWriteItems x3 (engine): ${f(tx)} | 3 sequential PutItems (engine): ${f(seq)}`);
       console.log(`target ratio <= 1.2 (p50): ${result.target.met ? 'met' : 'NOT met'}`);

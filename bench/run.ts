@@ -50,7 +50,7 @@ interface Section {
 const SECTIONS: Section[] = [
   {
     id: '0',
-    title: 'local engine vs plain dynalite (bench/engine.ts, the engine engineer\'s figures)',
+    title: "local engine vs plain dynalite (bench/engine.ts, the engine engineer's figures)",
     run: async (figures, quick) => {
       const r = await runEngineBench({ quick, print: false });
       figures.add('0.engine.putitem.engine_vs_dynalite.p50_ratio', r.putItem.ratioP50, { max: r.target.maxRatio });
@@ -75,13 +75,19 @@ const SECTIONS: Section[] = [
         figures,
         quick
           ? { conversations: { small: 10, large: 500 }, messages: { small: 100, large: 2_000 }, iterations: 60, warmup: 10 }
-          : { conversations: { small: 10, large: 10_000 }, messages: { small: 100, large: 100_000 }, iterations: 1000, warmup: 100 },
+          : {
+              conversations: { small: 10, large: 10_000 },
+              messages: { small: 100, large: 100_000 },
+              iterations: 1000,
+              warmup: 100,
+            },
       ),
   },
   {
     id: '4b+5',
     title: 'pattern E handler on a batch of 100 records over 10 conversations; cost per message vs naive',
-    run: (figures, quick) => patternE(figures, quick ? { rounds: 1, warmup: 0, countedRounds: 1 } : { rounds: 20, warmup: 2, countedRounds: 3 }),
+    run: (figures, quick) =>
+      patternE(figures, quick ? { rounds: 1, warmup: 0, countedRounds: 1 } : { rounds: 20, warmup: 2, countedRounds: 3 }),
   },
   {
     id: '6',
@@ -92,11 +98,17 @@ const SECTIONS: Section[] = [
     id: '2+4a',
     title: 'HTTP end to end through the offline stack (c1, c16) vs floor route; stream lag',
     run: (figures, quick) =>
-      httpAndStream(figures, quick ? { sequential: 10, concurrent: 32, warmup: 2, lagSamples: 3 } : { sequential: 200, concurrent: 800, warmup: 20, lagSamples: 30 }),
+      httpAndStream(
+        figures,
+        quick
+          ? { sequential: 10, concurrent: 32, warmup: 2, lagSamples: 3 }
+          : { sequential: 200, concurrent: 800, warmup: 20, lagSamples: 30 },
+      ),
   },
   {
     id: '7',
-    title: 'realtime push: POST 200 → other member\'s socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held',
+    title:
+      "realtime push: POST 200 → other member's socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held",
     run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
   },
 ];
@@ -125,7 +137,12 @@ export async function runBench(options: RunOptions) {
     machine: machine(),
     duration_s: Math.round((performance.now() - started) / 100) / 10,
     section_duration_s: sectionSeconds,
-    figures: Object.fromEntries(figures.list.map((f) => [f.name, { value: f.value, ...(f.target ? { target: f.target, met: met(f) } : {}), ...(f.note ? { note: f.note } : {}) }])),
+    figures: Object.fromEntries(
+      figures.list.map((f) => [
+        f.name,
+        { value: f.value, ...(f.target ? { target: f.target, met: met(f) } : {}), ...(f.note ? { note: f.note } : {}) },
+      ]),
+    ),
     not_done: figures.notDone,
   };
   writeFileSync(options.out ?? RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -134,10 +151,15 @@ export async function runBench(options: RunOptions) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const { figures, results } = await runBench({ quick: args.includes('--quick'), ...(only ? { only } : {}) });
   const m = results.machine;
-  console.log(`\n${results.mode} run, ${results.duration_s} s — ${m.cpus} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}\n`);
+  console.log(
+    `\n${results.mode} run, ${results.duration_s} s — ${m.cpus} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}\n`,
+  );
   console.log(table(figures));
   const misses = figures.list.filter((f) => met(f) === false).length;
   if (Object.keys(figures.notDone).length > 0) process.exitCode = 1;

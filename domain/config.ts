@@ -93,10 +93,12 @@ export interface CacheConfig {
   profileMaxEntries: number;
 }
 
-export const cacheConfig = memo((): CacheConfig => ({
-  profileTtlMs: positiveInt('PROFILE_CACHE_TTL_MS', 60_000),
-  profileMaxEntries: positiveInt('PROFILE_CACHE_MAX_ENTRIES', 1000),
-}));
+export const cacheConfig = memo(
+  (): CacheConfig => ({
+    profileTtlMs: positiveInt('PROFILE_CACHE_TTL_MS', 60_000),
+    profileMaxEntries: positiveInt('PROFILE_CACHE_MAX_ENTRIES', 1000),
+  }),
+);
 
 export interface WebSocketConfig {
   /**
@@ -110,11 +112,13 @@ export interface WebSocketConfig {
   requestTimeoutMs: number;
 }
 
-export const webSocketConfig = memo((): WebSocketConfig => ({
-  managementEndpoint: required('WEBSOCKET_MANAGEMENT_ENDPOINT'),
-  region: optional('AWS_REGION') ?? 'us-east-1',
-  requestTimeoutMs: positiveInt('WEBSOCKET_REQUEST_TIMEOUT_MS', 2000),
-}));
+export const webSocketConfig = memo(
+  (): WebSocketConfig => ({
+    managementEndpoint: required('WEBSOCKET_MANAGEMENT_ENDPOINT'),
+    region: optional('AWS_REGION') ?? 'us-east-1',
+    requestTimeoutMs: positiveInt('WEBSOCKET_REQUEST_TIMEOUT_MS', 2000),
+  }),
+);
 
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {

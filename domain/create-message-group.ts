@@ -82,7 +82,10 @@ export function conversationStart(
   startedAt: string,
 ): Record<ConversationStartAction, TransactAction> {
   return {
-    pair: putIfAbsentAction({ ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: startedAt }, { returnOld: true }),
+    pair: putIfAbsentAction(
+      { ...keys.pair(sender.uuid, other.uuid), group_uuid: groupUuid, created_at: startedAt },
+      { returnOld: true },
+    ),
     senderMembership: putIfAbsentAction({ ...keys.membership(groupUuid, sender.uuid), user_uuid: sender.uuid }),
     otherMembership: putIfAbsentAction({ ...keys.membership(groupUuid, other.uuid), user_uuid: other.uuid }),
     senderRow: putIfAbsentAction(conversationItem(sender.uuid, other, groupUuid, last.message, last.created_at)),

@@ -37,7 +37,12 @@ export function newMessage(groupUuid: string, sender: Sender, text: string): Mes
   };
 }
 
-export async function createMessage(groupUuid: string, sender: Sender, text: string, options: SendOptions = {}): Promise<Message> {
+export async function createMessage(
+  groupUuid: string,
+  sender: Sender,
+  text: string,
+  options: SendOptions = {},
+): Promise<Message> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
   const body = parseMessageText(text);
   const idempotency =
@@ -60,7 +65,10 @@ export async function putMessage(message: Message, idempotency?: Idempotency): P
       if (await putIfAbsent(messageItem(candidate))) return candidate;
     } else {
       try {
-        await transactWrite({ [IDEMPOTENCY_ACTION]: idempotency.record(candidate), message: putIfAbsentAction(messageItem(candidate)) });
+        await transactWrite({
+          [IDEMPOTENCY_ACTION]: idempotency.record(candidate),
+          message: putIfAbsentAction(messageItem(candidate)),
+        });
         return candidate;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;

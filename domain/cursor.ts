@@ -37,6 +37,6 @@ export function decodeCursor(cursor: unknown, scope: CursorScope): string {
     throw invalid;
   }
   const b = body as Partial<CursorBody> | null;
-  if (!b || b.v !== 1 || b.k !== scope.kind || b.o !== ownerOf(scope) || !isTimestamp(b.sk)) throw invalid;
+  if (b?.v !== 1 || b.k !== scope.kind || b.o !== ownerOf(scope) || !isTimestamp(b.sk)) throw invalid;
   return b.sk;
 }

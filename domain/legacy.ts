@@ -55,7 +55,14 @@ export interface AdoptionReport {
 export async function adoptLegacyConversations(options: AdoptOptions = {}): Promise<AdoptionReport> {
   const applied = options.apply === true;
   const { members, pages } = await conversationMembers(options.pageSize);
-  const report: AdoptionReport = { applied, indexPages: pages, conversations: members.size, complete: 0, adopted: [], skipped: [] };
+  const report: AdoptionReport = {
+    applied,
+    indexPages: pages,
+    conversations: members.size,
+    complete: 0,
+    adopted: [],
+    skipped: [],
+  };
 
   const queue = [...members];
   const worker = async () => {
@@ -114,14 +121,23 @@ async function firstMessageAt(group: string): Promise<string | undefined> {
 }
 
 /** Conditional puts of what is missing; false when something changed meanwhile. */
-async function writeMissing(group: string, a: string, b: string, aIn: boolean, bIn: boolean, pairMissing: boolean): Promise<boolean> {
+async function writeMissing(
+  group: string,
+  a: string,
+  b: string,
+  aIn: boolean,
+  bIn: boolean,
+  pairMissing: boolean,
+): Promise<boolean> {
   const createdAt = pairMissing ? await firstMessageAt(group) : undefined;
   try {
     await transactWrite(
       {
         memberA: aIn ? undefined : putIfAbsentAction({ ...keys.membership(group, a), user_uuid: a }),
         memberB: bIn ? undefined : putIfAbsentAction({ ...keys.membership(group, b), user_uuid: b }),
-        pair: pairMissing ? putIfAbsentAction({ ...keys.pair(a, b), group_uuid: group, ...(createdAt ? { created_at: createdAt } : {}) }) : undefined,
+        pair: pairMissing
+          ? putIfAbsentAction({ ...keys.pair(a, b), group_uuid: group, ...(createdAt ? { created_at: createdAt } : {}) })
+          : undefined,
       },
       { onConflict: 'report' },
     );

@@ -102,7 +102,10 @@ export class TransactionCancelledError<N extends string = string> extends Error 
     readonly reasons: Partial<Record<N, CancellationReason>>,
     options: { cause: unknown },
   ) {
-    super(`transaction cancelled: ${JSON.stringify(Object.fromEntries(Object.entries(reasons).map(([n, r]) => [n, (r as CancellationReason).code])))}`, options);
+    super(
+      `transaction cancelled: ${JSON.stringify(Object.fromEntries(Object.entries(reasons).map(([n, r]) => [n, (r as CancellationReason).code])))}`,
+      options,
+    );
   }
 
   /** True when the named action's condition failed. */
@@ -277,7 +280,10 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
       new QueryCommand({
         TableName: tableName(),
         KeyConditionExpression: after === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :below',
-        ExpressionAttributeValues: { ':pk': pk, ...(after === undefined ? {} : { ':below': `${timestampSecond(after)}${END_OF_SECOND}` }) },
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(after === undefined ? {} : { ':below': `${timestampSecond(after)}${END_OF_SECOND}` }),
+        },
         ScanIndexForward: false,
         Limit: limit + 2,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -304,7 +310,9 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
 export async function* scanPages(options: { pageSize?: number } = {}): AsyncGenerator<Item[]> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await db().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ...(options.pageSize ? { Limit: options.pageSize } : {}) }));
+    const page = await db().send(
+      new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ...(options.pageSize ? { Limit: options.pageSize } : {}) }),
+    );
     yield page.Items ?? [];
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -339,7 +347,9 @@ export async function firstItem(query: PartitionQuery): Promise<Item | undefined
 }
 
 /** BatchWriteItem in chunks of 25, resending unprocessed items until none are left. */
-export async function batchWrite(requests: Array<{ PutRequest: { Item: object } } | { DeleteRequest: { Key: Key | Item } }>): Promise<void> {
+export async function batchWrite(
+  requests: Array<{ PutRequest: { Item: object } } | { DeleteRequest: { Key: Key | Item } }>,
+): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
     let pending: unknown[] | undefined = requests.slice(i, i + BATCH_WRITE_MAX);
     while (pending && pending.length > 0) {

@@ -24,10 +24,13 @@ export const MESSAGE_MAX_CHARS = 1024;
 export const DISPLAY_NAME_MAX_CHARS = 100;
 export const COMBINING_MARKS_MAX = 8;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this rule's job
 const CONTROL_EXCEPT_TAB_LF_CR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this rule's job
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const NONCHARACTER = /[\uFDD0-\uFDEF\uFFFE\uFFFF]|[\u{1FFFE}\u{1FFFF}\u{2FFFE}\u{2FFFF}\u{3FFFE}\u{3FFFF}\u{4FFFE}\u{4FFFF}\u{5FFFE}\u{5FFFF}\u{6FFFE}\u{6FFFF}\u{7FFFE}\u{7FFFF}\u{8FFFE}\u{8FFFF}\u{9FFFE}\u{9FFFF}\u{AFFFE}\u{AFFFF}\u{BFFFE}\u{BFFFF}\u{CFFFE}\u{CFFFF}\u{DFFFE}\u{DFFFF}\u{EFFFE}\u{EFFFF}\u{FFFFE}\u{FFFFF}\u{10FFFE}\u{10FFFF}]/u;
+const NONCHARACTER =
+  /[\uFDD0-\uFDEF\uFFFE\uFFFF]|[\u{1FFFE}\u{1FFFF}\u{2FFFE}\u{2FFFF}\u{3FFFE}\u{3FFFF}\u{4FFFE}\u{4FFFF}\u{5FFFE}\u{5FFFF}\u{6FFFE}\u{6FFFF}\u{7FFFE}\u{7FFFF}\u{8FFFE}\u{8FFFF}\u{9FFFE}\u{9FFFF}\u{AFFFE}\u{AFFFF}\u{BFFFE}\u{BFFFF}\u{CFFFE}\u{CFFFF}\u{DFFFE}\u{DFFFF}\u{EFFFE}\u{EFFFF}\u{FFFFE}\u{FFFFF}\u{10FFFE}\u{10FFFF}]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 /**
  * A character someone can see: not white space, not a default-ignorable code point (zero-width
@@ -73,7 +76,12 @@ export function parseMessageText(value: unknown): string {
 
 /** A display name as stored and shown next to every message: see the table above. */
 export function parseDisplayName(value: unknown): string {
-  return parseText(value, { field: 'display_name', maxChars: DISPLAY_NAME_MAX_CHARS, allowLineBreaks: false, allowMarkup: false });
+  return parseText(value, {
+    field: 'display_name',
+    maxChars: DISPLAY_NAME_MAX_CHARS,
+    allowLineBreaks: false,
+    allowMarkup: false,
+  });
 }
 
 /**
@@ -82,5 +90,8 @@ export function parseDisplayName(value: unknown): string {
  * nor send escape sequences. Applied by the ops reports to everything they print.
  */
 export function escapeForLog(text: string): string {
-  return text.replace(/[^\P{C}]|[\p{Zl}\p{Zp}]|[^\S ]/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+  return text.replace(
+    /[^\P{C}]|[\p{Zl}\p{Zp}]|[^\S ]/gu,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`,
+  );
 }

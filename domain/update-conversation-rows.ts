@@ -191,7 +191,9 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
       if (!(error instanceof TransactionCancelledError)) throw error;
       const occupant = error.item('newRow');
       const takenByOtherConversation =
-        error.reasons.oldRow?.code === 'None' && occupant !== undefined && occupant.message_group_uuid !== message.message_group_uuid;
+        error.reasons.oldRow?.code === 'None' &&
+        occupant !== undefined &&
+        occupant.message_group_uuid !== message.message_group_uuid;
       if (!takenByOtherConversation) return 'retry';
       target = bumpTimestamp(target);
     }

@@ -159,9 +159,7 @@ export type RegistrationOutcome = 'existing' | 'linked' | 'created';
  * to someone else is a ConflictError.
  * Requests: 1 GetItem when linked already; else 1-2 GetItem + 1 TransactWriteItems.
  */
-export async function registerCognitoUser(
-  user: CognitoUser,
-): Promise<{ profile: UserProfile; outcome: RegistrationOutcome }> {
+export async function registerCognitoUser(user: CognitoUser): Promise<{ profile: UserProfile; outcome: RegistrationOutcome }> {
   const sub = parseSub(user.sub);
   // Consistent reads: a retried trigger must see what its twin wrote a moment ago.
   const existing = await getProfile(keys.userCognitoSub(sub), true);

@@ -38,7 +38,9 @@ const DEEP_IMPORTS = /** @type {const} */ ({
 /** cognito-local's own dependencies we load through it (it builds on them). */
 const BUNDLED_DEPENDENCIES = /** @type {const} */ ({ 'aws-sdk': 'object', pino: 'function' });
 
-const installedVersion = String(require(path.join(path.dirname(require.resolve('cognito-local/package.json')), 'package.json')).version);
+const installedVersion = String(
+  require(path.join(path.dirname(require.resolve('cognito-local/package.json')), 'package.json')).version,
+);
 
 /**
  * One of the listed deep modules of cognito-local.
@@ -86,8 +88,18 @@ function internalsProblems(load = fromCognitoLocal, version = installedVersion) 
 function assertCognitoLocalInternals() {
   const problems = internalsProblems();
   if (problems.length > 0) {
-    throw new Error(`local Cognito: incompatible cognito-local internals: ${problems.join('; ')}. Review local/cognito-local-internals.js and local/cognito.js.`);
+    throw new Error(
+      `local Cognito: incompatible cognito-local internals: ${problems.join('; ')}. Review local/cognito-local-internals.js and local/cognito.js.`,
+    );
   }
 }
 
-module.exports = { PINNED_VERSION, DEEP_IMPORTS, installedVersion, fromCognitoLocal, lib, internalsProblems, assertCognitoLocalInternals };
+module.exports = {
+  PINNED_VERSION,
+  DEEP_IMPORTS,
+  installedVersion,
+  fromCognitoLocal,
+  lib,
+  internalsProblems,
+  assertCognitoLocalInternals,
+};

@@ -19,7 +19,8 @@ function withTokenRefresh(router) {
   const initiateAuth = router('InitiateAuth');
   /** @param {any} ctx @param {any} req */
   async function getTokensFromRefreshToken(ctx, req) {
-    if (typeof req?.RefreshToken !== 'string' || !req.RefreshToken) throw new InvalidParameterError('Missing required parameter RefreshToken');
+    if (typeof req?.RefreshToken !== 'string' || !req.RefreshToken)
+      throw new InvalidParameterError('Missing required parameter RefreshToken');
     if (typeof req.ClientId !== 'string' || !req.ClientId) throw new InvalidParameterError('Missing required parameter ClientId');
     const { AuthenticationResult: result } = await initiateAuth(ctx, {
       AuthFlow: 'REFRESH_TOKEN_AUTH',
@@ -28,7 +29,14 @@ function withTokenRefresh(router) {
       ClientMetadata: req.ClientMetadata,
     });
     const claims = JSON.parse(Buffer.from(String(result.AccessToken).split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return { AuthenticationResult: { AccessToken: result.AccessToken, IdToken: result.IdToken, TokenType: 'Bearer', ExpiresIn: claims.exp - claims.iat } };
+    return {
+      AuthenticationResult: {
+        AccessToken: result.AccessToken,
+        IdToken: result.IdToken,
+        TokenType: 'Bearer',
+        ExpiresIn: claims.exp - claims.iat,
+      },
+    };
   }
   return (target) => (target === 'GetTokensFromRefreshToken' ? getTokensFromRefreshToken : router(target));
 }

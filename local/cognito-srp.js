@@ -43,7 +43,8 @@ const { modPow: bigModPow } = require('bigint-mod-arith');
 
 /** Cognito's default AuthSessionValidity: 3 minutes between the challenge and its answer. */
 const AUTH_SESSION_MS = 3 * 60 * 1000;
-const TIMESTAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} UTC \d{4}$/;
+const TIMESTAMP =
+  /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d{2}:\d{2}:\d{2} UTC \d{4}$/;
 /** A 3072-bit number in hex, at most (plus room for leading zeros). */
 const HEX = /^[0-9a-fA-F]{1,800}$/;
 
@@ -109,7 +110,9 @@ function sessionKey({ A, B, b, v }) {
   const u = toBig(hexHash(padHex(A) + padHex(B)));
   if (u === 0n) return undefined;
   const S = modPow(A * modPow(v, u), b);
-  return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'), 'Caldera Derived Key', 16));
+  return Buffer.from(
+    crypto.hkdfSync('sha256', Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'), 'Caldera Derived Key', 16),
+  );
 }
 
 /**
@@ -118,7 +121,14 @@ function sessionKey({ A, B, b, v }) {
 function claimSignature({ key, userPoolId, userIdForSrp, secretBlock, timestamp }) {
   return crypto
     .createHmac('sha256', key)
-    .update(Buffer.concat([Buffer.from(poolNameOf(userPoolId), 'utf8'), Buffer.from(userIdForSrp, 'utf8'), Buffer.from(secretBlock, 'base64'), Buffer.from(timestamp, 'utf8')]))
+    .update(
+      Buffer.concat([
+        Buffer.from(poolNameOf(userPoolId), 'utf8'),
+        Buffer.from(userIdForSrp, 'utf8'),
+        Buffer.from(secretBlock, 'base64'),
+        Buffer.from(timestamp, 'utf8'),
+      ]),
+    )
     .digest();
 }
 
@@ -179,12 +189,29 @@ function withSrp(router, services, { key = crypto.randomBytes(32), now = Date.no
     // An unknown user gets a challenge of the same shape (and the same salt every time).
     const userIdForSrp = user ? user.Username : username;
     const salt = saltFor(userPoolId, userIdForSrp);
-    const v = user ? verifier({ userPoolId, userIdForSrp, password: user.Password ?? '', salt }) : modPow(g, toBig(crypto.randomBytes(32)));
+    const v = user
+      ? verifier({ userPoolId, userIdForSrp, password: user.Password ?? '', salt })
+      : modPow(g, toBig(crypto.randomBytes(32)));
     const { b, B } = serverKeys(v);
-    const secretBlock = seal({ pool: userPoolId, client: req.ClientId, user: userIdForSrp, known: Boolean(user), A: A.toString(16), b: b.toString(16), B: B.toString(16), at: now() });
+    const secretBlock = seal({
+      pool: userPoolId,
+      client: req.ClientId,
+      user: userIdForSrp,
+      known: Boolean(user),
+      A: A.toString(16),
+      b: b.toString(16),
+      B: B.toString(16),
+      at: now(),
+    });
     return {
       ChallengeName: 'PASSWORD_VERIFIER',
-      ChallengeParameters: { SALT: salt.toString(16), SECRET_BLOCK: secretBlock, SRP_B: B.toString(16), USERNAME: userIdForSrp, USER_ID_FOR_SRP: userIdForSrp },
+      ChallengeParameters: {
+        SALT: salt.toString(16),
+        SECRET_BLOCK: secretBlock,
+        SRP_B: B.toString(16),
+        USERNAME: userIdForSrp,
+        USER_ID_FOR_SRP: userIdForSrp,
+      },
     };
   }
 
@@ -192,9 +219,11 @@ function withSrp(router, services, { key = crypto.randomBytes(32), now = Date.no
   async function passwordVerifier(ctx, req) {
     const responses = req.ChallengeResponses ?? {};
     for (const name of ['USERNAME', 'PASSWORD_CLAIM_SECRET_BLOCK', 'PASSWORD_CLAIM_SIGNATURE', 'TIMESTAMP']) {
-      if (typeof responses[name] !== 'string' || !responses[name]) throw new InvalidParameterError(`Missing required parameter ${name}`);
+      if (typeof responses[name] !== 'string' || !responses[name])
+        throw new InvalidParameterError(`Missing required parameter ${name}`);
     }
-    if (!TIMESTAMP.test(responses.TIMESTAMP)) throw new InvalidParameterError('TIMESTAMP format must be "ddd MMM d HH:mm:ss UTC yyyy"');
+    if (!TIMESTAMP.test(responses.TIMESTAMP))
+      throw new InvalidParameterError('TIMESTAMP format must be "ddd MMM d HH:mm:ss UTC yyyy"');
     const state = unseal(responses.PASSWORD_CLAIM_SECRET_BLOCK);
     const age = state ? now() - state.at : Infinity;
     if (!state || state.client !== req.ClientId || state.user !== responses.USERNAME || !(age >= 0 && age <= AUTH_SESSION_MS)) {
@@ -208,7 +237,13 @@ function withSrp(router, services, { key = crypto.randomBytes(32), now = Date.no
     const sessionKeyBytes = sessionKey({ A: fromHex(state.A), B: fromHex(state.B), b: fromHex(state.b), v });
     const claimed = Buffer.from(responses.PASSWORD_CLAIM_SIGNATURE, 'base64');
     const expected = sessionKeyBytes
-      ? claimSignature({ key: sessionKeyBytes, userPoolId: state.pool, userIdForSrp: state.user, secretBlock: responses.PASSWORD_CLAIM_SECRET_BLOCK, timestamp: responses.TIMESTAMP })
+      ? claimSignature({
+          key: sessionKeyBytes,
+          userPoolId: state.pool,
+          userIdForSrp: state.user,
+          secretBlock: responses.PASSWORD_CLAIM_SECRET_BLOCK,
+          timestamp: responses.TIMESTAMP,
+        })
       : undefined;
     if (!expected || claimed.length !== expected.length || !crypto.timingSafeEqual(claimed, expected)) throw incorrect();
     // Proven: the rest (status checks, MFA, triggers, tokens) is cognito-local's password flow.
@@ -225,7 +260,8 @@ function withSrp(router, services, { key = crypto.randomBytes(32), now = Date.no
       return (ctx, req) => (req?.AuthFlow === 'USER_SRP_AUTH' ? srpInitiateAuth(ctx, req) : initiateAuth(ctx, req));
     }
     if (target === 'RespondToAuthChallenge') {
-      return (ctx, req) => (req?.ChallengeName === 'PASSWORD_VERIFIER' ? passwordVerifier(ctx, req) : respondToAuthChallenge(ctx, req));
+      return (ctx, req) =>
+        req?.ChallengeName === 'PASSWORD_VERIFIER' ? passwordVerifier(ctx, req) : respondToAuthChallenge(ctx, req);
     }
     return router(target);
   };

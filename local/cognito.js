@@ -120,15 +120,20 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
   const triggersService = new TriggersService(
     clock,
     cognito,
-    new LambdaService(config.TriggerFunctions, new AWS.Lambda({ ...config.LambdaClient, maxRetries: 0, httpOptions: { timeout: 30_000 } })),
+    new LambdaService(
+      config.TriggerFunctions,
+      new AWS.Lambda({ ...config.LambdaClient, maxRetries: 0, httpOptions: { timeout: 30_000 } }),
+    ),
     new CryptoService(config.KMSConfig),
   );
   // One line per code instead of cognito-local's boxed console message.
   const sender = {
     /** @param {any} _ctx @param {any} user @param {string} destination @param {{__code?: string}} message */
-    sendEmail: async (_ctx, user, destination, message) => log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
+    sendEmail: async (_ctx, user, destination, message) =>
+      log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
     /** @param {any} _ctx @param {any} user @param {string} destination @param {{__code?: string}} message */
-    sendSms: async (_ctx, user, destination, message) => log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
+    sendSms: async (_ctx, user, destination, message) =>
+      log(`confirmation code for ${destination ?? user.Username}: ${message.__code}`),
   };
   const services = {
     clock,
@@ -140,7 +145,12 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
     triggers: triggersService,
   };
   // cognito-local's express app, served by our own HTTP server: its CORS (`*`) is replaced.
-  const { application } = createServer(withTokenRefresh(withSrp(Router(services), services)), logger, config.ServerConfig, services);
+  const { application } = createServer(
+    withTokenRefresh(withSrp(Router(services), services)),
+    logger,
+    config.ServerConfig,
+    services,
+  );
   const server = http.createServer(corsGate(application, corsOrigins));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -199,7 +209,12 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** An id of `length` characters of `alphabet`, the same for the same seed. */
-function stableId(/** @type {string} */ prefix, /** @type {number} */ length, /** @type {string} */ alphabet, /** @type {string} */ seed) {
+function stableId(
+  /** @type {string} */ prefix,
+  /** @type {number} */ length,
+  /** @type {string} */ alphabet,
+  /** @type {string} */ seed,
+) {
   let n = BigInt(`0x${crypto.createHash('sha256').update(seed).digest('hex')}`);
   let id = '';
   const base = BigInt(alphabet.length);
@@ -227,7 +242,10 @@ function corsGate(app, origins) {
     if (req.method === 'OPTIONS') {
       if (allowed) {
         setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type, x-amz-target, x-amz-user-agent');
+        setHeader(
+          'Access-Control-Allow-Headers',
+          req.headers['access-control-request-headers'] ?? 'content-type, x-amz-target, x-amz-user-agent',
+        );
         setHeader('Access-Control-Max-Age', '600');
       }
       res.statusCode = 204;

@@ -70,7 +70,13 @@ function startSettings({ serverless, options }) {
   const host = String(pick('host') ?? DEFAULT_HOST);
   const dbPath = pick('inMemory') === true ? undefined : pick('dbPath');
   const seed = pick('seed') === true;
-  return { port, host, dbPath: dbPath ? path.resolve(ROOT, String(dbPath)) : undefined, migrate: seed || pick('migrate') === true, seed };
+  return {
+    port,
+    host,
+    dbPath: dbPath ? path.resolve(ROOT, String(dbPath)) : undefined,
+    migrate: seed || pick('migrate') === true,
+    seed,
+  };
 }
 
 /** @param {unknown} value */
@@ -116,8 +122,14 @@ async function seedAt(context, endpoint) {
 /** `sls dynamodb start`: resolves when the engine has stopped (SIGINT or SIGTERM). */
 async function startCommand(/** @type {CommandContext} */ context) {
   const settings = startSettings(context);
-  const engine = await startEngine({ port: settings.port, host: settings.host, ...(settings.dbPath ? { path: settings.dbPath } : {}) });
-  context.log.notice(`DynamoDB (local engine) ${engine.endpoint}${settings.dbPath ? `, data in ${settings.dbPath}` : ', in memory'}`);
+  const engine = await startEngine({
+    port: settings.port,
+    host: settings.host,
+    ...(settings.dbPath ? { path: settings.dbPath } : {}),
+  });
+  context.log.notice(
+    `DynamoDB (local engine) ${engine.endpoint}${settings.dbPath ? `, data in ${settings.dbPath}` : ', in memory'}`,
+  );
   try {
     if (settings.migrate) await migrateAt(context, engine.endpoint);
     if (settings.seed) await seedAt(context, engine.endpoint);

@@ -74,7 +74,12 @@ async function deliverBatch(records, options, invoke) {
     }
     if (failures.length === 0) return { invocations: invokeCount, deadLettered: [] };
     const lowest = /** @type {string} */ ([...failures].sort(compareSequenceNumbers)[0]);
-    pending = pending.slice(Math.max(0, pending.findIndex((record) => sequenceOf(record) === lowest)));
+    pending = pending.slice(
+      Math.max(
+        0,
+        pending.findIndex((record) => sequenceOf(record) === lowest),
+      ),
+    );
     if (invokeCount > maximumRetryAttempts) {
       writeDeadLetter(options, pending, failures, invokeCount);
       return { invocations: invokeCount, deadLettered: failures };

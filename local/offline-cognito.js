@@ -69,7 +69,10 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
   if (authorizer) Object.assign(authorizer, { issuerUrl: issuer, audience: [ids.clientId] });
   // Our own code in this process (syncCognitoUsers) reads the same variables the Lambdas get.
   Object.assign(process.env, values);
-  fs.writeFileSync(stateFile(dir), `${JSON.stringify({ endpoint: cognito.endpoint, issuer, userPoolId: ids.userPoolId, clientId: ids.clientId }, null, 2)}\n`);
+  fs.writeFileSync(
+    stateFile(dir),
+    `${JSON.stringify({ endpoint: cognito.endpoint, issuer, userPoolId: ids.userPoolId, clientId: ids.clientId }, null, 2)}\n`,
+  );
   log.notice(
     `Cognito (local) ${cognito.endpoint} — pool ${ids.userPoolId}, client ${ids.clientId} ${ids.created ? 'created' : 'exists'}, data in ${path.relative(ROOT, dir) || dir}`,
   );
@@ -82,7 +85,9 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
         const { demoUsers } = loadTs('../seeds/demo-data.ts');
         const users = Object.values(/** @type {Record<string, any>} */ (demoUsers));
         const signUps = await signUpUsers({ endpoint: cognito.endpoint, ...ids, users });
-        log.notice(`Cognito (local): demo users ${signUps.created.length} signed up, ${signUps.existing.length} existed — ${users.map((u) => u.email).join(', ')}`);
+        log.notice(
+          `Cognito (local): demo users ${signUps.created.length} signed up, ${signUps.existing.length} existed — ${users.map((u) => u.email).join(', ')}`,
+        );
       }
       const { syncCognitoUsers } = loadTs('../domain/cognito-users.ts');
       const sync = await syncCognitoUsers(ids.userPoolId);

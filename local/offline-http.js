@@ -35,7 +35,9 @@ function patchOfflineHttp({ allowedOrigins }) {
   const { Server } = fromOffline('@hapi/hapi');
   const proto = Object.getPrototypeOf(new Server());
   if (typeof proto.start !== 'function' || typeof proto.ext !== 'function') {
-    throw new Error('local/offline-http.js: @hapi/hapi Server.start/ext are not where they were; check the serverless-offline upgrade');
+    throw new Error(
+      'local/offline-http.js: @hapi/hapi Server.start/ext are not where they were; check the serverless-offline upgrade',
+    );
   }
   origins = allowedOrigins;
   if (proto[PATCHED]) return;

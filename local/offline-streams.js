@@ -42,7 +42,8 @@ function retryWhileUnreachable(client, warn) {
     const attempt = (/** @type {number} */ delayMs) =>
       client[method](params, (/** @type {unknown} */ err, /** @type {unknown} */ data) => {
         if (err && isUnreachable(err)) {
-          if (!down) warn(`DynamoDB stream unreachable (${/** @type {Error} */ (err).message || err}); polling again until it is back`);
+          if (!down)
+            warn(`DynamoDB stream unreachable (${/** @type {Error} */ (err).message || err}); polling again until it is back`);
           down = true;
           setTimeout(() => attempt(Math.min(delayMs * 2, POLL_RETRY_MAX_MS)), delayMs).unref();
           return;
@@ -55,7 +56,13 @@ function retryWhileUnreachable(client, warn) {
       });
     attempt(POLL_RETRY_MIN_MS);
   };
-  return { ...client, resilient: true, describeStream: wrap('describeStream'), getShardIterator: wrap('getShardIterator'), getRecords: wrap('getRecords') };
+  return {
+    ...client,
+    resilient: true,
+    describeStream: wrap('describeStream'),
+    getShardIterator: wrap('getShardIterator'),
+    getRecords: wrap('getRecords'),
+  };
 }
 
 const STREAM_READ_INTERVAL_MS = 100;
@@ -127,7 +134,8 @@ function patchStreamEmulator(warn, mappings = {}) {
   if (proto.__retryWhileUnreachable) return;
   const create = proto._create;
   proto._create = function (/** @type {unknown[]} */ ...args) {
-    if (!this.readableStreamsClient.resilient) this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
+    if (!this.readableStreamsClient.resilient)
+      this.readableStreamsClient = retryWhileUnreachable(this.readableStreamsClient, warn);
     // `this.lambda` is serverless-offline's Lambda pool; the emulator calls `get(key).runHandler()` on it.
     if (!this.lambda.__eventSourceMapping) {
       this.lambda = Object.assign(withEventSourceMapping(this.lambda, mappings), { __eventSourceMapping: true });
@@ -138,7 +146,11 @@ function patchStreamEmulator(warn, mappings = {}) {
   // (no account, not a stream ARN). Lambda delivers the stream's ARN there, and the stream
   // handler copies it into its failure record (DLQ stand-in): give it the real one.
   const subscribe = proto._dynamodbStreamsEvent;
-  proto._dynamodbStreamsEvent = async function (/** @type {unknown} */ functionKey, /** @type {unknown} */ destinations, /** @type {any} */ definition) {
+  proto._dynamodbStreamsEvent = async function (
+    /** @type {unknown} */ functionKey,
+    /** @type {unknown} */ destinations,
+    /** @type {any} */ definition,
+  ) {
     if (definition?.enabled !== false && definition?.tableName) {
       const described = await this._describeTable(definition.tableName).catch(() => undefined);
       const streamArn = described?.Table?.LatestStreamArn;

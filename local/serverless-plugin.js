@@ -158,7 +158,9 @@ class LocalStackPlugin {
       return value === expected;
     });
     if (dax && !vpc) {
-      throw new this.serverless.classes.Error('The dax parameter needs vpcMode: true (the DAX cluster lives in the VPC). Set both, or neither.');
+      throw new this.serverless.classes.Error(
+        'The dax parameter needs vpcMode: true (the DAX cluster lives in the VPC). Set both, or neither.',
+      );
     }
   }
 
@@ -171,7 +173,9 @@ class LocalStackPlugin {
     /** @type {Record<string, import('./event-source-mapping').EventSourceMappingOptions>} */
     const mappings = {};
     for (const [key, fn] of Object.entries(this.serverless.service.functions ?? {})) {
-      const stream = (/** @type {any} */ (fn).events ?? []).map((/** @type {any} */ e) => e.stream).find((/** @type {any} */ s) => s?.functionResponseType === 'ReportBatchItemFailures');
+      const stream = /** @type {any} */ (fn.events ?? [])
+        .map((/** @type {any} */ e) => e.stream)
+        .find((/** @type {any} */ s) => s?.functionResponseType === 'ReportBatchItemFailures');
       if (!stream) continue;
       const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       mappings[key] = {

@@ -14,7 +14,25 @@ const yaml = require('js-yaml');
 const TABLE_FILE = path.join(__dirname, '..', 'resources', 'table.yml');
 
 // CloudFormation short-form tags (!Ref, !GetAtt, ...) parse to opaque values: we never read them.
-const cfnTags = ['Ref', 'GetAtt', 'Join', 'Sub', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Split', 'ImportValue', 'FindInMap', 'Condition', 'Base64', 'GetAZs', 'Cidr'];
+const cfnTags = [
+  'Ref',
+  'GetAtt',
+  'Join',
+  'Sub',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'Select',
+  'Split',
+  'ImportValue',
+  'FindInMap',
+  'Condition',
+  'Base64',
+  'GetAZs',
+  'Cidr',
+];
 const schema = yaml.DEFAULT_SCHEMA.extend(
   cfnTags.flatMap((tag) =>
     /** @type {const} */ (['scalar', 'sequence', 'mapping']).map(
@@ -51,7 +69,7 @@ function tableProperties() {
  */
 function timeToLiveInput(tableName) {
   const spec = tableProperties().TimeToLiveSpecification;
-  if (!spec || spec.Enabled !== true) return null;
+  if (spec?.Enabled !== true) return null;
   return { TableName: tableName, TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: true } };
 }
 

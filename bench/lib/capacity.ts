@@ -47,7 +47,7 @@ const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetI
 const NAME = 'benchCapacityCounter';
 
 type AnyClient = DynamoDBClient | DynamoDBDocumentClient;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Starts counting on `client`; returns the running tally and a function that stops counting. */
 export function countRequests(client: AnyClient): { tally: Tally; stop(): void } {

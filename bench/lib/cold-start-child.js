@@ -4,7 +4,7 @@
  * invocation, report timings (ms since this process started) and peak RSS on one stdout line.
  *   node cold-start-child.js <bundle.js> <export> <event.json>
  */
-'use strict';
+
 const { performance } = require('node:perf_hooks');
 const fs = require('node:fs');
 
@@ -48,7 +48,7 @@ function peakRssMb() {
 main().then(
   () => process.exit(0),
   (error) => {
-    process.stdout.write(`\nBENCH_ERROR ${String(error && error.stack ? error.stack : error)}\n`);
+    process.stdout.write(`\nBENCH_ERROR ${String(error?.stack ? error.stack : error)}\n`);
     process.exit(1);
   },
 );

@@ -66,7 +66,11 @@ export function table(figures: Figures): string {
   });
   const header = ['figure', 'measured', 'target', 'status'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   for (const [section, reason] of Object.entries(figures.notDone)) out.push(`NOT DONE ${section}: ${reason}`);
   return out.join('\n');
@@ -77,7 +81,9 @@ export function markdownTable(figures: Figures): string {
   const out = ['| figure | measured | target | status |', '|---|---:|---|---|'];
   for (const f of figures.list) {
     const ok = met(f);
-    out.push(`| \`${f.name}\` | ${format(f.value)} | ${describeTarget(f.target)} | ${ok === undefined ? '' : ok ? 'ok' : '**MISS**'} |`);
+    out.push(
+      `| \`${f.name}\` | ${format(f.value)} | ${describeTarget(f.target)} | ${ok === undefined ? '' : ok ? 'ok' : '**MISS**'} |`,
+    );
   }
   for (const [section, reason] of Object.entries(figures.notDone)) out.push(`| ${section} | not done | | ${reason} |`);
   return out.join('\n');

@@ -18,7 +18,10 @@ export interface Generator {
   text(minWords: number, maxWords: number): string;
 }
 
-const WORDS = 'tide moon harbour sensor reading table query page cursor lunch coffee tomorrow ship bug fix deploy stream row message kettle rain'.split(' ');
+const WORDS =
+  'tide moon harbour sensor reading table query page cursor lunch coffee tomorrow ship bug fix deploy stream row message kettle rain'.split(
+    ' ',
+  );
 
 export function generator(seed: number): Generator {
   const next = rng(seed);

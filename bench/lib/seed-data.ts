@@ -65,13 +65,13 @@ export function messageItems(gen: Generator, group: string, senders: UserProfile
     const sender = senders[i % senders.length] as UserProfile;
     return {
       ...messageItem({
-      message_group_uuid: group,
-      message_uuid: gen.uuid(),
-      message: gen.text(3, 20),
-      created_at: formatMicros(endMicros - (count - 1 - i) * 1_000_000),
-      user_uuid: sender.uuid,
-      user_handle: sender.handle,
-      user_display_name: sender.display_name,
+        message_group_uuid: group,
+        message_uuid: gen.uuid(),
+        message: gen.text(3, 20),
+        created_at: formatMicros(endMicros - (count - 1 - i) * 1_000_000),
+        user_uuid: sender.uuid,
+        user_handle: sender.handle,
+        user_display_name: sender.display_name,
       }),
     };
   });

@@ -45,13 +45,23 @@ export async function coldStart(figures: Figures, settings: Settings): Promise<v
   try {
     const packageDir = path.join(scratch, 'package');
     const packagedAt = performance.now();
-    await run(process.execPath, [path.join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'prod', '--package', packageDir]);
+    await run(process.execPath, [
+      path.join(ROOT, 'node_modules/serverless/bin/serverless.js'),
+      'package',
+      '--stage',
+      'prod',
+      '--package',
+      packageDir,
+    ]);
     figures.add('6.sls_package_prod.duration_ms', performance.now() - packagedAt);
 
     const state = JSON.parse(readFileSync(path.join(packageDir, 'serverless-state.json'), 'utf8')) as {
       service: { functions: Record<string, { handler: string }> };
     };
-    const functions: PackagedFunction[] = Object.entries(state.service.functions).map(([name, fn]) => ({ name, handler: fn.handler }));
+    const functions: PackagedFunction[] = Object.entries(state.service.functions).map(([name, fn]) => ({
+      name,
+      handler: fn.handler,
+    }));
     const entries = readZip(path.join(packageDir, 'cruddur-messaging.zip'));
     const bundleDir = path.join(scratch, 'bundle');
     for (const entry of entries) {
@@ -70,24 +80,33 @@ export async function coldStart(figures: Figures, settings: Settings): Promise<v
       const own = entries.filter((e) => e.name === file || e.name === `${file}.map`);
       const js = entries.find((e) => e.name === file);
       if (!js) throw new Error(`${file} (function ${fn.name}) is not in the package`);
-      figures.add(`6.${fn.name}.bundle_zipped_with_map_kb`, own.reduce((sum, e) => sum + e.zippedBytes, 0) / 1024, BUNDLE_TARGET_KB);
+      figures.add(
+        `6.${fn.name}.bundle_zipped_with_map_kb`,
+        own.reduce((sum, e) => sum + e.zippedBytes, 0) / 1024,
+        BUNDLE_TARGET_KB,
+      );
       figures.add(`6.${fn.name}.bundle_zipped_js_only_kb`, js.zippedBytes / 1024);
       figures.add(`6.${fn.name}.bundle_unzipped_js_kb`, js.size / 1024);
 
       const event = events.env && events.byFunction[fn.name];
       if (!event) {
-        figures.notDone[`6.${fn.name}.cold_start`] = 'no representative event defined for this function in bench/sections/cold-start.ts';
+        figures.notDone[`6.${fn.name}.cold_start`] =
+          'no representative event defined for this function in bench/sections/cold-start.ts';
         continue;
       }
       const eventFile = path.join(scratch, `${fn.name}.event.json`);
       writeFileSync(eventFile, JSON.stringify(event.event));
       const samples: Array<Record<string, number>> = [];
       for (let i = 0; i < settings.samples; i++) {
-        const output = await run(process.execPath, ['--enable-source-maps', CHILD, path.join(bundleDir, file), exportName, eventFile], {
-          ...process.env,
-          ...events.env,
-          NODE_PATH: path.join(ROOT, 'node_modules'),
-        });
+        const output = await run(
+          process.execPath,
+          ['--enable-source-maps', CHILD, path.join(bundleDir, file), exportName, eventFile],
+          {
+            ...process.env,
+            ...events.env,
+            NODE_PATH: path.join(ROOT, 'node_modules'),
+          },
+        );
         const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
         if (!line) throw new Error(`${fn.name}: cold start run printed no result:\n${output.slice(-2000)}`);
         const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as Record<string, number>;
@@ -108,7 +127,12 @@ export async function coldStart(figures: Figures, settings: Settings): Promise<v
       figures.add(`6.${fn.name}.peak_rss_mb`, summarize(samples.map((s) => s.peak_rss_mb as number)).max);
       boots.push(...samples.map((s) => s.boot_ms as number));
     }
-    figures.add('6.node_boot_before_bundle.p50_ms', summarize(boots).p50, undefined, 'node start-up until the first line of the child script');
+    figures.add(
+      '6.node_boot_before_bundle.p50_ms',
+      summarize(boots).p50,
+      undefined,
+      'node start-up until the first line of the child script',
+    );
   } finally {
     await cognito?.stop();
     await engine.stop();
@@ -126,16 +150,33 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   const port = await freePort();
   const cognito = await startCognito({ port, dir: path.join(scratch, 'cognito') });
   keep(cognito);
-  const { userPoolId, clientId } = await ensurePoolAndClient({ endpoint: cognito.endpoint, poolName: 'bench', clientName: 'bench' });
-  const account = { email: 'bench@example.com', password: 'Bench-Passw0rd!', handle: 'bench_caller', display_name: 'Bench Caller' };
+  const { userPoolId, clientId } = await ensurePoolAndClient({
+    endpoint: cognito.endpoint,
+    poolName: 'bench',
+    clientName: 'bench',
+  });
+  const account = {
+    email: 'bench@example.com',
+    password: 'Bench-Passw0rd!',
+    handle: 'bench_caller',
+    display_name: 'Bench Caller',
+  };
   await signUpUsers({ endpoint: cognito.endpoint, userPoolId, clientId, users: [account] });
   const { accessToken } = await login({ endpoint: cognito.endpoint, clientId, email: account.email, password: account.password });
   const sub = JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sub as string;
 
-  const caller = await createUserProfile({ handle: account.handle, display_name: account.display_name, email: account.email, cognito_user_id: sub });
+  const caller = await createUserProfile({
+    handle: account.handle,
+    display_name: account.display_name,
+    email: account.email,
+    cognito_user_id: sub,
+  });
   const partner = newProfile(gen, 'partner');
   const group = gen.uuid();
-  await writeItems([...profileItems(partner), ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1)))]);
+  await writeItems([
+    ...profileItems(partner),
+    ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1))),
+  ]);
   const tap = await tapStream();
   await createMessage(group, caller, 'a message for the stream handler');
   const records = await tap.read();
@@ -159,7 +200,12 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     rawPath,
     rawQueryString: '',
     headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    requestContext: { http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'bench', routeKey, stage: '$default' },
+    requestContext: {
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey,
+      stage: '$default',
+    },
     isBase64Encoded: false,
     ...extra,
   });
@@ -168,15 +214,21 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   const byFunction: Record<string, Invocation> = {
     listMessageGroups: { event: http('GET', '/api/message_groups', 'GET /api/message_groups'), ok: status200 },
     listMessages: {
-      event: http('GET', `/api/messages/${group}`, 'GET /api/messages/{message_group_uuid}', { pathParameters: { message_group_uuid: group } }),
+      event: http('GET', `/api/messages/${group}`, 'GET /api/messages/{message_group_uuid}', {
+        pathParameters: { message_group_uuid: group },
+      }),
       ok: status200,
     },
     createMessage: {
-      event: http('POST', '/api/messages', 'POST /api/messages', { body: JSON.stringify({ message: 'cold start', message_group_uuid: group }) }),
+      event: http('POST', '/api/messages', 'POST /api/messages', {
+        body: JSON.stringify({ message: 'cold start', message_group_uuid: group }),
+      }),
       ok: status200,
     },
     getUserShort: {
-      event: http('GET', `/api/users/@${partner.handle}/short`, 'GET /api/users/{handle}/short', { pathParameters: { handle: `@${partner.handle}` } }),
+      event: http('GET', `/api/users/@${partner.handle}/short`, 'GET /api/users/{handle}/short', {
+        pathParameters: { handle: `@${partner.handle}` },
+      }),
       ok: status200,
     },
     postConfirmation: {
@@ -187,7 +239,9 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
         userPoolId,
         userName: sub,
         callerContext: { awsSdkVersion: 'bench', clientId },
-        request: { userAttributes: { sub, email: account.email, preferred_username: account.handle, name: account.display_name } },
+        request: {
+          userAttributes: { sub, email: account.email, preferred_username: account.handle, name: account.display_name },
+        },
         response: {},
       },
       ok: returned,
@@ -195,11 +249,20 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     updateConversationRows: { event: streamEvent(records), ok: (r) => r.failures === 0 },
     pushEvents: { event: streamEvent(records), ok: (r) => r.failures === 0 },
     wsConnect: {
-      event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$connect', eventType: 'CONNECT' }, headers: { 'Sec-WebSocket-Protocol': `cruddur.v1, ${accessToken}` } },
+      event: {
+        requestContext: { connectionId: 'bench-cold-start', routeKey: '$connect', eventType: 'CONNECT' },
+        headers: { 'Sec-WebSocket-Protocol': `cruddur.v1, ${accessToken}` },
+      },
       ok: status200,
     },
-    wsDisconnect: { event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$disconnect', eventType: 'DISCONNECT' } }, ok: status200 },
-    wsDefault: { event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$default' }, body: '{"type":"ping"}' }, ok: status200 },
+    wsDisconnect: {
+      event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$disconnect', eventType: 'DISCONNECT' } },
+      ok: status200,
+    },
+    wsDefault: {
+      event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$default' }, body: '{"type":"ping"}' },
+      ok: status200,
+    },
     seed: { event: {}, ok: returned },
     scan: { event: {}, ok: returned },
     listConversations: { event: { handle: account.handle }, ok: returned },
@@ -217,7 +280,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`)),
+    );
   });
 }
-

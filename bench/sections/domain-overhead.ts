@@ -91,7 +91,10 @@ export async function domainOverhead(figures: Figures, settings: Settings): Prom
       const start = settings.warmup + settings.iterations;
       const oursTally = await countCalls(db(), (n) => ours[pattern](start + n));
       const floorTally = await countCalls(bare, (n) => floor[pattern](start + n));
-      for (const [side, tally] of [['domain', oursTally], ['floor', floorTally]] as const) {
+      for (const [side, tally] of [
+        ['domain', oursTally],
+        ['floor', floorTally],
+      ] as const) {
         figures.add(
           `1.${pattern}.${side}.requests_per_call_count`,
           totalRequests(tally) / COUNTING_CALLS,
@@ -123,7 +126,14 @@ async function countCalls(client: DynamoDBClient | ReturnType<typeof db>, call: 
 function floorListMessages(client: DynamoDBClient, group: string, viewer: string) {
   return Promise.all([
     client
-      .send(new GetItemCommand({ TableName: tableName(), Key: key(keys.membership(group, viewer)), ConsistentRead: true, ProjectionExpression: 'pk' }))
+      .send(
+        new GetItemCommand({
+          TableName: tableName(),
+          Key: key(keys.membership(group, viewer)),
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
+      )
       .then(({ Item }) => {
         if (!Item) throw new Error('not a member');
       }),
@@ -164,7 +174,12 @@ function messageAv(group: string, sender: UserProfile, text: string, createdAt: 
 
 async function floorCreateMessage(client: DynamoDBClient, group: string, sender: UserProfile, text: string) {
   const { Item } = await client.send(
-    new GetItemCommand({ TableName: tableName(), Key: key(keys.membership(group, sender.uuid)), ConsistentRead: true, ProjectionExpression: 'pk' }),
+    new GetItemCommand({
+      TableName: tableName(),
+      Key: key(keys.membership(group, sender.uuid)),
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+    }),
   );
   if (!Item) throw new Error('not a member');
   await client.send(
@@ -177,7 +192,9 @@ async function floorCreateMessage(client: DynamoDBClient, group: string, sender:
 }
 
 async function floorCreateMessageGroup(client: DynamoDBClient, sender: UserProfile, otherHandle: string, text: string) {
-  const { Item: other } = await client.send(new GetItemCommand({ TableName: tableName(), Key: key(keys.userHandle(otherHandle)) }));
+  const { Item: other } = await client.send(
+    new GetItemCommand({ TableName: tableName(), Key: key(keys.userHandle(otherHandle)) }),
+  );
   if (!other) throw new Error('no such user');
   const otherUuid = other.uuid?.S as string;
   const group = randomUUID();

@@ -42,8 +42,18 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     const gen = generator(2);
     const account = { email: 'bench@example.com', password: 'Bench-Passw0rd!', handle: 'bench_http', display_name: 'Bench HTTP' };
     // Through cognito-local and the offline PostConfirmation trigger, as a real sign-up.
-    await signUpUsers({ endpoint: stack.cognitoEndpoint, userPoolId: stack.userPoolId, clientId: stack.clientId, users: [account] });
-    const { accessToken } = await login({ endpoint: stack.cognitoEndpoint, clientId: stack.clientId, email: account.email, password: account.password });
+    await signUpUsers({
+      endpoint: stack.cognitoEndpoint,
+      userPoolId: stack.userPoolId,
+      clientId: stack.clientId,
+      users: [account],
+    });
+    const { accessToken } = await login({
+      endpoint: stack.cognitoEndpoint,
+      clientId: stack.clientId,
+      email: account.email,
+      password: account.password,
+    });
     const sub = JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sub as string;
     const caller = await waitFor(() => findUserByCognitoSub(sub), 'the PostConfirmation trigger to create the profile');
     const partner = newProfile(gen, 'partner');
@@ -52,21 +62,23 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     await writeItems([
       ...[partner, ...others].flatMap(profileItems),
       ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1))),
-      ...others.flatMap((o, i) => conversationItems(caller, o, gen.uuid(), gen.text(2, 6), formatMicros(pastMicros(2) - i * 1e6))),
+      ...others.flatMap((o, i) =>
+        conversationItems(caller, o, gen.uuid(), gen.text(2, 6), formatMicros(pastMicros(2) - i * 1e6)),
+      ),
     ]);
 
     const auth = { authorization: `Bearer ${accessToken}` };
     let n = 0;
     const routes: Record<string, () => Promise<Response>> = {
-      'GET_api_message_groups': () => fetch(`${stack.apiUrl}/api/message_groups`, { headers: auth }),
-      'GET_api_messages_group': () => fetch(`${stack.apiUrl}/api/messages/${group}`, { headers: auth }),
-      'POST_api_messages': () =>
+      GET_api_message_groups: () => fetch(`${stack.apiUrl}/api/message_groups`, { headers: auth }),
+      GET_api_messages_group: () => fetch(`${stack.apiUrl}/api/messages/${group}`, { headers: auth }),
+      POST_api_messages: () =>
         fetch(`${stack.apiUrl}/api/messages`, {
           method: 'POST',
           headers: { ...auth, 'content-type': 'application/json' },
           body: JSON.stringify({ message_group_uuid: group, message: `bench ${n++}` }),
         }),
-      'GET_api_users_handle_short': () => fetch(`${stack.apiUrl}/api/users/@${partner.handle}/short`),
+      GET_api_users_handle_short: () => fetch(`${stack.apiUrl}/api/users/@${partner.handle}/short`),
     };
     const floor = () => fetch(`${stack.apiUrl}/bench/floor`, { headers: auth });
     const call = async (request: () => Promise<Response>) => {
@@ -112,7 +124,12 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
         figures.add(`2.${route}.c16.vs_floor.p50_ratio`, r.latency.p50 / floor16.latency.p50);
       }
     } finally {
-      figures.add('2.offline_stack.c16.peak_rss_mb', rss.stop(), undefined, 'sls offline process tree (engine, cognito-local, API, Lambda workers)');
+      figures.add(
+        '2.offline_stack.c16.peak_rss_mb',
+        rss.stop(),
+        undefined,
+        'sls offline process tree (engine, cognito-local, API, Lambda workers)',
+      );
     }
 
     // (4a) Stream lag: a message's PutItem until both members' rows show it, on an idle
@@ -120,7 +137,11 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     // a first message, not counted, waits for that backlog to drain.
     const drainedAt = performance.now();
     const marker = await createMessage(group, caller, 'drain');
-    await waitFor(async () => ((await rowAt(partner.uuid, group)) >= marker.created_at) || undefined, 'the stream backlog to drain', 180_000);
+    await waitFor(
+      async () => (await rowAt(partner.uuid, group)) >= marker.created_at || undefined,
+      'the stream backlog to drain',
+      180_000,
+    );
     figures.add('4a.backlog_after_http_runs_drain.duration_ms', performance.now() - drainedAt);
     const lags: number[] = [];
     for (let i = 0; i < settings.lagSamples; i++) {
@@ -128,7 +149,13 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
       const sentAt = performance.now();
       const message = await createMessage(group, sender, `lag ${i}`);
       const putDone = performance.now();
-      await waitFor(async () => ((await rowAt(caller.uuid, group)) >= message.created_at && (await rowAt(partner.uuid, group)) >= message.created_at) || undefined, 'both rows to show the message', 30_000);
+      await waitFor(
+        async () =>
+          ((await rowAt(caller.uuid, group)) >= message.created_at && (await rowAt(partner.uuid, group)) >= message.created_at) ||
+          undefined,
+        'both rows to show the message',
+        30_000,
+      );
       lags.push(performance.now() - putDone + (putDone - sentAt) / 2);
     }
     const lag = summarize(lags);

@@ -117,7 +117,12 @@ export async function patternE(figures: Figures, settings: Settings): Promise<vo
     const n = perBatch(naiveTally, settings.countedRounds);
     const prefix = `4b.batch_${MESSAGES}_records_${CONVERSATIONS}_conversations`;
     figures.addSummary(`${prefix}.handler`, summarize(timesOurs));
-    figures.add(`${prefix}.handler.transact_writes_count`, e.transactions, { equals: 2 * CONVERSATIONS }, 'one per member per conversation: coalesced');
+    figures.add(
+      `${prefix}.handler.transact_writes_count`,
+      e.transactions,
+      { equals: 2 * CONVERSATIONS },
+      'one per member per conversation: coalesced',
+    );
     figures.add(`${prefix}.handler.item_writes_count`, e.itemWrites);
     figures.add(`${prefix}.handler.requests_count`, e.requests, undefined, Object.keys(oursTally.requests).join('+'));
     figures.add(`${prefix}.handler.failed_records_count`, failures, { equals: 0 });
@@ -136,10 +141,7 @@ export async function patternE(figures: Figures, settings: Settings): Promise<vo
     figures.add('5.per_message.ours_C_plus_E.one_message_per_batch.wcu', send.wcu + single.wcu);
     figures.add('5.per_message.naive_C_plus_E.rcu', send.rcu + n.rcu / MESSAGES);
     figures.add('5.per_message.naive_C_plus_E.wcu', send.wcu + n.wcu / MESSAGES);
-    figures.add(
-      '5.per_message.ours_vs_naive.batched.wcu_ratio',
-      (send.wcu + e.wcu / MESSAGES) / (send.wcu + n.wcu / MESSAGES),
-    );
+    figures.add('5.per_message.ours_vs_naive.batched.wcu_ratio', (send.wcu + e.wcu / MESSAGES) / (send.wcu + n.wcu / MESSAGES));
     figures.add(
       '5.per_message.ours_vs_naive.one_message_per_batch.wcu_ratio',
       (send.wcu + single.wcu) / (send.wcu + n.wcu / MESSAGES),
@@ -209,7 +211,13 @@ async function applyNaively(records: DynamoDBRecord[]): Promise<void> {
       await db().send(
         new PutCommand({
           TableName: tableName(),
-          Item: conversationItem(member, { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name }, group, text, createdAt),
+          Item: conversationItem(
+            member,
+            { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name },
+            group,
+            text,
+            createdAt,
+          ),
         }),
       );
     }

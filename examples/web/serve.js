@@ -35,7 +35,11 @@ async function bundle() {
  * @param {{ port?: number, host?: string, webConfigFile?: string }} [options]
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-async function serveExample({ port = 5173, host = '127.0.0.1', webConfigFile = path.join(ROOT, '.local', 'web-config.json') } = {}) {
+async function serveExample({
+  port = 5173,
+  host = '127.0.0.1',
+  webConfigFile = path.join(ROOT, '.local', 'web-config.json'),
+} = {}) {
   const script = await bundle();
   const page = fs.readFileSync(path.join(__dirname, 'index.html'));
   const server = http.createServer((req, res) => {
@@ -49,7 +53,8 @@ async function serveExample({ port = 5173, host = '127.0.0.1', webConfigFile = p
     if (url.pathname === '/' || url.pathname === '/index.html') return send(200, 'text/html; charset=utf-8', page);
     if (url.pathname === '/app.js') return send(200, 'text/javascript; charset=utf-8', script);
     if (url.pathname === '/web-config.json') {
-      if (!fs.existsSync(webConfigFile)) return send(503, 'text/plain', `${webConfigFile} does not exist yet: start the local stack (npm start)`);
+      if (!fs.existsSync(webConfigFile))
+        return send(503, 'text/plain', `${webConfigFile} does not exist yet: start the local stack (npm start)`);
       return send(200, 'application/json', fs.readFileSync(webConfigFile));
     }
     return send(404, 'text/plain', 'Not Found');
@@ -72,9 +77,12 @@ if (require.main === module) {
   const port = Number(process.env.PORT ?? 5173);
   const webConfigFile = path.resolve(ROOT, process.env.WEB_CONFIG_FILE ?? '.local/web-config.json');
   serveExample({ port, webConfigFile }).then(
-    ({ url }) => console.log(`Example web client on ${url} (settings from ${path.relative(ROOT, webConfigFile)}); Ctrl-C stops it`),
+    ({ url }) =>
+      console.log(`Example web client on ${url} (settings from ${path.relative(ROOT, webConfigFile)}); Ctrl-C stops it`),
     (error) => {
-      console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: set PORT (and WEB_ORIGIN on npm start to match)` : error);
+      console.error(
+        error.code === 'EADDRINUSE' ? `Port ${port} is in use: set PORT (and WEB_ORIGIN on npm start to match)` : error,
+      );
       process.exit(1);
     },
   );

@@ -10,7 +10,12 @@ import { httpHandler } from './middleware';
 import { route } from './validation';
 
 const Request = route({
-  path: z.object({ handle: z.pipe(z.string(), z.transform((segment: string) => segment.replace(/^(@|%40)/i, ''))) }),
+  path: z.object({
+    handle: z.pipe(
+      z.string(),
+      z.transform((segment: string) => segment.replace(/^(@|%40)/i, '')),
+    ),
+  }),
 });
 
 export const handler = httpHandler({ auth: false, request: Request }, async ({ input }) => {

@@ -20,7 +20,6 @@ import { findCallerBySub } from '../../domain/users';
 import { verifyBearer } from './auth';
 import { parseRequest, type RouteInput, type RouteSchema } from './validation';
 
-
 const HANDLER_DEADLINE_MARGIN_MS = 1000;
 
 /** Largest request body accepted, in bytes (after base64 decoding). */
@@ -135,7 +134,11 @@ function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
         logger.error('request failed', { status, error });
         const code = status === 503 ? 'service_unavailable' : 'internal_error';
         const message = status === 503 ? 'a dependency is unavailable, retry shortly' : 'internal error';
-        request.response = jsonResponse(status, { error: { code, message, request_id: requestId } }, status === 503 ? { 'retry-after': '1' } : {});
+        request.response = jsonResponse(
+          status,
+          { error: { code, message, request_id: requestId } },
+          status === 503 ? { 'retry-after': '1' } : {},
+        );
         return;
       }
       const { code, message } = error as unknown as HttpError | DomainError;
@@ -152,7 +155,10 @@ export function httpHandler<R extends RouteSchema>(
   options: { auth: true; request: R },
   fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
 ): Handler;
-export function httpHandler<R extends RouteSchema>(options: { auth: false; request: R }, fn: (request: HttpRequest<R>) => Promise<HttpResult>): Handler;
+export function httpHandler<R extends RouteSchema>(
+  options: { auth: false; request: R },
+  fn: (request: HttpRequest<R>) => Promise<HttpResult>,
+): Handler;
 export function httpHandler<R extends RouteSchema>(
   options: { auth: boolean; request: R },
   fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,

@@ -14,12 +14,24 @@ export interface MessageJson {
 }
 
 export function messageJson(m: Message): MessageJson {
-  return { uuid: m.message_uuid, display_name: m.user_display_name, handle: m.user_handle, message: m.message, created_at: m.created_at };
+  return {
+    uuid: m.message_uuid,
+    display_name: m.user_display_name,
+    handle: m.user_handle,
+    message: m.message,
+    created_at: m.created_at,
+  };
 }
 
 /** A conversation row: the other person, the last message and its time. */
 export function messageGroupJson(g: MessageGroup): MessageJson {
-  return { uuid: g.message_group_uuid, display_name: g.user_display_name, handle: g.user_handle, message: g.message, created_at: g.last_message_at };
+  return {
+    uuid: g.message_group_uuid,
+    display_name: g.user_display_name,
+    handle: g.user_handle,
+    message: g.message,
+    created_at: g.last_message_at,
+  };
 }
 
 /** The body stays a plain array (as the client expects); the next page's cursor travels in `X-Next-Cursor`. */

@@ -38,7 +38,10 @@ export function route<
 export type RouteInput<R extends RouteSchema> = z.output<R['schema']>;
 
 /** The request as the route's schema reads it, or a 400 ValidationError saying what is wrong. */
-export function parseRequest<R extends RouteSchema>(route: R, request: { path: unknown; query: unknown; headers: unknown; body: unknown }): RouteInput<R> {
+export function parseRequest<R extends RouteSchema>(
+  route: R,
+  request: { path: unknown; query: unknown; headers: unknown; body: unknown },
+): RouteInput<R> {
   const result = route.schema.safeParse(request);
   if (result.success) return result.data as RouteInput<R>;
   const issue = result.error.issues[0];

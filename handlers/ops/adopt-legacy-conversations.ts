@@ -15,7 +15,11 @@ export async function handler(event?: unknown) {
   const report = await adoptLegacyConversations({ apply: apply === true, ...(pageSize ? { pageSize } : {}) });
   const verb = report.applied ? 'wrote' : 'would write';
   for (const a of report.adopted) {
-    const note = a.raced ? ' — changed meanwhile, run again' : a.pairNames ? ` — pair already names ${a.pairNames}, left alone` : '';
+    const note = a.raced
+      ? ' — changed meanwhile, run again'
+      : a.pairNames
+        ? ` — pair already names ${a.pairNames}, left alone`
+        : '';
     console.log(`  ${a.message_group_uuid} (${a.members.join(', ')}): ${verb} ${a.missing.join(', ')}${note}`);
   }
   for (const s of report.skipped) console.log(`  ${s.message_group_uuid}: skipped, ${s.reason}`);

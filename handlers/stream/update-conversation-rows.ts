@@ -45,7 +45,11 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
   for (const record of parsed) {
     if (record.kind !== 'poison') continue;
     // Never the image: it holds message text.
-    logger.error('record dropped: pattern E can never apply it', { sequenceNumber: record.sequenceNumber, pk: record.pk, reason: record.reason });
+    logger.error('record dropped: pattern E can never apply it', {
+      sequenceNumber: record.sequenceNumber,
+      pk: record.pk,
+      reason: record.reason,
+    });
     dropped++;
   }
 
@@ -110,7 +114,8 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   }
   const { sk, message } = image;
   if (!isUuid(groupUuid)) return { kind: 'poison', sequenceNumber, pk, reason: `pk ${pk} does not name a conversation` };
-  if (!isTimestamp(sk)) return { kind: 'poison', sequenceNumber, pk, reason: 'message sk is not a timestamp in an accepted form' };
+  if (!isTimestamp(sk))
+    return { kind: 'poison', sequenceNumber, pk, reason: 'message sk is not a timestamp in an accepted form' };
   if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, pk, reason: 'message text missing' };
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
 }

@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * The ONLY module that reaches into dynalite's internals. Everything the engine
  * relies on is listed (and checked at load time) here, so an upgrade of dynalite
@@ -9,30 +9,30 @@
  * Pinned: dynalite 4.0.0.
  */
 
-const path = require('path')
+const path = require('node:path');
 
-const PINNED_VERSION = '4.0.0'
+const PINNED_VERSION = '4.0.0';
 
 /**
  * dynalite ships no type declarations: load its modules as `any`.
  * @param {string} id
  * @returns {any}
  */
-const load = (id) => require(id)
+const load = (id) => require(id);
 
 /** @type {any} */
-const dynalite = load('dynalite')
+const dynalite = load('dynalite');
 /** @type {any} */
-const db = load('dynalite/db')
+const db = load('dynalite/db');
 /** @type {any} */
-const validations = load('dynalite/validations')
+const validations = load('dynalite/validations');
 
 /** dynalite's own action implementations we compose (they take `(store, data, cb)`). */
 const actions = {
   /** @type {any} */ putItem: load('dynalite/actions/putItem'),
   /** @type {any} */ updateItem: load('dynalite/actions/updateItem'),
   /** @type {any} */ deleteItem: load('dynalite/actions/deleteItem'),
-}
+};
 
 /** dynalite's request validators ({types, custom}) we reuse for transaction members. */
 const actionValidations = {
@@ -40,60 +40,75 @@ const actionValidations = {
   /** @type {any} */ updateItem: load('dynalite/validations/updateItem'),
   /** @type {any} */ deleteItem: load('dynalite/validations/deleteItem'),
   /** @type {any} */ getItem: load('dynalite/validations/getItem'),
-}
+};
 
 /** dynalite's generated expression parsers: validations/index.js calls `<module>.parse(str, { context })`. */
 const parserModules = {
   /** @type {any} */ condition: load('dynalite/db/conditionParser'),
   /** @type {any} */ update: load('dynalite/db/updateParser'),
   /** @type {any} */ projection: load('dynalite/db/projectionParser'),
-}
+};
 
-const installedVersion = require(path.join(path.dirname(require.resolve('dynalite')), 'package.json')).version
+const installedVersion = require(path.join(path.dirname(require.resolve('dynalite')), 'package.json')).version;
 
 /** Key prefixes dynalite's store uses inside its single LevelDB (db/index.js getSubDb / createPrefixedDbWrapper). */
 const prefixes = {
   /** @param {string} tableName */
-  item: (tableName) => 'item-' + tableName + '~',
+  item: (tableName) => `item-${tableName}~`,
   /** @param {string} indexType 'Local' | 'Global' @param {string} tableName @param {string} indexName */
-  index: (indexType, tableName, indexName) => 'index-' + indexType.toLowerCase() + '~' + tableName + '~' + indexName + '~',
-}
+  index: (indexType, tableName, indexName) => `index-${indexType.toLowerCase()}~${tableName}~${indexName}~`,
+};
 
 /** Throws a clear error if any internal we use is missing. */
-function assertInternals () {
-  const problems = []
-  if (installedVersion !== PINNED_VERSION) problems.push('dynalite version is ' + installedVersion + ', engine is pinned to ' + PINNED_VERSION)
-  for (const fn of [ 'create', 'checkConditional', 'createKey', 'validateKey', 'validateItem', 'validateUpdates',
-    'validationError', 'mapPaths', 'validateKeyPaths', 'itemSize', 'updateIndexes', 'getIndexActions' ]) {
-    if (typeof db[fn] !== 'function') problems.push('dynalite/db.' + fn + ' is not a function')
+function assertInternals() {
+  const problems = [];
+  if (installedVersion !== PINNED_VERSION)
+    problems.push(`dynalite version is ${installedVersion}, engine is pinned to ${PINNED_VERSION}`);
+  for (const fn of [
+    'create',
+    'checkConditional',
+    'createKey',
+    'validateKey',
+    'validateItem',
+    'validateUpdates',
+    'validationError',
+    'mapPaths',
+    'validateKeyPaths',
+    'itemSize',
+    'updateIndexes',
+    'getIndexActions',
+  ]) {
+    if (typeof db[fn] !== 'function') problems.push(`dynalite/db.${fn} is not a function`);
   }
-  for (const fn of [ 'checkTypes', 'checkValidations' ]) {
-    if (typeof validations[fn] !== 'function') problems.push('dynalite/validations.' + fn + ' is not a function')
+  for (const fn of ['checkTypes', 'checkValidations']) {
+    if (typeof validations[fn] !== 'function') problems.push(`dynalite/validations.${fn} is not a function`);
   }
-  for (const [ name, fn ] of Object.entries(actions)) {
-    if (typeof fn !== 'function') problems.push('dynalite/actions/' + name + ' is not a function')
+  for (const [name, fn] of Object.entries(actions)) {
+    if (typeof fn !== 'function') problems.push(`dynalite/actions/${name} is not a function`);
   }
-  for (const [ name, v ] of Object.entries(actionValidations)) {
-    if (!v || typeof v.types !== 'object') problems.push('dynalite/validations/' + name + '.types missing')
+  for (const [name, v] of Object.entries(actionValidations)) {
+    if (!v || typeof v.types !== 'object') problems.push(`dynalite/validations/${name}.types missing`);
   }
-  for (const [ name, mod ] of Object.entries(parserModules)) {
-    if (!mod || typeof mod.parse !== 'function') problems.push('dynalite/db/' + name + 'Parser.parse is not a function')
+  for (const [name, mod] of Object.entries(parserModules)) {
+    if (!mod || typeof mod.parse !== 'function') problems.push(`dynalite/db/${name}Parser.parse is not a function`);
   }
-  if (typeof db.queryTable !== 'function') problems.push('dynalite/db.queryTable is not a function')
+  if (typeof db.queryTable !== 'function') problems.push('dynalite/db.queryTable is not a function');
   if (problems.length) {
-    throw new Error('local dynamodb engine: incompatible dynalite internals: ' + problems.join('; '))
+    throw new Error(`local dynamodb engine: incompatible dynalite internals: ${problems.join('; ')}`);
   }
 }
 
-let expressionLayerInstalled = false
+let expressionLayerInstalled = false;
 /**
  * dynalite's checkTypes drops ReturnValuesOnConditionCheckFailure from the request it
  * validates, so the engine tells us, per request, whether the caller asked for ALL_OLD.
  * @type {() => boolean}
  */
-let returnOldOnFailure = () => false
+let returnOldOnFailure = () => false;
 /** @param {() => boolean} probe */
-function setReturnOldProbe (probe) { returnOldOnFailure = probe }
+function setReturnOldProbe(probe) {
+  returnOldOnFailure = probe;
+}
 
 /**
  * Swaps dynalite's expression layer for ours, once per process:
@@ -108,51 +123,65 @@ function setReturnOldProbe (probe) { returnOldOnFailure = probe }
  * A ConditionalCheckFailedException carries the old `Item` when the request asked for
  * ReturnValuesOnConditionCheckFailure=ALL_OLD.
  */
-function installExpressionLayer () {
-  if (expressionLayerInstalled) return
-  expressionLayerInstalled = true
-  const expressions = require('./expressions')
-  const { evaluate } = require('./conditions')
-  parserModules.condition.parse = expressions.conditionParser.parse
-  parserModules.update.parse = expressions.updateParser.parse
-  parserModules.projection.parse = expressions.projectionParser.parse
+function installExpressionLayer() {
+  if (expressionLayerInstalled) return;
+  expressionLayerInstalled = true;
+  const expressions = require('./expressions');
+  const { evaluate } = require('./conditions');
+  parserModules.condition.parse = expressions.conditionParser.parse;
+  parserModules.update.parse = expressions.updateParser.parse;
+  parserModules.projection.parse = expressions.projectionParser.parse;
 
-  const originalCheckConditional = db.checkConditional
-  db.checkConditional = function (/** @type {any} */ data, /** @type {any} */ existingItem) {
-    let err
-    if (data && data._condition) {
-      err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure()
+  const originalCheckConditional = db.checkConditional;
+  db.checkConditional = (/** @type {any} */ data, /** @type {any} */ existingItem) => {
+    let err;
+    if (data?._condition) {
+      err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure();
+    } else err = originalCheckConditional(data, existingItem);
+    if (err?.body && existingItem && ((data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') || returnOldOnFailure())) {
+      err.body.Item = existingItem;
     }
-    else err = originalCheckConditional(data, existingItem)
-    if (err && err.body && existingItem && (data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' || returnOldOnFailure())) {
-      err.body.Item = existingItem
-    }
-    return err || null
-  }
+    return err || null;
+  };
 
-  const originalQueryTable = db.queryTable
-  db.queryTable = function (/** @type {any} */ store, /** @type {any} */ table, /** @type {any} */ data, /** @type {any[]} */ ...rest) {
-    if (!data || !data._filter) return originalQueryTable.call(this, store, table, data, ...rest)
-    const cb = rest[rest.length - 1]
-    const inner = { ...data, _filter: undefined, _projection: undefined, AttributesToGet: undefined, Select: undefined }
-    return originalQueryTable.call(this, store, table, inner, ...rest.slice(0, -1), (/** @type {any} */ err, /** @type {any} */ result) => {
-      if (err) return cb(err)
-      let items = (result.Items || []).filter((/** @type {any} */ item) => evaluate(item, data._filter.expression))
-      const paths = data._projection ? data._projection.paths : data.AttributesToGet
-      if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item))
-      result.Count = items.length
-      if (data.Select === 'COUNT') delete result.Items
-      else result.Items = items
-      cb(null, result)
-    })
-  }
+  const originalQueryTable = db.queryTable;
+  db.queryTable = function (
+    /** @type {any} */ store,
+    /** @type {any} */ table,
+    /** @type {any} */ data,
+    /** @type {any[]} */ ...rest
+  ) {
+    if (!data?._filter) return originalQueryTable.call(this, store, table, data, ...rest);
+    const cb = rest[rest.length - 1];
+    const inner = { ...data, _filter: undefined, _projection: undefined, AttributesToGet: undefined, Select: undefined };
+    return originalQueryTable.call(
+      this,
+      store,
+      table,
+      inner,
+      ...rest.slice(0, -1),
+      (/** @type {any} */ err, /** @type {any} */ result) => {
+        if (err) return cb(err);
+        let items = (result.Items || []).filter((/** @type {any} */ item) => evaluate(item, data._filter.expression));
+        const paths = data._projection ? data._projection.paths : data.AttributesToGet;
+        if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item));
+        result.Count = items.length;
+        if (data.Select === 'COUNT') delete result.Items;
+        else result.Items = items;
+        cb(null, result);
+      },
+    );
+  };
 }
 
-function conditionalFailure () {
-  const err = /** @type {any} */ (new Error('The conditional request failed'))
-  err.statusCode = 400
-  err.body = { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' }
-  return err
+function conditionalFailure() {
+  const err = /** @type {any} */ (new Error('The conditional request failed'));
+  err.statusCode = 400;
+  err.body = {
+    __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+    message: 'The conditional request failed',
+  };
+  return err;
 }
 
 /**
@@ -163,31 +192,30 @@ function conditionalFailure () {
  * @param {Record<string, any>} options
  * @returns {{ server: import('http').Server, store: any, handler: (req: any, res: any) => void }}
  */
-function createDynalite (options) {
-  assertInternals()
-  installExpressionLayer()
-  const originalCreate = db.create
+function createDynalite(options) {
+  assertInternals();
+  installExpressionLayer();
+  const originalCreate = db.create;
   /** @type {any} */
-  let captured = null
-  db.create = function (/** @type {any} */ opts) {
-    captured = originalCreate.apply(this, arguments)
-    return captured
-  }
-  let server
+  let captured = null;
+  db.create = function (/** @type {any[]} */ ...args) {
+    captured = originalCreate.apply(this, args);
+    return captured;
+  };
+  let server;
   try {
-    server = dynalite(options)
+    server = dynalite(options);
+  } finally {
+    db.create = originalCreate;
   }
-  finally {
-    db.create = originalCreate
+  if (!captured) throw new Error('local dynamodb engine: could not capture dynalite store (dynalite internals changed)');
+  const listeners = server.listeners('request');
+  if (listeners.length !== 1) throw new Error('local dynamodb engine: expected exactly one dynalite request listener');
+  const handler = /** @type {any} */ (listeners[0]);
+  for (const key of ['db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb', 'getTagDb']) {
+    if (!(key in captured)) throw new Error(`local dynamodb engine: dynalite store has no ${key}`);
   }
-  if (!captured) throw new Error('local dynamodb engine: could not capture dynalite store (dynalite internals changed)')
-  const listeners = server.listeners('request')
-  if (listeners.length !== 1) throw new Error('local dynamodb engine: expected exactly one dynalite request listener')
-  const handler = /** @type {any} */ (listeners[0])
-  for (const key of [ 'db', 'tableDb', 'getItemDb', 'getIndexDb', 'getTable', 'options', 'deleteItemDb', 'getTagDb' ]) {
-    if (!(key in captured)) throw new Error('local dynamodb engine: dynalite store has no ' + key)
-  }
-  return { server, store: captured, handler }
+  return { server, store: captured, handler };
 }
 
 module.exports = {
@@ -203,4 +231,4 @@ module.exports = {
   setReturnOldProbe,
   assertInternals,
   createDynalite,
-}
+};

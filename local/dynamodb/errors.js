@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /** DynamoDB-shaped errors: `{__type, message}` bodies the AWS SDK maps to exception classes. */
 
 /**
@@ -12,20 +12,20 @@
  * @param {Record<string, any>} [extra] extra body fields (e.g. CancellationReasons)
  * @returns {ApiError}
  */
-function apiError (type, message, extra) {
-  const err = /** @type {ApiError} */ (new Error(message))
-  err.statusCode = 400
-  err.body = { __type: type, message, ...(extra || {}) }
-  return err
+function apiError(type, message, extra) {
+  const err = /** @type {ApiError} */ (new Error(message));
+  err.statusCode = 400;
+  err.body = { __type: type, message, ...(extra || {}) };
+  return err;
 }
 
-const DDB = 'com.amazonaws.dynamodb.v20120810#'
+const DDB = 'com.amazonaws.dynamodb.v20120810#';
 
 /** @param {string} message */
-const validation = (message) => apiError('com.amazon.coral.validate#ValidationException', message)
+const validation = (message) => apiError('com.amazon.coral.validate#ValidationException', message);
 /** @param {string} message */
-const notFound = (message) => apiError(DDB + 'ResourceNotFoundException', message)
+const notFound = (message) => apiError(`${DDB}ResourceNotFoundException`, message);
 /** @param {string} message */
-const serialization = (message) => apiError('com.amazon.coral.service#SerializationException', message)
+const serialization = (message) => apiError('com.amazon.coral.service#SerializationException', message);
 
-module.exports = { apiError, validation, notFound, serialization, DDB }
+module.exports = { apiError, validation, notFound, serialization, DDB };

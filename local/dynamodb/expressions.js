@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * Our own parser for DynamoDB expressions (condition / filter / key condition, update,
  * projection), in one left-to-right pass over a token list: time linear in the
@@ -26,19 +26,30 @@
  *   precedence, loosest first: OR, AND, NOT, then comparisons / BETWEEN / IN / functions.
  */
 
-const MAX_EXPRESSION_BYTES = 4096
-const MAX_NESTING = 32
+const MAX_EXPRESSION_BYTES = 4096;
+const MAX_NESTING = 32;
 
 const CONDITION_FUNCTIONS = /** @type {Record<string, number>} */ ({
-  attribute_exists: 1, attribute_not_exists: 1, attribute_type: 2, begins_with: 2, contains: 2, size: 1,
-})
-const UPDATE_FUNCTIONS = /** @type {Record<string, number>} */ ({ if_not_exists: 2, list_append: 2 })
-const COMPARATORS = new Set([ '=', '<>', '<', '<=', '>', '>=' ])
-const TYPE_NAMES = [ 'S', 'N', 'B', 'NULL', 'BOOL', 'SS', 'NS', 'BS', 'L', 'M' ]
+  attribute_exists: 1,
+  attribute_not_exists: 1,
+  attribute_type: 2,
+  begins_with: 2,
+  contains: 2,
+  size: 1,
+});
+const UPDATE_FUNCTIONS = /** @type {Record<string, number>} */ ({ if_not_exists: 2, list_append: 2 });
+const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
+const TYPE_NAMES = ['S', 'N', 'B', 'NULL', 'BOOL', 'SS', 'NS', 'BS', 'L', 'M'];
 const TYPE_WORDS = /** @type {Record<string, string>} */ ({
-  L: 'LIST', M: 'MAP', BOOL: 'BOOLEAN', NULL: 'NULL', SS: 'STRING_SET', NS: 'NUMBER_SET', BS: 'BINARY_SET',
-})
-const MAX_IN_OPERANDS = 100
+  L: 'LIST',
+  M: 'MAP',
+  BOOL: 'BOOLEAN',
+  NULL: 'NULL',
+  SS: 'STRING_SET',
+  NS: 'NUMBER_SET',
+  BS: 'BINARY_SET',
+});
+const MAX_IN_OPERANDS = 100;
 
 /**
  * @typedef {{ t: string, v: string, s: number, e: number }} Token
@@ -49,53 +60,58 @@ const MAX_IN_OPERANDS = 100
  * @param {string} message
  * @returns {Error}
  */
-function syntaxError (message) {
-  const err = new Error(message)
-  err.name = 'SyntaxError'
-  return err
+function syntaxError(message) {
+  const err = new Error(message);
+  err.name = 'SyntaxError';
+  return err;
 }
 
 /**
  * @param {string} input
  * @returns {Token[]}
  */
-function tokenize (input) {
+function tokenize(input) {
   /** @type {Token[]} */
-  const out = []
-  const n = input.length
-  let i = 0
-  const word = (/** @type {number} */ c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
+  const out = [];
+  const n = input.length;
+  let i = 0;
+  const word = (/** @type {number} */ c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
   while (i < n) {
-    const c = input.charCodeAt(i)
-    if (c === 32 || c === 9 || c === 10 || c === 13) { i++; continue }
-    const s = i
+    const c = input.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+      continue;
+    }
+    const s = i;
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) {
-      while (i < n && word(input.charCodeAt(i))) i++
-      out.push({ t: 'id', v: input.slice(s, i), s, e: i })
-    }
-    else if (c >= 48 && c <= 57) {
-      while (i < n && input.charCodeAt(i) >= 48 && input.charCodeAt(i) <= 57) i++
-      out.push({ t: 'num', v: input.slice(s, i), s, e: i })
-    }
-    else if (c === 35 || c === 58) { // # or :
-      i++
-      while (i < n && word(input.charCodeAt(i))) i++
-      if (i === s + 1) out.push({ t: 'bad', v: input.charAt(s), s, e: i })
-      else out.push({ t: c === 35 ? 'name' : 'value', v: input.slice(s, i), s, e: i })
-    }
-    else {
-      const two = input.slice(i, i + 2)
-      if (two === '<>' || two === '<=' || two === '>=') { i += 2; out.push({ t: two, v: two, s, e: i }) }
-      else if ('()[],.=<>+-'.includes(input.charAt(i))) { i++; out.push({ t: input.charAt(s), v: input.charAt(s), s, e: i }) }
-      else {
-        const cp = input.codePointAt(i) || 0
-        i += cp > 0xffff ? 2 : 1
-        out.push({ t: 'bad', v: input.slice(s, i), s, e: i })
+      while (i < n && word(input.charCodeAt(i))) i++;
+      out.push({ t: 'id', v: input.slice(s, i), s, e: i });
+    } else if (c >= 48 && c <= 57) {
+      while (i < n && input.charCodeAt(i) >= 48 && input.charCodeAt(i) <= 57) i++;
+      out.push({ t: 'num', v: input.slice(s, i), s, e: i });
+    } else if (c === 35 || c === 58) {
+      // # or :
+      i++;
+      while (i < n && word(input.charCodeAt(i))) i++;
+      if (i === s + 1) out.push({ t: 'bad', v: input.charAt(s), s, e: i });
+      else out.push({ t: c === 35 ? 'name' : 'value', v: input.slice(s, i), s, e: i });
+    } else {
+      const two = input.slice(i, i + 2);
+      if (two === '<>' || two === '<=' || two === '>=') {
+        i += 2;
+        out.push({ t: two, v: two, s, e: i });
+      } else if ('()[],.=<>+-'.includes(input.charAt(i))) {
+        i++;
+        out.push({ t: input.charAt(s), v: input.charAt(s), s, e: i });
+      } else {
+        const cp = input.codePointAt(i) || 0;
+        i += cp > 0xffff ? 2 : 1;
+        out.push({ t: 'bad', v: input.slice(s, i), s, e: i });
       }
     }
   }
-  out.push({ t: 'eof', v: '<EOF>', s: n, e: n })
-  return out
+  out.push({ t: 'eof', v: '<EOF>', s: n, e: n });
+  return out;
 }
 
 /**
@@ -104,68 +120,76 @@ function tokenize (input) {
  */
 class Cursor {
   /** @param {string} input */
-  constructor (input) {
-    this.input = input
-    this.tokens = tokenize(input)
-    this.i = 0
-    this.depth = 0
+  constructor(input) {
+    this.input = input;
+    this.tokens = tokenize(input);
+    this.i = 0;
+    this.depth = 0;
   }
 
   /** @returns {Token} */
-  peek (k = 0) { return /** @type {Token} */ (this.tokens[Math.min(this.i + k, this.tokens.length - 1)]) }
+  peek(k = 0) {
+    return /** @type {Token} */ (this.tokens[Math.min(this.i + k, this.tokens.length - 1)]);
+  }
   /** @returns {Token} */
-  next () { const t = this.peek(); if (this.i < this.tokens.length - 1) this.i++; return t }
+  next() {
+    const t = this.peek();
+    if (this.i < this.tokens.length - 1) this.i++;
+    return t;
+  }
 
   /** @param {string} word */
-  isKeyword (word, k = 0) {
-    const t = this.peek(k)
-    return t.t === 'id' && t.v.toUpperCase() === word
+  isKeyword(word, k = 0) {
+    const t = this.peek(k);
+    return t.t === 'id' && t.v.toUpperCase() === word;
   }
 
   /** @param {string} type */
-  expect (type) {
-    const t = this.peek()
-    if (t.t !== type) this.fail(t)
-    return this.next()
+  expect(type) {
+    const t = this.peek();
+    if (t.t !== type) this.fail(t);
+    return this.next();
   }
 
   /** @param {Token} [tok] @returns {never} */
-  fail (tok) {
-    const t = tok || this.peek()
-    const idx = this.tokens.indexOf(t)
-    const prev = idx > 0 ? this.tokens[idx - 1] : undefined
-    const after = this.tokens[idx + 1]
-    const from = prev ? prev.s : t.s
-    const to = t.t === 'eof' || !after || after.t === 'eof' ? this.input.length : after.e
-    throw syntaxError('token: "' + t.v + '", near: "' + this.input.slice(from, to) + '"')
+  fail(tok) {
+    const t = tok || this.peek();
+    const idx = this.tokens.indexOf(t);
+    const prev = idx > 0 ? this.tokens[idx - 1] : undefined;
+    const after = this.tokens[idx + 1];
+    const from = prev ? prev.s : t.s;
+    const to = t.t === 'eof' || !after || after.t === 'eof' ? this.input.length : after.e;
+    throw syntaxError(`token: "${t.v}", near: "${this.input.slice(from, to)}"`);
   }
 
-  enter () {
+  enter() {
     if (++this.depth > MAX_NESTING) {
-      throw new Error('The expression has exceeded the maximum nesting depth; maximum depth: ' + MAX_NESTING)
+      throw new Error(`The expression has exceeded the maximum nesting depth; maximum depth: ${MAX_NESTING}`);
     }
   }
 
-  leave () { this.depth-- }
+  leave() {
+    this.depth--;
+  }
 }
 
 /** @param {any} val */
-function immediateType (val) {
-  if (!val || typeof val !== 'object' || Array.isArray(val) || val.attrType !== undefined || val.type) return null
-  for (const t of TYPE_NAMES) if (val[t] != null) return t
-  return null
+function immediateType(val) {
+  if (!val || typeof val !== 'object' || Array.isArray(val) || val.attrType !== undefined || val.type) return null;
+  for (const t of TYPE_NAMES) if (val[t] != null) return t;
+  return null;
 }
 
 /** @param {any} val */
-function operandType (val) {
-  if (!val || typeof val !== 'object' || Array.isArray(val)) return null
-  if (val.attrType) return val.attrType
-  return immediateType(val)
+function operandType(val) {
+  if (!val || typeof val !== 'object' || Array.isArray(val)) return null;
+  if (val.attrType) return val.attrType;
+  return immediateType(val);
 }
 
 /** @param {(string|number)[]} path */
-function pathStr (path) {
-  return '[' + path.map((p) => typeof p === 'number' ? '[' + p + ']' : p).join(', ') + ']'
+function pathStr(path) {
+  return `[${path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join(', ')}]`;
 }
 
 /**
@@ -173,15 +197,21 @@ function pathStr (path) {
  * e.g. a reserved word is reported ahead of an undefined attribute value).
  */
 class Problems {
-  constructor () { /** @type {Record<string, string>} */ this.slots = Object.create(null) }
+  constructor() {
+    /** @type {Record<string, string>} */ this.slots = Object.create(null);
+  }
   /** @param {string} slot @param {string} msg */
-  add (slot, msg) { if (!this.slots[slot]) this.slots[slot] = msg }
+  add(slot, msg) {
+    if (!this.slots[slot]) this.slots[slot] = msg;
+  }
   /** @param {string} slot */
-  has (slot) { return !!this.slots[slot] }
+  has(slot) {
+    return !!this.slots[slot];
+  }
   /** @param {string[]} order */
-  first (order) {
-    for (const s of order) if (this.slots[s]) return this.slots[s]
-    return null
+  first(order) {
+    for (const s of order) if (this.slots[s]) return this.slots[s];
+    return null;
   }
 }
 
@@ -190,39 +220,39 @@ class Problems {
  */
 class Resolver {
   /** @param {any} context dynalite's parse context */
-  constructor (context) {
-    this.attrNames = context.attrNames || {}
-    this.attrVals = context.attrVals || {}
-    this.unusedNames = context.unusedAttrNames || {}
-    this.unusedVals = context.unusedAttrVals || {}
-    this.isReserved = typeof context.isReserved === 'function' ? context.isReserved : () => false
-    this.problems = new Problems()
+  constructor(context) {
+    this.attrNames = context.attrNames || {};
+    this.attrVals = context.attrVals || {};
+    this.unusedNames = context.unusedAttrNames || {};
+    this.unusedVals = context.unusedAttrVals || {};
+    this.isReserved = typeof context.isReserved === 'function' ? context.isReserved : () => false;
+    this.problems = new Problems();
     /** @type {Record<string, boolean>} */
-    this.nestedPaths = Object.create(null)
+    this.nestedPaths = Object.create(null);
     /** @type {Record<string, boolean>} */
-    this.pathHeads = Object.create(null)
+    this.pathHeads = Object.create(null);
   }
 
   /** @param {string} name e.g. #a @param {string} slot */
-  name (name, slot) {
-    if (this.problems.has(slot)) return undefined
-    if (!Object.prototype.hasOwnProperty.call(this.attrNames, name) || !this.attrNames[name]) {
-      this.problems.add(slot, 'An expression attribute name used in the document path is not defined; attribute name: ' + name)
-      return undefined
+  name(name, slot) {
+    if (this.problems.has(slot)) return undefined;
+    if (!Object.hasOwn(this.attrNames, name) || !this.attrNames[name]) {
+      this.problems.add(slot, `An expression attribute name used in the document path is not defined; attribute name: ${name}`);
+      return undefined;
     }
-    delete this.unusedNames[name]
-    return this.attrNames[name]
+    delete this.unusedNames[name];
+    return this.attrNames[name];
   }
 
   /** @param {string} name e.g. :v @param {string} slot */
-  value (name, slot) {
-    if (this.problems.has(slot)) return undefined
-    if (!Object.prototype.hasOwnProperty.call(this.attrVals, name) || !this.attrVals[name]) {
-      this.problems.add(slot, 'An expression attribute value used in expression is not defined; attribute value: ' + name)
-      return undefined
+  value(name, slot) {
+    if (this.problems.has(slot)) return undefined;
+    if (!Object.hasOwn(this.attrVals, name) || !this.attrVals[name]) {
+      this.problems.add(slot, `An expression attribute value used in expression is not defined; attribute value: ${name}`);
+      return undefined;
     }
-    delete this.unusedVals[name]
-    return this.attrVals[name]
+    delete this.unusedVals[name];
+    return this.attrVals[name];
   }
 
   /**
@@ -231,478 +261,593 @@ class Resolver {
    * @param {string} nameSlot where an undefined #name is recorded
    * @returns {any[]}
    */
-  path (c, nameSlot) {
+  path(c, nameSlot) {
     /** @type {any[]} */
-    const path = [ this.element(c, nameSlot) ]
+    const path = [this.element(c, nameSlot)];
     for (;;) {
-      const t = c.peek()
+      const t = c.peek();
       if (t.t === '.') {
-        c.next()
-        path.push(this.element(c, nameSlot))
-      }
-      else if (t.t === '[') {
-        c.next()
-        const ix = c.expect('num')
-        c.expect(']')
-        path.push(Number(ix.v))
-      }
-      else break
+        c.next();
+        path.push(this.element(c, nameSlot));
+      } else if (t.t === '[') {
+        c.next();
+        const ix = c.expect('num');
+        c.expect(']');
+        path.push(Number(ix.v));
+      } else break;
     }
     if (path.length > MAX_NESTING + 1) {
-      throw new Error('The document path has exceeded the maximum nesting depth; maximum depth: ' + MAX_NESTING)
+      throw new Error(`The document path has exceeded the maximum nesting depth; maximum depth: ${MAX_NESTING}`);
     }
-    if (path.length > 1) this.nestedPaths[path[0]] = true
-    this.pathHeads[path[0]] = true
-    return path
+    if (path.length > 1) this.nestedPaths[path[0]] = true;
+    this.pathHeads[path[0]] = true;
+    return path;
   }
 
   /** @param {Cursor} c @param {string} nameSlot */
-  element (c, nameSlot) {
-    const t = c.peek()
-    if (t.t === 'name') { c.next(); return this.name(t.v, nameSlot) }
-    if (t.t === 'id') {
-      c.next()
-      if (this.isReserved(t.v)) this.problems.add('reserved', 'Attribute name is a reserved keyword; reserved keyword: ' + t.v)
-      return t.v
+  element(c, nameSlot) {
+    const t = c.peek();
+    if (t.t === 'name') {
+      c.next();
+      return this.name(t.v, nameSlot);
     }
-    return c.fail(t)
+    if (t.t === 'id') {
+      c.next();
+      if (this.isReserved(t.v)) this.problems.add('reserved', `Attribute name is a reserved keyword; reserved keyword: ${t.v}`);
+      return t.v;
+    }
+    return c.fail(t);
   }
 }
 
 // ------------------------------------------------------------------ condition expressions
 
-const LOGICAL = new Set([ 'AND', 'OR', 'NOT', 'BETWEEN', 'IN' ])
+const LOGICAL = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
 
 /**
  * @param {string} input
  * @param {any} context
  */
-function parseCondition (input, context) {
-  const c = new Cursor(input)
-  const r = new Resolver(context)
-  const p = r.problems
-  const compare = typeof context.compare === 'function' ? context.compare : () => false
+function parseCondition(input, context) {
+  const c = new Cursor(input);
+  const r = new Resolver(context);
+  const p = r.problems;
+  const compare = typeof context.compare === 'function' ? context.compare : () => false;
 
   const leafDone = () => {
-    if (p.has('condition')) return
-    const msg = p.first([ 'attrNameVal', 'operand', 'distinct', 'function' ])
-    if (msg) p.add('condition', msg)
-  }
+    if (p.has('condition')) return;
+    const msg = p.first(['attrNameVal', 'operand', 'distinct', 'function']);
+    if (msg) p.add('condition', msg);
+  };
   /** @param {any} e */
   const misusedSize = (e) => {
     if (e && e.type === 'function' && e.name === 'size') {
-      p.add('misusedFunction', 'The function is not allowed to be used this way in an expression; function: size')
+      p.add('misusedFunction', 'The function is not allowed to be used this way in an expression; function: size');
     }
-  }
+  };
   /** @param {any[]} args */
   const misusedFunction = (args) => {
-    if (p.has('misusedFunction')) return
+    if (p.has('misusedFunction')) return;
     for (const a of args) {
       if (a && a.type === 'function' && a.name !== 'size') {
-        p.add('misusedFunction', 'The function is not allowed to be used this way in an expression; function: ' + a.name)
-        return
+        p.add('misusedFunction', `The function is not allowed to be used this way in an expression; function: ${a.name}`);
+        return;
       }
     }
-  }
+  };
   /** @param {string} op @param {any[]} args */
   const distinct = (op, args) => {
-    if (p.has('distinct') || args.length !== 2 || !Array.isArray(args[0]) || !Array.isArray(args[1])) return
-    const [ a, b ] = args
-    if (a.length !== b.length || a.some((x, i) => x !== b[i])) return
-    p.add('distinct', 'The first operand must be distinct from the remaining operands for this operator or function; operator: ' +
-      op + ', first operand: ' + pathStr(a))
-  }
+    if (p.has('distinct') || args.length !== 2 || !Array.isArray(args[0]) || !Array.isArray(args[1])) return;
+    const [a, b] = args;
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) return;
+    p.add(
+      'distinct',
+      'The first operand must be distinct from the remaining operands for this operator or function; operator: ' +
+        op +
+        ', first operand: ' +
+        pathStr(a),
+    );
+  };
 
   /** @param {string} name @param {any[]} args */
   const checkFunction = (name, args) => {
-    if (p.has('unknownFunction')) return undefined
-    const arity = Object.prototype.hasOwnProperty.call(CONDITION_FUNCTIONS, name) ? CONDITION_FUNCTIONS[name] : undefined
-    if (arity === undefined) { p.add('unknownFunction', 'Invalid function name; function: ' + name); return undefined }
-    if (p.has('operand')) return undefined
+    if (p.has('unknownFunction')) return undefined;
+    const arity = Object.hasOwn(CONDITION_FUNCTIONS, name) ? CONDITION_FUNCTIONS[name] : undefined;
+    if (arity === undefined) {
+      p.add('unknownFunction', `Invalid function name; function: ${name}`);
+      return undefined;
+    }
+    if (p.has('operand')) return undefined;
     if (arity !== args.length) {
-      p.add('operand', 'Incorrect number of operands for operator or function; operator or function: ' + name + ', number of operands: ' + args.length)
-      return undefined
+      p.add(
+        'operand',
+        'Incorrect number of operands for operator or function; operator or function: ' +
+          name +
+          ', number of operands: ' +
+          args.length,
+      );
+      return undefined;
     }
-    distinct(name, args)
-    if (p.has('function')) return undefined
+    distinct(name, args);
+    if (p.has('function')) return undefined;
     const bad = (/** @type {string} */ type) => {
-      p.add('function', 'Incorrect operand type for operator or function; operator or function: ' + name + ', operand type: ' + type)
-      return undefined
-    }
+      p.add('function', `Incorrect operand type for operator or function; operator or function: ${name}, operand type: ${type}`);
+      return undefined;
+    };
     switch (name) {
       case 'attribute_exists':
       case 'attribute_not_exists':
-        if (!Array.isArray(args[0])) { p.add('function', 'Operator or function requires a document path; operator or function: ' + name); return undefined }
-        return null
-      case 'begins_with':
-        for (const a of args) { const t = operandType(a); if (t && t !== 'S' && t !== 'B') return bad(t) }
-        return 'BOOL'
-      case 'attribute_type': {
-        const t = operandType(args[1])
-        if (t !== 'S') return bad(t == null ? '{NS,SS,L,BS,N,M,B,BOOL,NULL,S}' : t)
-        if (!TYPE_NAMES.includes(args[1].S)) {
-          p.add('function', 'Invalid attribute type name found; type: ' + args[1].S + ', valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}')
-          return undefined
+        if (!Array.isArray(args[0])) {
+          p.add('function', `Operator or function requires a document path; operator or function: ${name}`);
+          return undefined;
         }
-        return 'BOOL'
+        return null;
+      case 'begins_with':
+        for (const a of args) {
+          const t = operandType(a);
+          if (t && t !== 'S' && t !== 'B') return bad(t);
+        }
+        return 'BOOL';
+      case 'attribute_type': {
+        const t = operandType(args[1]);
+        if (t !== 'S') return bad(t == null ? '{NS,SS,L,BS,N,M,B,BOOL,NULL,S}' : t);
+        if (!TYPE_NAMES.includes(args[1].S)) {
+          p.add('function', `Invalid attribute type name found; type: ${args[1].S}, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}`);
+          return undefined;
+        }
+        return 'BOOL';
       }
       case 'size': {
-        const t = operandType(args[0])
-        if (t === 'N' || t === 'BOOL' || t === 'NULL') return bad(t)
-        return 'N'
+        const t = operandType(args[0]);
+        if (t === 'N' || t === 'BOOL' || t === 'NULL') return bad(t);
+        return 'N';
       }
       default: // contains
-        return 'BOOL'
+        return 'BOOL';
     }
-  }
+  };
 
   /** Ordering (<, <=, >, >=, BETWEEN) is defined on N, S and B only: a constant of another type is refused. @param {string} op @param {any[]} args */
   const orderable = (op, args) => {
-    if (p.has('function')) return
+    if (p.has('function')) return;
     for (const a of args) {
-      const t = immediateType(a)
+      const t = immediateType(a);
       if (t && t !== 'N' && t !== 'S' && t !== 'B') {
-        p.add('function', 'Incorrect operand type for operator or function; operator or function: ' + op + ', operand type: ' + (TYPE_WORDS[t] || t))
-        return
+        p.add(
+          'function',
+          'Incorrect operand type for operator or function; operator or function: ' +
+            op +
+            ', operand type: ' +
+            (TYPE_WORDS[t] || t),
+        );
+        return;
       }
     }
-  }
+  };
 
   /** @param {any} lo @param {any} hi */
   const betweenBounds = (lo, hi) => {
-    if (p.has('function')) return
-    const t1 = immediateType(lo), t2 = immediateType(hi)
-    if (!t1 || !t2) return
-    const show = 'lower bound operand: AttributeValue: {' + t1 + ':' + lo[t1] + '}, upper bound operand: AttributeValue: {' + t2 + ':' + hi[t2] + '}'
-    if (t1 !== t2) p.add('function', 'The BETWEEN operator requires same data type for lower and upper bounds; ' + show)
-    else if (safeCompare(compare, lo, hi)) p.add('function', 'The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ' + show)
-  }
+    if (p.has('function')) return;
+    const t1 = immediateType(lo),
+      t2 = immediateType(hi);
+    if (!t1 || !t2) return;
+    const show =
+      'lower bound operand: AttributeValue: {' +
+      t1 +
+      ':' +
+      lo[t1] +
+      '}, upper bound operand: AttributeValue: {' +
+      t2 +
+      ':' +
+      hi[t2] +
+      '}';
+    if (t1 !== t2) p.add('function', `The BETWEEN operator requires same data type for lower and upper bounds; ${show}`);
+    else if (safeCompare(compare, lo, hi))
+      p.add('function', `The BETWEEN operator requires upper bound to be greater than or equal to lower bound; ${show}`);
+  };
 
   // Nodes carry their kind while parsing: 'cond' (a boolean condition) or 'operand'.
   /** @typedef {{ kind: 'cond'|'operand', node: any, parens: number, end: number }} Parsed */
 
   /** @returns {Parsed} */
   const orExpr = () => {
-    const first = andExpr()
-    if (!c.isKeyword('OR')) return first
+    const first = andExpr();
+    if (!c.isKeyword('OR')) return first;
     /** @type {any[]} */
-    const parts = [ asCond(first) ]
-    while (c.isKeyword('OR')) { c.next(); parts.push(asCond(andExpr())) }
-    parts.forEach(misusedSize)
-    return { kind: 'cond', node: foldRight('or', parts), parens: 0, end: c.i }
-  }
+    const parts = [asCond(first)];
+    while (c.isKeyword('OR')) {
+      c.next();
+      parts.push(asCond(andExpr()));
+    }
+    parts.forEach(misusedSize);
+    return { kind: 'cond', node: foldRight('or', parts), parens: 0, end: c.i };
+  };
 
   /** @returns {Parsed} */
   const andExpr = () => {
-    const first = notExpr()
-    if (!c.isKeyword('AND')) return first
+    const first = notExpr();
+    if (!c.isKeyword('AND')) return first;
     /** @type {any[]} */
-    const parts = [ asCond(first) ]
-    while (c.isKeyword('AND')) { c.next(); parts.push(asCond(notExpr())) }
-    parts.forEach(misusedSize)
-    return { kind: 'cond', node: foldRight('and', parts), parens: 0, end: c.i }
-  }
+    const parts = [asCond(first)];
+    while (c.isKeyword('AND')) {
+      c.next();
+      parts.push(asCond(notExpr()));
+    }
+    parts.forEach(misusedSize);
+    return { kind: 'cond', node: foldRight('and', parts), parens: 0, end: c.i };
+  };
 
   /** @returns {Parsed} */
   const notExpr = () => {
     if (c.isKeyword('NOT')) {
-      c.next()
-      c.enter()
-      const inner = asCond(notExpr())
-      c.leave()
-      misusedSize(inner)
-      return { kind: 'cond', node: { type: 'not', args: [ inner ] }, parens: 0, end: c.i }
+      c.next();
+      c.enter();
+      const inner = asCond(notExpr());
+      c.leave();
+      misusedSize(inner);
+      return { kind: 'cond', node: { type: 'not', args: [inner] }, parens: 0, end: c.i };
     }
-    return comparison()
-  }
+    return comparison();
+  };
 
   /** A condition where one is required; a bare operand is a syntax error at the token after it. @param {Parsed} x */
   const asCond = (x) => {
-    if (x.kind !== 'cond') c.fail(c.tokens[x.end] || c.peek())
-    return x.node
-  }
+    if (x.kind !== 'cond') c.fail(c.tokens[x.end] || c.peek());
+    return x.node;
+  };
   /** @param {Parsed} x */
   const asOperand = (x) => {
-    if (x.kind !== 'operand') c.fail(c.tokens[x.end] || c.peek())
-    return x.node
-  }
+    if (x.kind !== 'operand') c.fail(c.tokens[x.end] || c.peek());
+    return x.node;
+  };
 
   /** @returns {Parsed} */
   const comparison = () => {
-    const left = primary()
-    const t = c.peek()
+    const left = primary();
+    const t = c.peek();
     if (COMPARATORS.has(t.t)) {
-      if (left.kind !== 'operand') c.fail(t)
-      c.next()
-      const right = asOperand(primary())
-      const args = [ left.node, right ]
-      misusedFunction(args)
-      distinct(t.t, args)
-      if (t.t !== '=' && t.t !== '<>') orderable(t.t, args)
-      leafDone()
-      return { kind: 'cond', node: { type: t.t, args }, parens: 0, end: c.i }
+      if (left.kind !== 'operand') c.fail(t);
+      c.next();
+      const right = asOperand(primary());
+      const args = [left.node, right];
+      misusedFunction(args);
+      distinct(t.t, args);
+      if (t.t !== '=' && t.t !== '<>') orderable(t.t, args);
+      leafDone();
+      return { kind: 'cond', node: { type: t.t, args }, parens: 0, end: c.i };
     }
     if (c.isKeyword('BETWEEN')) {
-      if (left.kind !== 'operand') c.fail(t)
-      c.next()
-      const lo = asOperand(primary())
-      if (!c.isKeyword('AND')) c.fail()
-      c.next()
-      const hi = asOperand(primary())
-      const args = [ left.node, lo, hi ]
-      misusedFunction(args)
-      orderable('BETWEEN', args)
-      betweenBounds(lo, hi)
-      leafDone()
-      return { kind: 'cond', node: { type: 'between', args }, parens: 0, end: c.i }
+      if (left.kind !== 'operand') c.fail(t);
+      c.next();
+      const lo = asOperand(primary());
+      if (!c.isKeyword('AND')) c.fail();
+      c.next();
+      const hi = asOperand(primary());
+      const args = [left.node, lo, hi];
+      misusedFunction(args);
+      orderable('BETWEEN', args);
+      betweenBounds(lo, hi);
+      leafDone();
+      return { kind: 'cond', node: { type: 'between', args }, parens: 0, end: c.i };
     }
     if (c.isKeyword('IN')) {
-      if (left.kind !== 'operand') c.fail(t)
-      c.next()
-      c.expect('(')
-      const args = [ left.node, asOperand(primary()) ]
-      while (c.peek().t === ',') { c.next(); args.push(asOperand(primary())) }
-      c.expect(')')
-      misusedFunction(args)
-      if (args.length - 1 > MAX_IN_OPERANDS) p.add('function', 'The IN operator is provided with too many operands; number of operands: ' + (args.length - 1))
-      leafDone()
-      return { kind: 'cond', node: { type: 'in', args }, parens: 0, end: c.i }
+      if (left.kind !== 'operand') c.fail(t);
+      c.next();
+      c.expect('(');
+      const args = [left.node, asOperand(primary())];
+      while (c.peek().t === ',') {
+        c.next();
+        args.push(asOperand(primary()));
+      }
+      c.expect(')');
+      misusedFunction(args);
+      if (args.length - 1 > MAX_IN_OPERANDS)
+        p.add('function', `The IN operator is provided with too many operands; number of operands: ${args.length - 1}`);
+      leafDone();
+      return { kind: 'cond', node: { type: 'in', args }, parens: 0, end: c.i };
     }
     if (left.kind === 'operand' && left.node && left.node.type === 'function' && left.parens === 0) {
       // a function call standing alone is a condition (size() alone is reported as misused)
-      leafDone()
-      return { kind: 'cond', node: left.node, parens: 0, end: left.end }
+      leafDone();
+      return { kind: 'cond', node: left.node, parens: 0, end: left.end };
     }
-    return left
-  }
+    return left;
+  };
 
   /** operand | function call | ( anything ) @returns {Parsed} */
   const primary = () => {
-    const t = c.peek()
+    const t = c.peek();
     if (t.t === '(') {
-      c.next()
-      c.enter()
-      const inner = orExpr()
-      c.expect(')')
-      c.leave()
-      if (inner.parens > 0) p.add('parens', 'The expression has redundant parentheses;')
+      c.next();
+      c.enter();
+      const inner = orExpr();
+      c.expect(')');
+      c.leave();
+      if (inner.parens > 0) p.add('parens', 'The expression has redundant parentheses;');
       if (inner.kind === 'operand' && inner.node && inner.node.type === 'function' && inner.parens === 0) {
         // "(size(a)) = :v" keeps size as an operand; "(attribute_exists(a))" is a condition
         if (!isComparisonNext()) {
-          leafDone()
-          return { kind: 'cond', node: inner.node, parens: 1, end: c.i }
+          leafDone();
+          return { kind: 'cond', node: inner.node, parens: 1, end: c.i };
         }
       }
-      return { kind: inner.kind, node: inner.node, parens: inner.parens + 1, end: c.i }
+      return { kind: inner.kind, node: inner.node, parens: inner.parens + 1, end: c.i };
     }
     if (t.t === 'value') {
-      c.next()
-      return { kind: 'operand', node: r.value(t.v, 'attrNameVal'), parens: 0, end: c.i }
+      c.next();
+      return { kind: 'operand', node: r.value(t.v, 'attrNameVal'), parens: 0, end: c.i };
     }
     if (t.t === 'id' && c.peek(1).t === '(' && !LOGICAL.has(t.v.toUpperCase())) {
-      c.next(); c.next()
-      c.enter()
+      c.next();
+      c.next();
+      c.enter();
       /** @type {any[]} */
-      const args = []
-      if (c.peek().t === ')') c.fail()
-      args.push(asOperand(primary()))
-      while (c.peek().t === ',') { c.next(); args.push(asOperand(primary())) }
-      c.expect(')')
-      c.leave()
-      misusedFunction(args)
-      const attrType = checkFunction(t.v, args)
-      return { kind: 'operand', node: { type: 'function', name: t.v, args, attrType }, parens: 0, end: c.i }
+      const args = [];
+      if (c.peek().t === ')') c.fail();
+      args.push(asOperand(primary()));
+      while (c.peek().t === ',') {
+        c.next();
+        args.push(asOperand(primary()));
+      }
+      c.expect(')');
+      c.leave();
+      misusedFunction(args);
+      const attrType = checkFunction(t.v, args);
+      return { kind: 'operand', node: { type: 'function', name: t.v, args, attrType }, parens: 0, end: c.i };
     }
     if ((t.t === 'id' && !LOGICAL.has(t.v.toUpperCase())) || t.t === 'name') {
-      return { kind: 'operand', node: r.path(c, 'attrNameVal'), parens: 0, end: c.i }
+      return { kind: 'operand', node: r.path(c, 'attrNameVal'), parens: 0, end: c.i };
     }
-    return c.fail(t)
-  }
+    return c.fail(t);
+  };
 
-  const isComparisonNext = () => COMPARATORS.has(c.peek().t) || c.isKeyword('BETWEEN') || c.isKeyword('IN')
+  const isComparisonNext = () => COMPARATORS.has(c.peek().t) || c.isKeyword('BETWEEN') || c.isKeyword('IN');
 
-  const top = orExpr()
-  if (c.peek().t !== 'eof') c.fail()
-  const expression = asCond(top)
-  misusedSize(expression)
-  return p.first([ 'parens', 'unknownFunction', 'misusedFunction', 'reserved', 'condition' ]) ||
-    { expression, nestedPaths: r.nestedPaths, pathHeads: r.pathHeads }
+  const top = orExpr();
+  if (c.peek().t !== 'eof') c.fail();
+  const expression = asCond(top);
+  misusedSize(expression);
+  return (
+    p.first(['parens', 'unknownFunction', 'misusedFunction', 'reserved', 'condition']) || {
+      expression,
+      nestedPaths: r.nestedPaths,
+      pathHeads: r.pathHeads,
+    }
+  );
 }
 
 /** @param {(op: string, a: any, b: any) => any} compare @param {any} a @param {any} b */
-function safeCompare (compare, a, b) {
-  try { return compare('GT', a, b) }
-  catch { return false }
+function safeCompare(compare, a, b) {
+  try {
+    return compare('GT', a, b);
+  } catch {
+    return false;
+  }
 }
 
 /** @param {string} type @param {any[]} parts */
-function foldRight (type, parts) {
-  let node = parts[parts.length - 1]
-  for (let i = parts.length - 2; i >= 0; i--) node = { type, args: [ parts[i], node ] }
-  return node
+function foldRight(type, parts) {
+  let node = parts[parts.length - 1];
+  for (let i = parts.length - 2; i >= 0; i--) node = { type, args: [parts[i], node] };
+  return node;
 }
 
 // ------------------------------------------------------------------ update expressions
 
-const SECTION_WORDS = new Set([ 'SET', 'REMOVE', 'ADD', 'DELETE' ])
+const SECTION_WORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE']);
 
 /**
  * update ::= section { section }, each of SET / REMOVE / ADD / DELETE at most once
  * @param {string} input
  * @param {any} context
  */
-function parseUpdate (input, context) {
-  const c = new Cursor(input)
-  const r = new Resolver(context)
-  const p = r.problems
+function parseUpdate(input, context) {
+  const c = new Cursor(input);
+  const r = new Resolver(context);
+  const p = r.problems;
   /** @type {Record<string, boolean>} */
-  const seen = Object.create(null)
+  const seen = Object.create(null);
   /** @type {any[]} */
-  const paths = []
+  const paths = [];
   /** @type {any[]} */
-  const sections = []
+  const sections = [];
 
   /** @param {any[]} path */
   const checkPath = (path) => {
-    if (p.has('pathOverlap') || !Array.isArray(path)) return
+    if (p.has('pathOverlap') || !Array.isArray(path)) return;
     for (const other of paths) {
-      let conflict = false, diverged = false
+      let conflict = false,
+        diverged = false;
       for (let i = 0; i < other.length && i < path.length; i++) {
-        if (typeof other[i] !== typeof path[i]) { conflict = true; break }
-        if (other[i] !== path[i]) { diverged = true; break }
+        if (typeof other[i] !== typeof path[i]) {
+          conflict = true;
+          break;
+        }
+        if (other[i] !== path[i]) {
+          diverged = true;
+          break;
+        }
       }
       if (conflict) {
-        p.add('pathConflict', 'Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ' + pathStr(other) + ', path two: ' + pathStr(path))
-        continue
+        p.add(
+          'pathConflict',
+          'Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ' +
+            pathStr(other) +
+            ', path two: ' +
+            pathStr(path),
+        );
+        continue;
       }
       if (!diverged) {
-        p.add('pathOverlap', 'Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ' + pathStr(other) + ', path two: ' + pathStr(path))
-        return
+        p.add(
+          'pathOverlap',
+          'Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ' +
+            pathStr(other) +
+            ', path two: ' +
+            pathStr(path),
+        );
+        return;
       }
     }
-    paths.push(path)
-  }
+    paths.push(path);
+  };
 
   /** @param {string} name @param {any[]} args */
   const checkFunction = (name, args) => {
-    if (p.has('unknownFunction')) return undefined
-    const arity = name === '+' || name === '-' ? 2 : Object.prototype.hasOwnProperty.call(UPDATE_FUNCTIONS, name) ? UPDATE_FUNCTIONS[name] : undefined
-    if (arity === undefined) { p.add('unknownFunction', 'Invalid function name; function: ' + name); return undefined }
-    if (p.has('function')) return undefined
+    if (p.has('unknownFunction')) return undefined;
+    const arity = name === '+' || name === '-' ? 2 : Object.hasOwn(UPDATE_FUNCTIONS, name) ? UPDATE_FUNCTIONS[name] : undefined;
+    if (arity === undefined) {
+      p.add('unknownFunction', `Invalid function name; function: ${name}`);
+      return undefined;
+    }
+    if (p.has('function')) return undefined;
     if (arity !== args.length) {
-      p.add('function', 'Incorrect number of operands for operator or function; operator or function: ' + name + ', number of operands: ' + args.length)
-      return undefined
+      p.add(
+        'function',
+        'Incorrect number of operands for operator or function; operator or function: ' +
+          name +
+          ', number of operands: ' +
+          args.length,
+      );
+      return undefined;
     }
     const requireType = (/** @type {string} */ want) => {
       for (const a of args) {
-        const t = immediateType(a)
+        const t = immediateType(a);
         if (t && t !== want) {
-          p.add('function', 'Incorrect operand type for operator or function; operator or function: ' + name + ', operand type: ' + t)
-          return undefined
+          p.add('function', `Incorrect operand type for operator or function; operator or function: ${name}, operand type: ${t}`);
+          return undefined;
         }
       }
-      return want
-    }
+      return want;
+    };
     if (name === 'if_not_exists') {
-      if (!Array.isArray(args[0])) { p.add('function', 'Operator or function requires a document path; operator or function: ' + name); return undefined }
-      return operandType(args[1])
+      if (!Array.isArray(args[0])) {
+        p.add('function', `Operator or function requires a document path; operator or function: ${name}`);
+        return undefined;
+      }
+      return operandType(args[1]);
     }
-    return requireType(name === 'list_append' ? 'L' : 'N')
-  }
+    return requireType(name === 'list_append' ? 'L' : 'N');
+  };
 
   /** operand ::= path | :value | function ( operand, ... ) | ( value ) @returns {any} */
   const operand = () => {
-    const t = c.peek()
+    const t = c.peek();
     if (t.t === '(') {
-      c.next()
-      c.enter()
-      const v = value()
-      c.expect(')')
-      c.leave()
-      return v
+      c.next();
+      c.enter();
+      const v = value();
+      c.expect(')');
+      c.leave();
+      return v;
     }
-    if (t.t === 'value') { c.next(); return r.value(t.v, 'attrVal') }
+    if (t.t === 'value') {
+      c.next();
+      return r.value(t.v, 'attrVal');
+    }
     if (t.t === 'id' && c.peek(1).t === '(') {
-      c.next(); c.next()
-      c.enter()
-      const args = [ operand() ]
-      while (c.peek().t === ',') { c.next(); args.push(operand()) }
-      c.expect(')')
-      c.leave()
-      const attrType = checkFunction(t.v, args)
-      return { type: 'function', name: t.v, args, attrType }
+      c.next();
+      c.next();
+      c.enter();
+      const args = [operand()];
+      while (c.peek().t === ',') {
+        c.next();
+        args.push(operand());
+      }
+      c.expect(')');
+      c.leave();
+      const attrType = checkFunction(t.v, args);
+      return { type: 'function', name: t.v, args, attrType };
     }
-    if ((t.t === 'id' && !SECTION_WORDS.has(t.v.toUpperCase())) || t.t === 'name') return r.path(c, 'attrName')
-    return c.fail(t)
-  }
+    if ((t.t === 'id' && !SECTION_WORDS.has(t.v.toUpperCase())) || t.t === 'name') return r.path(c, 'attrName');
+    return c.fail(t);
+  };
 
   /** value ::= operand [ ('+' | '-') operand ] @returns {any} */
   const value = () => {
-    const a = operand()
-    const t = c.peek()
+    const a = operand();
+    const t = c.peek();
     if (t.t === '+' || t.t === '-') {
-      c.next()
-      const b = operand()
-      const args = [ a, b ]
-      const attrType = checkFunction(t.t, args)
-      return { type: t.t === '+' ? 'add' : 'subtract', args, attrType }
+      c.next();
+      const b = operand();
+      const args = [a, b];
+      const attrType = checkFunction(t.t, args);
+      return { type: t.t === '+' ? 'add' : 'subtract', args, attrType };
     }
-    return a
-  }
+    return a;
+  };
 
   /** @param {string} operator @param {any} val */
   const checkOperand = (operator, val) => {
-    if (p.has('operand') || !val) return undefined
-    const names = /** @type {Record<string, string>} */ ({ S: 'STRING', N: 'NUMBER', B: 'BINARY', NULL: 'NULL', BOOL: 'BOOLEAN', L: 'LIST', M: 'MAP' })
-    const type = immediateType(val)
+    if (p.has('operand') || !val) return undefined;
+    const names = /** @type {Record<string, string>} */ ({
+      S: 'STRING',
+      N: 'NUMBER',
+      B: 'BINARY',
+      NULL: 'NULL',
+      BOOL: 'BOOLEAN',
+      L: 'LIST',
+      M: 'MAP',
+    });
+    const type = immediateType(val);
     if (type && names[type] && !(operator === 'ADD' && type === 'N')) {
-      p.add('operand', 'Incorrect operand type for operator or function; operator: ' + operator + ', operand type: ' + names[type])
+      p.add('operand', `Incorrect operand type for operator or function; operator: ${operator}, operand type: ${names[type]}`);
     }
-    return type
-  }
+    return type;
+  };
 
   const targetPath = () => {
-    const t = c.peek()
-    if ((t.t === 'id' && !SECTION_WORDS.has(t.v.toUpperCase())) || t.t === 'name') return r.path(c, 'attrName')
-    return c.fail(t)
-  }
+    const t = c.peek();
+    if ((t.t === 'id' && !SECTION_WORDS.has(t.v.toUpperCase())) || t.t === 'name') return r.path(c, 'attrName');
+    return c.fail(t);
+  };
 
   const isSectionStart = () => {
-    const t = c.peek()
-    return t.t === 'id' && SECTION_WORDS.has(t.v.toUpperCase())
-  }
+    const t = c.peek();
+    return t.t === 'id' && SECTION_WORDS.has(t.v.toUpperCase());
+  };
 
-  if (!isSectionStart()) c.fail()
+  if (!isSectionStart()) c.fail();
   while (isSectionStart()) {
-    const word = c.next().v.toUpperCase()
-    if (seen[word]) p.add('section', 'The "' + word + '" section can only be used once in an update expression;')
-    seen[word] = true
+    const word = c.next().v.toUpperCase();
+    if (seen[word]) p.add('section', `The "${word}" section can only be used once in an update expression;`);
+    seen[word] = true;
     for (;;) {
-      const path = targetPath()
-      checkPath(path)
+      const path = targetPath();
+      checkPath(path);
       if (word === 'SET') {
-        c.expect('=')
-        const val = value()
-        sections.push({ type: 'set', path, val, attrType: operandType(val) })
+        c.expect('=');
+        const val = value();
+        sections.push({ type: 'set', path, val, attrType: operandType(val) });
+      } else if (word === 'REMOVE') {
+        sections.push({ type: 'remove', path });
+      } else {
+        const t = c.peek();
+        if (t.t !== 'value') c.fail(t);
+        c.next();
+        const val = r.value(t.v, 'attrVal');
+        const attrType = checkOperand(word, val);
+        sections.push({ type: word === 'ADD' ? 'add' : 'delete', path, val, attrType });
       }
-      else if (word === 'REMOVE') {
-        sections.push({ type: 'remove', path })
-      }
-      else {
-        const t = c.peek()
-        if (t.t !== 'value') c.fail(t)
-        c.next()
-        const val = r.value(t.v, 'attrVal')
-        const attrType = checkOperand(word, val)
-        sections.push({ type: word === 'ADD' ? 'add' : 'delete', path, val, attrType })
-      }
-      if (c.peek().t !== ',') break
-      c.next()
+      if (c.peek().t !== ',') break;
+      c.next();
     }
   }
-  if (c.peek().t !== 'eof') c.fail()
-  return p.first([ 'reserved', 'unknownFunction', 'section', 'attrName', 'attrVal', 'pathOverlap', 'pathConflict', 'operand', 'function' ]) ||
-    { sections: inApplyOrder(sections), paths, nestedPaths: r.nestedPaths }
+  if (c.peek().t !== 'eof') c.fail();
+  return (
+    p.first([
+      'reserved',
+      'unknownFunction',
+      'section',
+      'attrName',
+      'attrVal',
+      'pathOverlap',
+      'pathConflict',
+      'operand',
+      'function',
+    ]) || { sections: inApplyOrder(sections), paths, nestedPaths: r.nestedPaths }
+  );
 }
 
 /**
@@ -712,21 +857,21 @@ function parseUpdate (input, context) {
  * and DELETE first, then the REMOVEs, later list positions before earlier ones.
  * @param {any[]} sections
  */
-function inApplyOrder (sections) {
-  const removes = sections.filter((s) => s.type === 'remove')
-  if (!removes.length) return sections
-  removes.sort((a, b) => comparePathsDescending(a.path, b.path))
-  return sections.filter((s) => s.type !== 'remove').concat(removes)
+function inApplyOrder(sections) {
+  const removes = sections.filter((s) => s.type === 'remove');
+  if (!removes.length) return sections;
+  removes.sort((a, b) => comparePathsDescending(a.path, b.path));
+  return sections.filter((s) => s.type !== 'remove').concat(removes);
 }
 
 /** @param {any[]} a @param {any[]} b */
-function comparePathsDescending (a, b) {
+function comparePathsDescending(a, b) {
   for (let i = 0; i < a.length && i < b.length; i++) {
-    if (a[i] === b[i]) continue
-    if (typeof a[i] === 'number' && typeof b[i] === 'number') return b[i] - a[i]
-    return String(b[i]) < String(a[i]) ? -1 : 1
+    if (a[i] === b[i]) continue;
+    if (typeof a[i] === 'number' && typeof b[i] === 'number') return b[i] - a[i];
+    return String(b[i]) < String(a[i]) ? -1 : 1;
   }
-  return b.length - a.length
+  return b.length - a.length;
 }
 
 // ------------------------------------------------------------------ projection expressions
@@ -736,41 +881,53 @@ function comparePathsDescending (a, b) {
  * @param {string} input
  * @param {any} context
  */
-function parseProjection (input, context) {
-  const c = new Cursor(input)
-  const r = new Resolver(context)
-  const p = r.problems
+function parseProjection(input, context) {
+  const c = new Cursor(input);
+  const r = new Resolver(context);
+  const p = r.problems;
   /** @type {any[][]} */
-  const paths = []
+  const paths = [];
   for (;;) {
-    const t = c.peek()
-    if (t.t !== 'id' && t.t !== 'name') c.fail(t)
-    paths.push(r.path(c, 'attrNameVal'))
-    if (c.peek().t !== ',') break
-    c.next()
+    const t = c.peek();
+    if (t.t !== 'id' && t.t !== 'name') c.fail(t);
+    paths.push(r.path(c, 'attrNameVal'));
+    if (c.peek().t !== ',') break;
+    c.next();
   }
-  if (c.peek().t !== 'eof') c.fail()
+  if (c.peek().t !== 'eof') c.fail();
   /** @type {any[][]} */
-  const kept = []
+  const kept = [];
   outer: for (const path of paths) {
-    if (p.has('pathOverlap')) break
+    if (p.has('pathOverlap')) break;
     for (const other of kept) {
-      let i = 0
+      let i = 0;
       for (; i < other.length && i < path.length; i++) {
         if (typeof other[i] !== typeof path[i]) {
-          p.add('pathConflict', 'Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ' + pathStr(other) + ', path two: ' + pathStr(path))
-          continue outer
+          p.add(
+            'pathConflict',
+            'Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ' +
+              pathStr(other) +
+              ', path two: ' +
+              pathStr(path),
+          );
+          continue outer;
         }
-        if (other[i] !== path[i]) break
+        if (other[i] !== path[i]) break;
       }
       if (i === other.length || i === path.length) {
-        p.add('pathOverlap', 'Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ' + pathStr(other) + ', path two: ' + pathStr(path))
-        continue outer
+        p.add(
+          'pathOverlap',
+          'Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ' +
+            pathStr(other) +
+            ', path two: ' +
+            pathStr(path),
+        );
+        continue outer;
       }
     }
-    kept.push(path)
+    kept.push(path);
   }
-  return p.first([ 'reserved', 'attrNameVal', 'pathOverlap', 'pathConflict' ]) || { paths, nestedPaths: r.nestedPaths }
+  return p.first(['reserved', 'attrNameVal', 'pathOverlap', 'pathConflict']) || { paths, nestedPaths: r.nestedPaths };
 }
 
 /**
@@ -778,18 +935,18 @@ function parseProjection (input, context) {
  * adding DynamoDB's 4 KB expression size limit.
  * @param {(input: string, context: any) => any} grammar
  */
-function asParser (grammar) {
+function asParser(grammar) {
   return {
     /** @param {string} input @param {{ context?: any }} [options] */
-    parse (input, options) {
-      if (typeof input !== 'string') throw syntaxError('token: "<EOF>", near: ""')
-      const size = Buffer.byteLength(input, 'utf8')
+    parse(input, options) {
+      if (typeof input !== 'string') throw syntaxError('token: "<EOF>", near: ""');
+      const size = Buffer.byteLength(input, 'utf8');
       if (size > MAX_EXPRESSION_BYTES) {
-        throw new Error('Expression size has exceeded the maximum allowed size; expression size: ' + size)
+        throw new Error(`Expression size has exceeded the maximum allowed size; expression size: ${size}`);
       }
-      return grammar(input, (options && options.context) || {})
+      return grammar(input, options?.context || {});
     },
-  }
+  };
 }
 
 module.exports = {
@@ -801,4 +958,4 @@ module.exports = {
   projectionParser: asParser(parseProjection),
   MAX_EXPRESSION_BYTES,
   MAX_NESTING,
-}
+};

@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * UpdateTable's GlobalSecondaryIndexUpdates `Create` and `Delete` (dynalite accepts and ignores
  * them).
@@ -13,33 +13,37 @@
  * As in DynamoDB, one index can be created or deleted per request, alone.
  */
 
-const errors = require('./errors')
+const errors = require('./errors');
 
-const NAME = /^[a-zA-Z0-9_.-]{3,255}$/
+const NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 class GlobalIndexes {
   /**
    * @param {{ store: any, db: any, prefixes: { item: (t: string) => string, index: (type: string, t: string, i: string) => string }, log: (msg: string) => void }} opts
    *   db: dynalite's db module (getIndexActions, createKey); prefixes: its LevelDB key layout
    */
-  constructor (opts) {
-    this.store = opts.store
-    this.dbm = opts.db
-    this.prefixes = opts.prefixes
-    this.log = opts.log
+  constructor(opts) {
+    this.store = opts.store;
+    this.dbm = opts.db;
+    this.prefixes = opts.prefixes;
+    this.log = opts.log;
     /** @type {Set<Promise<void>>} */
-    this.backfills = new Set()
+    this.backfills = new Set();
   }
 
   /** True when this UpdateTable request creates or deletes an index (ours to serve). @param {any} data */
-  static handles (data) {
-    return Array.isArray(data.GlobalSecondaryIndexUpdates) &&
+  static handles(data) {
+    return (
+      Array.isArray(data.GlobalSecondaryIndexUpdates) &&
       data.GlobalSecondaryIndexUpdates.some((/** @type {any} */ u) => u && typeof u === 'object' && (u.Create || u.Delete))
+    );
   }
 
   /** @param {string} name @returns {Promise<any>} */
-  table (name) {
-    return new Promise((resolve, reject) => this.store.getTable(name, false, (/** @type {any} */ e, /** @type {any} */ t) => e ? reject(e) : resolve(t)))
+  table(name) {
+    return new Promise((resolve, reject) =>
+      this.store.getTable(name, false, (/** @type {any} */ e, /** @type {any} */ t) => (e ? reject(e) : resolve(t))),
+    );
   }
 
   /**
@@ -47,163 +51,211 @@ class GlobalIndexes {
    * @param {string} name
    * @param {(table: any) => any} fn
    */
-  withTable (name, fn) {
-    const tableDb = this.store.tableDb
+  withTable(name, fn) {
+    const tableDb = this.store.tableDb;
     return new Promise((resolve, reject) => {
       tableDb.lock(name, (/** @type {any} */ release) => {
-        const done = release((/** @type {any} */ err, /** @type {any} */ value) => err ? reject(err) : resolve(value))
+        const done = release((/** @type {any} */ err, /** @type {any} */ value) => (err ? reject(err) : resolve(value)));
         this.store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ table) => {
-          if (err) return done(err)
-          let out
-          try { out = fn(table) }
-          catch (e) { return done(e) }
-          tableDb.put(name, table, (/** @type {any} */ e) => done(e, out))
-        })
-      })
-    })
+          if (err) return done(err);
+          let out;
+          try {
+            out = fn(table);
+          } catch (e) {
+            return done(e);
+          }
+          tableDb.put(name, table, (/** @type {any} */ e) => done(e, out));
+        });
+      });
+    });
   }
 
   /** @param {any} data UpdateTable request */
-  async update (data) {
-    const updates = data.GlobalSecondaryIndexUpdates.filter((/** @type {any} */ u) => u && (u.Create || u.Delete))
+  async update(data) {
+    const updates = data.GlobalSecondaryIndexUpdates.filter((/** @type {any} */ u) => u && (u.Create || u.Delete));
     if (updates.length > 1) {
-      throw errors.apiError(errors.DDB + 'LimitExceededException', 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table')
+      throw errors.apiError(
+        `${errors.DDB}LimitExceededException`,
+        'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table',
+      );
     }
-    const others = [ 'ProvisionedThroughput', 'BillingMode', 'StreamSpecification', 'SSESpecification', 'ReplicaUpdates' ].filter((k) => data[k] != null)
+    const others = ['ProvisionedThroughput', 'BillingMode', 'StreamSpecification', 'SSESpecification', 'ReplicaUpdates'].filter(
+      (k) => data[k] != null,
+    );
     if (others.length || data.GlobalSecondaryIndexUpdates.length > 1) {
-      throw errors.validation('One or more parameter values were invalid: an UpdateTable request that creates or deletes a global secondary index can do nothing else (' +
-        [ ...others, ...(data.GlobalSecondaryIndexUpdates.length > 1 ? [ 'GlobalSecondaryIndexUpdates.Update' ] : []) ].join(', ') + ')')
+      throw errors.validation(
+        'One or more parameter values were invalid: an UpdateTable request that creates or deletes a global secondary index can do nothing else (' +
+          [...others, ...(data.GlobalSecondaryIndexUpdates.length > 1 ? ['GlobalSecondaryIndexUpdates.Update'] : [])].join(', ') +
+          ')',
+      );
     }
-    const u = updates[0]
-    return u.Create ? this.create(data, u.Create) : this.remove(data, u.Delete)
+    const u = updates[0];
+    return u.Create ? this.create(data, u.Create) : this.remove(data, u.Delete);
   }
 
   /** @param {any} data @param {any} spec */
-  async create (data, spec) {
+  async create(data, spec) {
     if (typeof spec.IndexName !== 'string' || !NAME.test(spec.IndexName)) {
-      throw errors.validation("1 validation error detected: Value '" + spec.IndexName + "' at 'globalSecondaryIndexUpdates.1.member.create.indexName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255")
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          spec.IndexName +
+          "' at 'globalSecondaryIndexUpdates.1.member.create.indexName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255",
+      );
     }
-    if (!Array.isArray(spec.KeySchema) || spec.KeySchema.length < 1 || spec.KeySchema.length > 2 ||
-        spec.KeySchema.some((/** @type {any} */ k) => !k || typeof k.AttributeName !== 'string' || (k.KeyType !== 'HASH' && k.KeyType !== 'RANGE'))) {
-      throw errors.validation('One or more parameter values were invalid: Invalid KeySchema for index ' + spec.IndexName)
+    if (
+      !Array.isArray(spec.KeySchema) ||
+      spec.KeySchema.length < 1 ||
+      spec.KeySchema.length > 2 ||
+      spec.KeySchema.some(
+        (/** @type {any} */ k) => !k || typeof k.AttributeName !== 'string' || (k.KeyType !== 'HASH' && k.KeyType !== 'RANGE'),
+      )
+    ) {
+      throw errors.validation(`One or more parameter values were invalid: Invalid KeySchema for index ${spec.IndexName}`);
     }
-    const projection = spec.Projection
-    if (!projection || ![ 'ALL', 'KEYS_ONLY', 'INCLUDE' ].includes(projection.ProjectionType)) {
-      throw errors.validation('One or more parameter values were invalid: Unknown ProjectionType: ' + (projection && projection.ProjectionType))
+    const projection = spec.Projection;
+    if (!projection || !['ALL', 'KEYS_ONLY', 'INCLUDE'].includes(projection.ProjectionType)) {
+      throw errors.validation(`One or more parameter values were invalid: Unknown ProjectionType: ${projection?.ProjectionType}`);
     }
-    if (projection.ProjectionType === 'INCLUDE' && (!Array.isArray(projection.NonKeyAttributes) || !projection.NonKeyAttributes.length)) {
-      throw errors.validation('One or more parameter values were invalid: NonKeyAttributes must be specified for ProjectionType INCLUDE')
+    if (
+      projection.ProjectionType === 'INCLUDE' &&
+      (!Array.isArray(projection.NonKeyAttributes) || !projection.NonKeyAttributes.length)
+    ) {
+      throw errors.validation(
+        'One or more parameter values were invalid: NonKeyAttributes must be specified for ProjectionType INCLUDE',
+      );
     }
-    const name = data.TableName
+    const name = data.TableName;
     const description = await this.withTable(name, (table) => {
-      if (table.TableStatus !== 'ACTIVE') throw errors.apiError(errors.DDB + 'ResourceInUseException', 'Attempt to change a resource which is still in use: Table is being updated: ' + name)
-      const all = [ ...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || []) ]
+      if (table.TableStatus !== 'ACTIVE')
+        throw errors.apiError(
+          `${errors.DDB}ResourceInUseException`,
+          `Attempt to change a resource which is still in use: Table is being updated: ${name}`,
+        );
+      const all = [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])];
       if (all.some((i) => i.IndexName === spec.IndexName)) {
-        throw errors.validation('One or more parameter values were invalid: Attempting to create an index which already exists')
+        throw errors.validation('One or more parameter values were invalid: Attempting to create an index which already exists');
       }
-      const payPerRequest = ((table.BillingModeSummary || {}).BillingMode) === 'PAY_PER_REQUEST'
+      const payPerRequest = table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST';
       if (!payPerRequest && !spec.ProvisionedThroughput) {
-        throw errors.validation("1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.create.provisionedThroughput' failed to satisfy constraint: Member must not be null")
+        throw errors.validation(
+          "1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.create.provisionedThroughput' failed to satisfy constraint: Member must not be null",
+        );
       }
-      const defs = [ ...table.AttributeDefinitions ]
+      const defs = [...table.AttributeDefinitions];
       for (const d of Array.isArray(data.AttributeDefinitions) ? data.AttributeDefinitions : []) {
-        const known = defs.find((x) => x.AttributeName === d.AttributeName)
+        const known = defs.find((x) => x.AttributeName === d.AttributeName);
         if (known && known.AttributeType !== d.AttributeType) {
-          throw errors.validation('One or more parameter values were invalid: Attribute ' + d.AttributeName + ' is already defined with a different type')
+          throw errors.validation(
+            'One or more parameter values were invalid: Attribute ' +
+              d.AttributeName +
+              ' is already defined with a different type',
+          );
         }
-        if (!known) defs.push({ AttributeName: d.AttributeName, AttributeType: d.AttributeType })
+        if (!known) defs.push({ AttributeName: d.AttributeName, AttributeType: d.AttributeType });
       }
       for (const k of spec.KeySchema) {
         if (!defs.some((d) => d.AttributeName === k.AttributeName)) {
-          throw errors.validation('One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [' +
-            spec.KeySchema.map((/** @type {any} */ x) => x.AttributeName).join(', ') + '], AttributeDefinitions: [' + defs.map((d) => d.AttributeName).join(', ') + ']')
+          throw errors.validation(
+            'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [' +
+              spec.KeySchema.map((/** @type {any} */ x) => x.AttributeName).join(', ') +
+              '], AttributeDefinitions: [' +
+              defs.map((d) => d.AttributeName).join(', ') +
+              ']',
+          );
         }
       }
-      table.AttributeDefinitions = defs
+      table.AttributeDefinitions = defs;
       const index = {
         IndexName: spec.IndexName,
         KeySchema: spec.KeySchema,
-        Projection: projection.ProjectionType === 'INCLUDE'
-          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: projection.NonKeyAttributes }
-          : { ProjectionType: projection.ProjectionType },
+        Projection:
+          projection.ProjectionType === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: projection.NonKeyAttributes }
+            : { ProjectionType: projection.ProjectionType },
         IndexStatus: 'CREATING',
         Backfilling: true,
-        IndexArn: table.TableArn + '/index/' + spec.IndexName,
+        IndexArn: `${table.TableArn}/index/${spec.IndexName}`,
         IndexSizeBytes: 0,
         ItemCount: 0,
         ProvisionedThroughput: payPerRequest
           ? { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 }
           : { ...spec.ProvisionedThroughput, NumberOfDecreasesToday: 0 },
-      }
-      table.GlobalSecondaryIndexes = [ ...(table.GlobalSecondaryIndexes || []), index ]
-      return JSON.parse(JSON.stringify(table))
-    })
+      };
+      table.GlobalSecondaryIndexes = [...(table.GlobalSecondaryIndexes || []), index];
+      return JSON.parse(JSON.stringify(table));
+    });
     const job = this.backfill(name, spec.IndexName)
-      .catch((err) => this.log('backfill of index ' + spec.IndexName + ' on ' + name + ' failed: ' + ((err && err.stack) || err)))
-      .finally(() => this.backfills.delete(job))
-    this.backfills.add(job)
-    return { TableDescription: description }
+      .catch((err) => this.log(`backfill of index ${spec.IndexName} on ${name} failed: ${err?.stack || err}`))
+      .finally(() => this.backfills.delete(job));
+    this.backfills.add(job);
+    return { TableDescription: description };
   }
 
   /** @param {string} name @param {string} indexName */
-  async backfill (name, indexName) {
-    await new Promise((resolve) => setImmediate(resolve))
-    const table = await this.table(name)
-    const index = (table.GlobalSecondaryIndexes || []).find((/** @type {any} */ i) => i.IndexName === indexName)
-    if (!index) return
-    const itemDb = this.store.getItemDb(name)
-    const indexDb = this.store.getIndexDb('global', name, indexName)
-    const pfx = this.prefixes.item(name)
-    for await (const item of this.store.db.values({ gte: pfx, lt: pfx + '\xff' })) {
-      const key = this.dbm.createKey(item, table)
+  async backfill(name, indexName) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const table = await this.table(name);
+    const index = (table.GlobalSecondaryIndexes || []).find((/** @type {any} */ i) => i.IndexName === indexName);
+    if (!index) return;
+    const itemDb = this.store.getItemDb(name);
+    const indexDb = this.store.getIndexDb('global', name, indexName);
+    const pfx = this.prefixes.item(name);
+    for await (const item of this.store.db.values({ gte: pfx, lt: `${pfx}\xff` })) {
+      const key = this.dbm.createKey(item, table);
       await new Promise((resolve, reject) => {
         itemDb.lock(key, (/** @type {any} */ release) => {
-          const done = release((/** @type {any} */ err) => err ? reject(err) : resolve(undefined))
+          const done = release((/** @type {any} */ err) => (err ? reject(err) : resolve(undefined)));
           itemDb.get(key, (/** @type {any} */ err, /** @type {any} */ current) => {
-            if (err && err.name !== 'NotFoundError') return done(err)
-            if (!current) return done() // deleted meanwhile
-            const { puts } = this.dbm.getIndexActions([ index ], null, current, table)
-            if (!puts.length) return done()
-            indexDb.put(puts[0].key, puts[0].item, done)
-          })
-        })
-      })
+            if (err && err.name !== 'NotFoundError') return done(err);
+            if (!current) return done(); // deleted meanwhile
+            const { puts } = this.dbm.getIndexActions([index], null, current, table);
+            if (!puts.length) return done();
+            indexDb.put(puts[0].key, puts[0].item, done);
+          });
+        });
+      });
     }
     await this.withTable(name, (t) => {
-      const i = (t.GlobalSecondaryIndexes || []).find((/** @type {any} */ x) => x.IndexName === indexName)
-      if (i) { i.IndexStatus = 'ACTIVE'; delete i.Backfilling }
-    })
+      const i = (t.GlobalSecondaryIndexes || []).find((/** @type {any} */ x) => x.IndexName === indexName);
+      if (i) {
+        i.IndexStatus = 'ACTIVE';
+        delete i.Backfilling;
+      }
+    });
   }
 
   /** @param {any} data @param {any} spec */
-  async remove (data, spec) {
-    const name = data.TableName
-    const indexName = spec.IndexName
+  async remove(data, spec) {
+    const name = data.TableName;
+    const indexName = spec.IndexName;
     const description = await this.withTable(name, (table) => {
-      const list = table.GlobalSecondaryIndexes || []
-      const index = list.find((/** @type {any} */ i) => i.IndexName === indexName)
-      if (!index) throw errors.notFound('Requested resource not found: Index: ' + indexName + ' not found for table ' + name)
+      const list = table.GlobalSecondaryIndexes || [];
+      const index = list.find((/** @type {any} */ i) => i.IndexName === indexName);
+      if (!index) throw errors.notFound(`Requested resource not found: Index: ${indexName} not found for table ${name}`);
       if (index.IndexStatus === 'CREATING') {
-        throw errors.apiError(errors.DDB + 'ResourceInUseException', 'Attempt to change a resource which is still in use: Index is being created: ' + indexName)
+        throw errors.apiError(
+          `${errors.DDB}ResourceInUseException`,
+          `Attempt to change a resource which is still in use: Index is being created: ${indexName}`,
+        );
       }
-      const answer = JSON.parse(JSON.stringify(table))
-      answer.GlobalSecondaryIndexes.find((/** @type {any} */ i) => i.IndexName === indexName).IndexStatus = 'DELETING'
-      const rest = list.filter((/** @type {any} */ i) => i.IndexName !== indexName)
-      if (rest.length) table.GlobalSecondaryIndexes = rest
-      else delete table.GlobalSecondaryIndexes
-      return answer
-    })
-    const pfx = this.prefixes.index('Global', name, indexName)
-    const ops = []
-    for await (const key of this.store.db.keys({ gte: pfx, lt: pfx + '\xff' })) ops.push({ type: 'del', key })
-    if (ops.length) await this.store.db.batch(ops)
-    return { TableDescription: description }
+      const answer = JSON.parse(JSON.stringify(table));
+      answer.GlobalSecondaryIndexes.find((/** @type {any} */ i) => i.IndexName === indexName).IndexStatus = 'DELETING';
+      const rest = list.filter((/** @type {any} */ i) => i.IndexName !== indexName);
+      if (rest.length) table.GlobalSecondaryIndexes = rest;
+      else delete table.GlobalSecondaryIndexes;
+      return answer;
+    });
+    const pfx = this.prefixes.index('Global', name, indexName);
+    const ops = [];
+    for await (const key of this.store.db.keys({ gte: pfx, lt: `${pfx}\xff` })) ops.push({ type: 'del', key });
+    if (ops.length) await this.store.db.batch(ops);
+    return { TableDescription: description };
   }
 
   /** Waits for running backfills (tests, shutdown). */
-  async settle () {
-    await Promise.all([ ...this.backfills ])
+  async settle() {
+    await Promise.all([...this.backfills]);
   }
 }
 
-module.exports = { GlobalIndexes }
+module.exports = { GlobalIndexes };

@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * Local DynamoDB engine: dynalite + TransactWriteItems/TransactGetItems + DynamoDB Streams.
  *
@@ -18,40 +18,40 @@
  * BatchWriteItem) are hooked at the store level to emit stream records.
  */
 
-const fs = require('fs')
-const zlib = require('zlib')
-const crypto = require('crypto')
-const { PassThrough } = require('stream')
-const internals = require('./dynalite-internals')
-const { Streams } = require('./streams')
-const { Transactions } = require('./transactions')
-const { TimeToLive, currentUserIdentity } = require('./ttl')
-const expressions = require('./expressions')
-const { GlobalIndexes } = require('./gsi')
-const errors = require('./errors')
-const { AsyncLocalStorage } = require('async_hooks')
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const crypto = require('node:crypto');
+const { PassThrough } = require('node:stream');
+const internals = require('./dynalite-internals');
+const { Streams } = require('./streams');
+const { Transactions } = require('./transactions');
+const { TimeToLive, currentUserIdentity } = require('./ttl');
+const expressions = require('./expressions');
+const { GlobalIndexes } = require('./gsi');
+const errors = require('./errors');
+const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
  * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean }} RequestScope
  */
 /** The request being served, carried through every callback and promise it causes. */
-const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage())
-internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld)
+const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
+internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld);
 
-const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000
+const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
-const MAX_BODY_BYTES = 16 * 1024 * 1024
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** A request body not complete within this time gets a 400 and the connection is closed. */
-const BODY_TIMEOUT_MS = 10 * 1000
+const BODY_TIMEOUT_MS = 10 * 1000;
 /** Every request is answered within this time (a 500 if the work has not finished). */
-const REQUEST_TIMEOUT_MS = 30 * 1000
-const STOP_GRACE_MS = 1000
+const REQUEST_TIMEOUT_MS = 30 * 1000;
+const STOP_GRACE_MS = 1000;
 /** Attribute values nest at most 32 levels (M / L inside M / L ...), as in DynamoDB. */
-const MAX_ATTRIBUTE_NESTING = 32
+const MAX_ATTRIBUTE_NESTING = 32;
 /** JSON nesting allowed in a request body: 32 levels of M/L (two JSON levels each) plus the envelope. */
-const MAX_JSON_DEPTH = 2 * MAX_ATTRIBUTE_NESTING + 12
-const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#'
-const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'DescribeTable' ])
+const MAX_JSON_DEPTH = 2 * MAX_ATTRIBUTE_NESTING + 12;
+const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#';
+const CONTROL_PLANE = new Set(['CreateTable', 'UpdateTable', 'DeleteTable', 'DescribeTable']);
 
 /**
  * @typedef {object} StartOptions
@@ -83,23 +83,23 @@ const CONTROL_PLANE = new Set([ 'CreateTable', 'UpdateTable', 'DeleteTable', 'De
  * @param {StartOptions} [options]
  * @returns {Promise<Engine>}
  */
-async function start (options = {}) {
-  const host = options.host || '127.0.0.1'
-  const region = options.region || 'us-east-1'
-  const log = options.log || (() => {})
-  if (options.path) fs.mkdirSync(options.path, { recursive: true })
+async function start(options = {}) {
+  const host = options.host || '127.0.0.1';
+  const region = options.region || 'us-east-1';
+  const log = options.log || (() => {});
+  if (options.path) fs.mkdirSync(options.path, { recursive: true });
 
   /** @type {Record<string, any>} */
   const dynaliteOptions = {
     createTableMs: options.createTableMs ?? 0,
     deleteTableMs: options.deleteTableMs ?? 0,
     updateTableMs: options.updateTableMs ?? 0,
-  }
-  if (options.path) dynaliteOptions.path = options.path
-  if (options.maxItemSizeKb) dynaliteOptions.maxItemSizeKb = options.maxItemSizeKb
+  };
+  if (options.path) dynaliteOptions.path = options.path;
+  if (options.maxItemSizeKb) dynaliteOptions.maxItemSizeKb = options.maxItemSizeKb;
 
-  const { server, store, handler } = internals.createDynalite(dynaliteOptions)
-  store.tableDb.awsRegion = region // ARNs dynalite builds (TableArn, IndexArn) use the same region as ours
+  const { server, store, handler } = internals.createDynalite(dynaliteOptions);
+  store.tableDb.awsRegion = region; // ARNs dynalite builds (TableArn, IndexArn) use the same region as ours
 
   const streams = new Streams({
     store,
@@ -108,106 +108,110 @@ async function start (options = {}) {
     iteratorTtlMs: options.iteratorTtlMs,
     itemSize: (item) => internals.db.itemSize(item),
     log,
-  })
+  });
   try {
-    await streams.load()
+    await streams.load();
+  } catch (err) {
+    await closeStore(store);
+    throw err;
   }
-  catch (err) {
-    await closeStore(store)
-    throw err
-  }
-  streams.startTrimming()
+  streams.startTrimming();
 
   const ttl = new TimeToLive({
     store,
     intervalMs: options.ttlIntervalMs,
     itemPrefix: internals.prefixes.item,
-    keyOf: (table, item) => Object.fromEntries(table.KeySchema.map((/** @type {any} */ k) => [ k.AttributeName, item[k.AttributeName] ])),
-    deleteItem: (data) => new Promise((resolve, reject) => {
-      internals.actions.deleteItem(store, data, (/** @type {any} */ err) => err ? reject(err) : resolve(undefined))
-    }),
+    keyOf: (table, item) =>
+      Object.fromEntries(table.KeySchema.map((/** @type {any} */ k) => [k.AttributeName, item[k.AttributeName]])),
+    deleteItem: (data) =>
+      new Promise((resolve, reject) => {
+        internals.actions.deleteItem(store, data, (/** @type {any} */ err) => (err ? reject(err) : resolve(undefined)));
+      }),
     log,
-  })
+  });
   try {
-    await ttl.load()
+    await ttl.load();
+  } catch (err) {
+    streams.stop();
+    await closeStore(store);
+    throw err;
   }
-  catch (err) {
-    streams.stop()
-    await closeStore(store)
-    throw err
-  }
-  ttl.start()
+  ttl.start();
 
-  const originalGetItemDb = store.getItemDb
-  hookWrites(store, streams, originalGetItemDb)
-  const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams })
-  const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log })
+  const originalGetItemDb = store.getItemDb;
+  hookWrites(store, streams, originalGetItemDb);
+  const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams });
+  const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log });
 
   const limits = {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     bodyTimeoutMs: options.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
     requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-  }
-  const allowedOrigins = new Set(options.allowedOrigins || [])
-  const guard = installProcessGuard()
+  };
+  const allowedOrigins = new Set(options.allowedOrigins || []);
+  const guard = installProcessGuard();
 
-  server.removeAllListeners('request')
+  server.removeAllListeners('request');
   server.on('request', (req, res) => {
-    const target = String(req.headers['x-amz-target'] || '')
-    const dot = target.indexOf('.')
-    const api = target.slice(0, dot), op = target.slice(dot + 1)
+    const target = String(req.headers['x-amz-target'] || '');
+    const dot = target.indexOf('.');
+    const api = target.slice(0, dot),
+      op = target.slice(dot + 1);
     /** @type {RequestScope} */
-    const scope = { req, res, op: target, body: '', log }
+    const scope = { req, res, op: target, body: '', log };
     requestScope.run(scope, () => {
       const timer = setTimeout(() => {
-        log('request did not complete in ' + limits.requestTimeoutMs + ' ms: ' + describe(scope))
-        send(res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'The request did not complete in time' })
-      }, limits.requestTimeoutMs)
-      timer.unref()
-      res.once('close', () => clearTimeout(timer))
-      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl, gsi })
-        .catch((err) => sendError(err, res, log, scope))
-    })
-  })
+        log(`request did not complete in ${limits.requestTimeoutMs} ms: ${describe(scope)}`);
+        send(res, 500, { __type: `${DDB_TYPE}InternalServerError`, message: 'The request did not complete in time' });
+      }, limits.requestTimeoutMs);
+      timer.unref();
+      res.once('close', () => clearTimeout(timer));
+      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl, gsi }).catch(
+        (err) => sendError(err, res, log, scope),
+      );
+    });
+  });
 
   try {
     await new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(options.port ?? 0, host, () => { server.removeListener('error', reject); resolve(undefined) })
-    })
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.removeListener('error', reject);
+        resolve(undefined);
+      });
+    });
+  } catch (err) {
+    streams.stop();
+    ttl.stop();
+    await closeStore(store);
+    throw err;
   }
-  catch (err) {
-    streams.stop()
-    ttl.stop()
-    await closeStore(store)
-    throw err
-  }
-  const address = /** @type {import('net').AddressInfo} */ (server.address())
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? '[' + host + ']' : host
-  let stopped = false
+  const address = /** @type {import('net').AddressInfo} */ (server.address());
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let stopped = false;
   return {
-    endpoint: 'http://' + shownHost + ':' + address.port,
+    endpoint: `http://${shownHost}:${address.port}`,
     port: address.port,
     stop: async () => {
-      if (stopped) return
-      stopped = true
-      streams.stop()
-      ttl.stop()
-      await gsi.settle()
-      guard.release()
+      if (stopped) return;
+      stopped = true;
+      streams.stop();
+      ttl.stop();
+      await gsi.settle();
+      guard.release();
       await new Promise((resolve) => {
-        server.close(() => resolve(undefined)) // dynalite's close also closes the LevelDB gracefully
-        server.closeIdleConnections()
+        server.close(() => resolve(undefined)); // dynalite's close also closes the LevelDB gracefully
+        server.closeIdleConnections();
         // a client that holds a request open (a stalled body) does not delay the stop
-        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
-      })
+        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
+      });
     },
-  }
+  };
 }
 
 /** @param {any} store */
-function closeStore (store) {
-  return new Promise((resolve) => store.db.close(() => resolve(undefined)))
+function closeStore(store) {
+  return new Promise((resolve) => store.db.close(() => resolve(undefined)));
 }
 
 /**
@@ -220,49 +224,54 @@ function closeStore (store) {
  * @param {InstanceType<typeof Streams>} streams
  * @param {(name: string) => any} originalGetItemDb
  */
-function hookWrites (store, streams, originalGetItemDb) {
-  const hooked = new WeakMap()
-  const noCreate = new WeakMap()
-  store.getItemDb = function (/** @type {string} */ name) {
-    const db = streamed(name)
-    if (!requestScope.getStore()?.noCreate) return db
+function hookWrites(store, streams, originalGetItemDb) {
+  const hooked = new WeakMap();
+  const noCreate = new WeakMap();
+  store.getItemDb = (/** @type {string} */ name) => {
+    const db = streamed(name);
+    if (!requestScope.getStore()?.noCreate) return db;
     // a REMOVE-only UpdateItem on a missing item: DynamoDB writes nothing
-    let w = noCreate.get(db)
+    let w = noCreate.get(db);
     if (!w) {
-      w = Object.create(db)
+      w = Object.create(db);
       w.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {(err?: any) => void} */ cb) => {
         db.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
-          if (err && err.name !== 'NotFoundError') return cb(err)
-          if (!old) return cb()
-          db.put(key, value, cb)
-        })
-      }
-      noCreate.set(db, w)
+          if (err && err.name !== 'NotFoundError') return cb(err);
+          if (!old) return cb();
+          db.put(key, value, cb);
+        });
+      };
+      noCreate.set(db, w);
     }
-    return w
-  }
+    return w;
+  };
   /** @param {string} name */
-  function streamed (name) {
-    const real = originalGetItemDb(name)
-    if (!streams.active(name)) return real
-    let h = hooked.get(real)
+  function streamed(name) {
+    const real = originalGetItemDb(name);
+    if (!streams.active(name)) return real;
+    let h = hooked.get(real);
     if (!h) {
-      const pfx = internals.prefixes.item(name)
+      const pfx = internals.prefixes.item(name);
       /** @param {string} key @param {any} value @param {(err?: any) => void} cb */
       const write = (key, value, cb) => {
         real.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
-          if (err && err.name !== 'NotFoundError') return cb(err)
-          const records = streams.prepare([ { tableName: name, oldItem: old || null, newItem: value, userIdentity: value ? undefined : currentUserIdentity() } ])
-          const op = value ? { type: 'put', key: pfx + key, value } : { type: 'del', key: pfx + key }
-          store.db.batch([ op, ...records.ops ], (/** @type {any} */ e) => { records.done(); cb(e) })
-        })
-      }
-      h = Object.create(real)
-      h.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => write(key, value, cb)
-      h.del = (/** @type {string} */ key, /** @type {any} */ cb) => write(key, null, cb)
-      hooked.set(real, h)
+          if (err && err.name !== 'NotFoundError') return cb(err);
+          const records = streams.prepare([
+            { tableName: name, oldItem: old || null, newItem: value, userIdentity: value ? undefined : currentUserIdentity() },
+          ]);
+          const op = value ? { type: 'put', key: pfx + key, value } : { type: 'del', key: pfx + key };
+          store.db.batch([op, ...records.ops], (/** @type {any} */ e) => {
+            records.done();
+            cb(e);
+          });
+        });
+      };
+      h = Object.create(real);
+      h.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => write(key, value, cb);
+      h.del = (/** @type {string} */ key, /** @type {any} */ cb) => write(key, null, cb);
+      hooked.set(real, h);
     }
-    return h
+    return h;
   }
 }
 
@@ -291,81 +300,87 @@ function hookWrites (store, streams, originalGetItemDb) {
  * @param {import('http').ServerResponse} res
  * @param {RouteContext} ctx
  */
-async function route (req, res, ctx) {
-  const { api, op, log } = ctx
-  const origin = req.headers.origin
+async function route(req, res, ctx) {
+  const { api, op } = ctx;
+  const origin = req.headers.origin;
   if (origin != null) {
     if (!ctx.allowedOrigins.has(String(origin))) {
-      req.resume()
-      res.setHeader('Connection', 'close')
+      req.resume();
+      res.setHeader('Connection', 'close');
       return send(res, 403, {
         __type: 'com.amazon.coral.service#AccessDeniedException',
-        message: 'Requests from browser origin ' + JSON.stringify(String(origin)) + ' are not allowed (allowedOrigins)',
-      })
+        message: `Requests from browser origin ${JSON.stringify(String(origin))} are not allowed (allowedOrigins)`,
+      });
     }
-    res.setHeader('Access-Control-Allow-Origin', String(origin))
-    res.setHeader('Vary', 'Origin')
+    res.setHeader('Access-Control-Allow-Origin', String(origin));
+    res.setHeader('Vary', 'Origin');
     if (req.method === 'OPTIONS') {
-      req.resume()
-      const h = req.headers['access-control-request-headers']
-      if (h) res.setHeader('Access-Control-Allow-Headers', String(h))
-      res.setHeader('Access-Control-Allow-Methods', 'POST, GET')
-      res.setHeader('Content-Length', 0)
-      res.statusCode = 200
-      return res.end()
+      req.resume();
+      const h = req.headers['access-control-request-headers'];
+      if (h) res.setHeader('Access-Control-Allow-Headers', String(h));
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET');
+      res.setHeader('Content-Length', 0);
+      res.statusCode = 200;
+      return res.end();
     }
   }
 
-  const body = await readBody(req, ctx.limits)
-  if (body == null) return // too large or incomplete: already answered
-  const text = body.toString('utf8')
-  ctx.scope.body = text
+  const body = await readBody(req, ctx.limits);
+  if (body == null) return; // too large or incomplete: already answered
+  const text = body.toString('utf8');
+  ctx.scope.body = text;
   /** @type {any} */
-  let data
+  let data;
   if (text.length) {
-    try { data = JSON.parse(text) }
-    catch { data = undefined }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
   }
   if (req.method === 'POST' && data !== undefined) {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw errors.serialization('Request body must be a JSON object')
+      throw errors.serialization('Request body must be a JSON object');
     }
     if (nestingTooDeep(data)) {
-      throw errors.validation('Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit')
+      throw errors.validation(
+        'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+      );
     }
   }
 
-  let forward = body
-  if (req.method === 'POST' && data && normalizeNumbers(data)) forward = Buffer.from(JSON.stringify(data), 'utf8')
+  let forward = body;
+  if (req.method === 'POST' && data && normalizeNumbers(data)) forward = Buffer.from(JSON.stringify(data), 'utf8');
 
   if (req.method === 'POST') {
-    if (api === 'DynamoDBStreams_20120810') return own(res, data, (d) => ctx.streams.api(op, d), ctx)
+    if (api === 'DynamoDBStreams_20120810') return own(res, data, (d) => ctx.streams.api(op, d), ctx);
     if (api === 'DynamoDB_20120810') {
-      if (op === 'TransactWriteItems') return own(res, data, (d) => ctx.transactions.write(d), ctx)
-      if (op === 'TransactGetItems') return own(res, data, (d) => ctx.transactions.get(d), ctx)
-      if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx)
-      if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx)
-      if (data) precheck(op, data)
-      if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store)
-      if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store)
-      if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem')) ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
-      if (data && op === 'UpdateItem') ctx.scope.noCreate = removesOnly(data)
-      if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx)
+      if (op === 'TransactWriteItems') return own(res, data, (d) => ctx.transactions.write(d), ctx);
+      if (op === 'TransactGetItems') return own(res, data, (d) => ctx.transactions.get(d), ctx);
+      if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx);
+      if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx);
+      if (data) precheck(op, data);
+      if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store);
+      if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store);
+      if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem'))
+        ctx.scope.returnOld = data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';
+      if (data && op === 'UpdateItem') ctx.scope.noCreate = removesOnly(data);
+      if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx);
     }
   }
-  const out = await callDynalite(ctx.handler, req, forward)
+  const out = await callDynalite(ctx.handler, req, forward);
   if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
-    const metrics = await itemCollectionMetrics(op, data, ctx.store)
+    const metrics = await itemCollectionMetrics(op, data, ctx.store);
     if (metrics) {
-      const parsed = JSON.parse(out.body)
-      parsed.ItemCollectionMetrics = metrics
-      return send(res, 200, parsed, out.headers['content-type'])
+      const parsed = JSON.parse(out.body);
+      parsed.ItemCollectionMetrics = metrics;
+      return send(res, 200, parsed, out.headers['content-type']);
     }
   }
-  relay(res, out, ctx)
+  relay(res, out, ctx);
 }
 
-const ITEM_WRITES = new Set([ 'PutItem', 'UpdateItem', 'DeleteItem' ])
+const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 /**
  * ReturnItemCollectionMetrics=SIZE on a table with a local secondary index: the item collection's
@@ -374,13 +389,15 @@ const ITEM_WRITES = new Set([ 'PutItem', 'UpdateItem', 'DeleteItem' ])
  * @param {any} data
  * @param {any} store
  */
-async function itemCollectionMetrics (op, data, store) {
-  const table = await new Promise((resolve) => store.getTable(data.TableName, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)))
-  if (!table || !(table.LocalSecondaryIndexes || []).length) return null
-  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName
-  const source = op === 'PutItem' ? data.Item : data.Key
-  if (!source || !source[hash]) return null
-  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [ 0, 1 ] }
+async function itemCollectionMetrics(op, data, store) {
+  const table = await new Promise((resolve) =>
+    store.getTable(data.TableName, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
+  );
+  if (!table || !(table.LocalSecondaryIndexes || []).length) return null;
+  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName;
+  const source = op === 'PutItem' ? data.Item : data.Key;
+  if (!source?.[hash]) return null;
+  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [0, 1] };
 }
 
 /**
@@ -388,37 +405,59 @@ async function itemCollectionMetrics (op, data, store) {
  * @param {string} op
  * @param {any} data
  */
-function precheck (op, data) {
+function precheck(op, data) {
   if ((op === 'TagResource' || op === 'CreateTable') && Array.isArray(data.Tags)) {
     data.Tags.forEach((/** @type {any} */ tag, /** @type {number} */ i) => {
-      for (const field of [ 'Key', 'Value' ]) {
+      for (const field of ['Key', 'Value']) {
         if (!tag || typeof tag !== 'object' || tag[field] == null) {
-          throw errors.validation("1 validation error detected: Value null at 'tags." + (i + 1) + '.member.' + field.toLowerCase() + "' failed to satisfy constraint: Member must not be null")
+          throw errors.validation(
+            "1 validation error detected: Value null at 'tags." +
+              (i + 1) +
+              '.member.' +
+              field.toLowerCase() +
+              "' failed to satisfy constraint: Member must not be null",
+          );
         }
       }
       // tag limits (AWS tagging rules): key 1-128 characters, value 0-256
-      const at = "' at 'tags." + (i + 1) + '.member.'
+      const at = `' at 'tags.${i + 1}.member.`;
       if (typeof tag.Key === 'string' && (tag.Key.length < 1 || tag.Key.length > 128)) {
-        throw errors.validation("1 validation error detected: Value '" + tag.Key + at + "key' failed to satisfy constraint: Member must have length " +
-          (tag.Key.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'))
+        throw errors.validation(
+          "1 validation error detected: Value '" +
+            tag.Key +
+            at +
+            "key' failed to satisfy constraint: Member must have length " +
+            (tag.Key.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'),
+        );
       }
       if (typeof tag.Value === 'string' && tag.Value.length > 256) {
-        throw errors.validation("1 validation error detected: Value '" + tag.Value + at + "value' failed to satisfy constraint: Member must have length less than or equal to 256")
+        throw errors.validation(
+          "1 validation error detected: Value '" +
+            tag.Value +
+            at +
+            "value' failed to satisfy constraint: Member must have length less than or equal to 256",
+        );
       }
-    })
+    });
   }
   if (op === 'Scan' || op === 'Query') {
     if (data.Segment != null && data.TotalSegments == null) {
-      throw errors.validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present')
+      throw errors.validation(
+        'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
+      );
     }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
-      throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName')
+      throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
     }
   }
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
-    const rv = data.ReturnValuesOnConditionCheckFailure
+    const rv = data.ReturnValuesOnConditionCheckFailure;
     if (rv !== 'ALL_OLD' && rv !== 'NONE') {
-      throw errors.validation("1 validation error detected: Value '" + String(rv) + "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          String(rv) +
+          "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
+      );
     }
   }
 }
@@ -428,32 +467,37 @@ function precheck (op, data) {
  * Rewrites `{ N: "+..." }` and `{ NS: ["+...", ...] }` in place; true if anything changed.
  * @param {any} root
  */
-function normalizeNumbers (root) {
-  let changed = false
-  const stack = [ root ]
+function normalizeNumbers(root) {
+  let changed = false;
+  const stack = [root];
   while (stack.length) {
-    const v = stack.pop()
-    if (!v || typeof v !== 'object') continue
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
     if (!Array.isArray(v)) {
-      const keys = Object.keys(v)
+      const keys = Object.keys(v);
       if (keys.length === 1 && keys[0] === 'N' && typeof v.N === 'string' && /^\s*\+/.test(v.N)) {
-        v.N = v.N.replace(/^(\s*)\+/, '$1'); changed = true; continue
+        v.N = v.N.replace(/^(\s*)\+/, '$1');
+        changed = true;
+        continue;
       }
       if (keys.length === 1 && keys[0] === 'NS' && Array.isArray(v.NS)) {
         v.NS = v.NS.map((/** @type {any} */ n) => {
-          if (typeof n === 'string' && /^\s*\+/.test(n)) { changed = true; return n.replace(/^(\s*)\+/, '$1') }
-          return n
-        })
-        continue
+          if (typeof n === 'string' && /^\s*\+/.test(n)) {
+            changed = true;
+            return n.replace(/^(\s*)\+/, '$1');
+          }
+          return n;
+        });
+        continue;
       }
     }
-    for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push(v[k])
+    for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push(v[k]);
   }
-  return changed
+  return changed;
 }
 
-const TAG_OPERATIONS = new Set([ 'TagResource', 'UntagResource', 'ListTagsOfResource' ])
-const TABLE_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,255})$/
+const TAG_OPERATIONS = new Set(['TagResource', 'UntagResource', 'ListTagsOfResource']);
+const TABLE_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,255})$/;
 
 /**
  * DynamoDB's answers for a tag request's ResourceArn: a malformed ARN is a ValidationException,
@@ -462,16 +506,23 @@ const TABLE_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,
  * @param {any} data
  * @param {any} store
  */
-async function checkTagTarget (op, data, store) {
-  const arn = data.ResourceArn
-  if (typeof arn !== 'string') return // dynalite reports a missing or mistyped ARN
-  const m = TABLE_ARN.exec(arn)
-  if (!m) throw errors.validation('Invalid TableArn: Invalid ResourceArn provided as input ' + arn)
-  const exists = await new Promise((resolve) => store.getTable(m[1], false, (/** @type {any} */ err) => resolve(!err)))
+async function checkTagTarget(op, data, store) {
+  const arn = data.ResourceArn;
+  if (typeof arn !== 'string') return; // dynalite reports a missing or mistyped ARN
+  const m = TABLE_ARN.exec(arn);
+  if (!m) throw errors.validation(`Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
+  const exists = await new Promise((resolve) => store.getTable(m[1], false, (/** @type {any} */ err) => resolve(!err)));
   if (!exists) {
-    throw errors.apiError('com.amazon.coral.service#AccessDeniedException',
-      'User: arn:aws:iam::000000000000:user/local is not authorized to perform: dynamodb:' + op + ' on resource: ' + arn +
-      ' because no resource-based policy allows the dynamodb:' + op + ' action')
+    throw errors.apiError(
+      'com.amazon.coral.service#AccessDeniedException',
+      'User: arn:aws:iam::000000000000:user/local is not authorized to perform: dynamodb:' +
+        op +
+        ' on resource: ' +
+        arn +
+        ' because no resource-based policy allows the dynamodb:' +
+        op +
+        ' action',
+    );
   }
 }
 
@@ -481,28 +532,36 @@ async function checkTagTarget (op, data, store) {
  * @param {any} data
  * @param {any} store
  */
-async function checkIndexKeys (op, data, store) {
+async function checkIndexKeys(op, data, store) {
   /** @type {[string, any][]} */
-  const writes = []
-  if (op === 'PutItem' && typeof data.TableName === 'string') writes.push([ data.TableName, data.Item ])
+  const writes = [];
+  if (op === 'PutItem' && typeof data.TableName === 'string') writes.push([data.TableName, data.Item]);
   if (op === 'BatchWriteItem' && data.RequestItems && typeof data.RequestItems === 'object') {
-    for (const [ name, list ] of Object.entries(data.RequestItems)) {
-      if (Array.isArray(list)) for (const w of list) if (w && w.PutRequest) writes.push([ name, w.PutRequest.Item ])
+    for (const [name, list] of Object.entries(data.RequestItems)) {
+      if (Array.isArray(list)) for (const w of list) if (w?.PutRequest) writes.push([name, w.PutRequest.Item]);
     }
   }
-  for (const [ name, item ] of writes) {
-    if (!item || typeof item !== 'object') continue
+  for (const [name, item] of writes) {
+    if (!item || typeof item !== 'object') continue;
     // only an item holding an empty string or binary needs its table's index keys (a table read)
-    if (!Object.values(item).some((v) => v && typeof v === 'object' && (v.S === '' || v.B === ''))) continue
-    const table = await new Promise((resolve) => store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)))
-    if (!table) continue // dynalite reports the missing table
-    for (const index of [ ...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || []) ]) {
+    if (!Object.values(item).some((v) => v && typeof v === 'object' && (v.S === '' || v.B === ''))) continue;
+    const table = await new Promise((resolve) =>
+      store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
+    );
+    if (!table) continue; // dynalite reports the missing table
+    for (const index of [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])]) {
       for (const { AttributeName } of index.KeySchema || []) {
-        const v = item[AttributeName]
+        const v = item[AttributeName];
         if (v && typeof v === 'object' && (v.S === '' || v.B === '')) {
-          throw errors.validation('One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
-            'The AttributeValue for a key attribute cannot contain an empty ' + (v.S === '' ? 'string' : 'binary') + ' value. IndexName: ' +
-            index.IndexName + ', IndexKey: ' + AttributeName)
+          throw errors.validation(
+            'One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
+              'The AttributeValue for a key attribute cannot contain an empty ' +
+              (v.S === '' ? 'string' : 'binary') +
+              ' value. IndexName: ' +
+              index.IndexName +
+              ', IndexKey: ' +
+              AttributeName,
+          );
         }
       }
     }
@@ -514,22 +573,26 @@ async function checkIndexKeys (op, data, store) {
  * DELETE): on a missing item DynamoDB creates nothing.
  * @param {any} data
  */
-function removesOnly (data) {
+function removesOnly(data) {
   if (typeof data.UpdateExpression === 'string') {
     try {
       const parsed = expressions.parseUpdate(data.UpdateExpression, {
-        attrNames: data.ExpressionAttributeNames || {}, attrVals: data.ExpressionAttributeValues || {},
-      })
-      return typeof parsed === 'object' && parsed.sections.every((/** @type {any} */ s) => s.type === 'remove' || s.type === 'delete')
+        attrNames: data.ExpressionAttributeNames || {},
+        attrVals: data.ExpressionAttributeValues || {},
+      });
+      return (
+        typeof parsed === 'object' && parsed.sections.every((/** @type {any} */ s) => s.type === 'remove' || s.type === 'delete')
+      );
+    } catch {
+      return false;
     }
-    catch { return false }
   }
-  const updates = data.AttributeUpdates
+  const updates = data.AttributeUpdates;
   if (data.UpdateExpression == null && updates && typeof updates === 'object') {
-    const all = Object.values(updates)
-    return all.length > 0 && all.every((u) => u && typeof u === 'object' && u.Action === 'DELETE')
+    const all = Object.values(updates);
+    return all.length > 0 && all.every((u) => u && typeof u === 'object' && u.Action === 'DELETE');
   }
-  return false
+  return false;
 }
 
 /**
@@ -538,22 +601,26 @@ function removesOnly (data) {
  * An attribute value level is an object whose only key is `M` or `L`.
  * @param {any} root
  */
-function nestingTooDeep (root) {
+function nestingTooDeep(root) {
   /** @type {[any, number, number][]} value, JSON depth, attribute-value depth */
-  const stack = [ [ root, 1, 0 ] ]
+  const stack = [[root, 1, 0]];
   while (stack.length) {
-    const [ v, depth, avDepth ] = /** @type {[any, number, number]} */ (stack.pop())
-    if (depth > MAX_JSON_DEPTH) return true
-    let keys = 0, only = ''
-    for (const k in v) { keys++; only = k }
-    const av = avDepth + (keys === 1 && (only === 'M' || only === 'L') ? 1 : 0)
-    if (av > MAX_ATTRIBUTE_NESTING) return true
+    const [v, depth, avDepth] = /** @type {[any, number, number]} */ (stack.pop());
+    if (depth > MAX_JSON_DEPTH) return true;
+    let keys = 0,
+      only = '';
     for (const k in v) {
-      const child = v[k]
-      if (child && typeof child === 'object') stack.push([ child, depth + 1, av ])
+      keys++;
+      only = k;
+    }
+    const av = avDepth + (keys === 1 && (only === 'M' || only === 'L') ? 1 : 0);
+    if (av > MAX_ATTRIBUTE_NESTING) return true;
+    for (const k in v) {
+      const child = v[k];
+      if (child && typeof child === 'object') stack.push([child, depth + 1, av]);
     }
   }
-  return false
+  return false;
 }
 
 /**
@@ -562,58 +629,66 @@ function nestingTooDeep (root) {
  * @param {{ maxBodyBytes: number, bodyTimeoutMs: number }} limits
  * @returns {Promise<Buffer | null>}
  */
-function readBody (req, limits) {
-  const res = /** @type {import('http').ServerResponse} */ (/** @type {any} */ (req).res || requestScope.getStore()?.res)
+function readBody(req, limits) {
+  const res = /** @type {import('http').ServerResponse} */ (/** @type {any} */ (req).res || requestScope.getStore()?.res);
   return new Promise((resolve) => {
     /** @type {Buffer[]} */
-    const chunks = []
-    let size = 0
-    let done = false
+    const chunks = [];
+    let size = 0;
+    let done = false;
     /** @param {Buffer | null} value */
     const finish = (value) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      resolve(value)
-    }
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
     /** @param {number} status @param {string} type @param {string} message */
     const refuse = (status, type, message) => {
-      req.removeAllListeners('data')
-      req.resume()
-      res.setHeader('Connection', 'close')
-      send(res, status, { __type: type, message })
-      finish(null)
-    }
+      req.removeAllListeners('data');
+      req.resume();
+      res.setHeader('Connection', 'close');
+      send(res, status, { __type: type, message });
+      finish(null);
+    };
     const timer = setTimeout(() => {
-      refuse(400, 'com.amazon.coral.service#SerializationException', 'The request body was not received completely within ' + limits.bodyTimeoutMs + ' ms')
-      req.destroy()
-    }, limits.bodyTimeoutMs)
-    timer.unref()
+      refuse(
+        400,
+        'com.amazon.coral.service#SerializationException',
+        `The request body was not received completely within ${limits.bodyTimeoutMs} ms`,
+      );
+      req.destroy();
+    }, limits.bodyTimeoutMs);
+    timer.unref();
     req.on('data', (/** @type {Buffer} */ c) => {
-      size += c.length
+      size += c.length;
       if (size > limits.maxBodyBytes) {
-        refuse(413, 'com.amazon.coral.validate#ValidationException', 'Request body exceeds the maximum allowed size of ' + limits.maxBodyBytes + ' bytes')
-        return
+        refuse(
+          413,
+          'com.amazon.coral.validate#ValidationException',
+          `Request body exceeds the maximum allowed size of ${limits.maxBodyBytes} bytes`,
+        );
+        return;
       }
-      chunks.push(c)
-    })
-    req.on('end', () => finish(Buffer.concat(chunks)))
-    req.on('error', () => finish(null))
-    req.on('aborted', () => finish(null))
-  })
+      chunks.push(c);
+    });
+    req.on('end', () => finish(Buffer.concat(chunks)));
+    req.on('error', () => finish(null));
+    req.on('aborted', () => finish(null));
+  });
 }
 
 /** @param {RequestScope} scope */
-function describe (scope) {
-  const body = scope.body.length > 2000 ? scope.body.slice(0, 2000) + '... (' + scope.body.length + ' chars)' : scope.body
-  return (scope.req.method || '') + ' ' + (scope.op || '(no X-Amz-Target)') + ' ' + body
+function describe(scope) {
+  const body = scope.body.length > 2000 ? `${scope.body.slice(0, 2000)}... (${scope.body.length} chars)` : scope.body;
+  return `${scope.req.method || ''} ${scope.op || '(no X-Amz-Target)'} ${body}`;
 }
 
-let guardUsers = 0
+let guardUsers = 0;
 /** @type {((err: any) => void) | null} */
-let onUncaught = null
+let onUncaught = null;
 /** @type {((reason: any, promise: Promise<any>) => void) | null} */
-let onUnhandled = null
+let onUnhandled = null;
 
 /**
  * Process-wide last resort: an exception or rejection escaping from the work of a request
@@ -622,40 +697,40 @@ let onUnhandled = null
  * come from a request keep Node's default behaviour (print and exit) when nobody else listens.
  * @returns {{ release(): void }}
  */
-function installProcessGuard () {
+function installProcessGuard() {
   if (guardUsers++ === 0) {
-    onUncaught = (err) => handleEscaped(err, 'uncaughtException')
-    onUnhandled = (reason) => handleEscaped(reason, 'unhandledRejection')
-    process.on('uncaughtException', onUncaught)
-    process.on('unhandledRejection', onUnhandled)
+    onUncaught = (err) => handleEscaped(err, 'uncaughtException');
+    onUnhandled = (reason) => handleEscaped(reason, 'unhandledRejection');
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUnhandled);
   }
-  let released = false
+  let released = false;
   return {
-    release () {
-      if (released) return
-      released = true
+    release() {
+      if (released) return;
+      released = true;
       if (--guardUsers === 0) {
-        if (onUncaught) process.removeListener('uncaughtException', onUncaught)
-        if (onUnhandled) process.removeListener('unhandledRejection', onUnhandled)
-        onUncaught = onUnhandled = null
+        if (onUncaught) process.removeListener('uncaughtException', onUncaught);
+        if (onUnhandled) process.removeListener('unhandledRejection', onUnhandled);
+        onUncaught = onUnhandled = null;
       }
     },
-  }
+  };
 }
 
 /** @param {any} err @param {'uncaughtException' | 'unhandledRejection'} kind */
-function handleEscaped (err, kind) {
-  const scope = requestScope.getStore()
+function handleEscaped(err, kind) {
+  const scope = requestScope.getStore();
   if (scope) {
-    scope.log('internal error (' + kind + ') while serving ' + describe(scope) + ': ' + ((err && err.stack) || err))
+    scope.log(`internal error (${kind}) while serving ${describe(scope)}: ${err?.stack || err}`);
     if (!scope.res.headersSent && !scope.res.writableEnded) {
-      send(scope.res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'Internal server error' })
+      send(scope.res, 500, { __type: `${DDB_TYPE}InternalServerError`, message: 'Internal server error' });
     }
-    return
+    return;
   }
-  if (process.listenerCount(kind) > 1) return // someone else owns process-level errors
-  console.error(kind === 'uncaughtException' ? 'Uncaught exception:' : 'Unhandled rejection:', (err && err.stack) || err)
-  process.exit(1)
+  if (process.listenerCount(kind) > 1) return; // someone else owns process-level errors
+  console.error(kind === 'uncaughtException' ? 'Uncaught exception:' : 'Unhandled rejection:', err?.stack || err);
+  process.exit(1);
 }
 
 // ------------------------------------------------------------------ HTTP helpers
@@ -666,16 +741,17 @@ function handleEscaped (err, kind) {
  * @param {any} body
  * @param {string} [contentType]
  */
-function send (res, status, body, contentType) {
-  if (res.headersSent || res.writableEnded) return
-  const text = JSON.stringify(body)
-  const buf = Buffer.from(text, 'utf8')
-  res.statusCode = status
-  if (!res.hasHeader('x-amzn-RequestId')) res.setHeader('x-amzn-RequestId', crypto.randomBytes(39).toString('base64').toUpperCase().replace(/\+|\//g, '0'))
-  res.setHeader('x-amz-crc32', zlib.crc32(buf))
-  res.setHeader('Content-Type', contentType || 'application/x-amz-json-1.0')
-  res.setHeader('Content-Length', buf.length)
-  res.end(buf)
+function send(res, status, body, contentType) {
+  if (res.headersSent || res.writableEnded) return;
+  const text = JSON.stringify(body);
+  const buf = Buffer.from(text, 'utf8');
+  res.statusCode = status;
+  if (!res.hasHeader('x-amzn-RequestId'))
+    res.setHeader('x-amzn-RequestId', crypto.randomBytes(39).toString('base64').toUpperCase().replace(/\+|\//g, '0'));
+  res.setHeader('x-amz-crc32', zlib.crc32(buf));
+  res.setHeader('Content-Type', contentType || 'application/x-amz-json-1.0');
+  res.setHeader('Content-Length', buf.length);
+  res.end(buf);
 }
 
 /**
@@ -684,10 +760,10 @@ function send (res, status, body, contentType) {
  * @param {(msg: string) => void} log
  * @param {RequestScope} [scope]
  */
-function sendError (err, res, log, scope) {
-  if (err && err.statusCode && err.body) return send(res, err.statusCode, err.body)
-  log('internal error while serving ' + (scope ? describe(scope) : '?') + ': ' + ((err && err.stack) || err))
-  send(res, 500, { __type: DDB_TYPE + 'InternalServerError', message: 'Internal server error' })
+function sendError(err, res, log, scope) {
+  if (err?.statusCode && err.body) return send(res, err.statusCode, err.body);
+  log(`internal error while serving ${scope ? describe(scope) : '?'}: ${err?.stack || err}`);
+  send(res, 500, { __type: `${DDB_TYPE}InternalServerError`, message: 'Internal server error' });
 }
 
 /**
@@ -697,13 +773,12 @@ function sendError (err, res, log, scope) {
  * @param {(data: any) => Promise<any>} fn
  * @param {RouteContext} ctx
  */
-async function own (res, data, fn, ctx) {
+async function own(res, data, fn, ctx) {
   try {
-    if (data === undefined) throw errors.serialization('Start of structure or map found where not expected')
-    send(res, 200, await fn(data))
-  }
-  catch (err) {
-    sendError(err, res, ctx.log, ctx.scope)
+    if (data === undefined) throw errors.serialization('Start of structure or map found where not expected');
+    send(res, 200, await fn(data));
+  } catch (err) {
+    sendError(err, res, ctx.log, ctx.scope);
   }
 }
 
@@ -714,25 +789,31 @@ async function own (res, data, fn, ctx) {
  * @param {Buffer} body
  * @returns {Promise<{ statusCode: number, headers: Record<string, any>, body: string }>}
  */
-function callDynalite (handler, req, body) {
+function callDynalite(handler, req, body) {
   return new Promise((resolve) => {
-    const fakeReq = /** @type {any} */ (new PassThrough())
-    const { origin: _origin, ...headers } = req.headers // origin policy is ours (dynalite answers '*')
-    fakeReq.headers = headers
-    fakeReq.method = req.method
-    fakeReq.url = req.url
+    const fakeReq = /** @type {any} */ (new PassThrough());
+    const { origin: _origin, ...headers } = req.headers; // origin policy is ours (dynalite answers '*')
+    fakeReq.headers = headers;
+    fakeReq.method = req.method;
+    fakeReq.url = req.url;
     /** @type {Record<string, any>} */
-    const out = {}
+    const out = {};
     const fakeRes = {
       statusCode: 200,
       contentType: undefined,
-      setHeader (/** @type {string} */ k, /** @type {any} */ v) { out[k.toLowerCase()] = v },
-      getHeader (/** @type {string} */ k) { return out[k.toLowerCase()] },
-      end (/** @type {any} */ b) { resolve({ statusCode: fakeRes.statusCode, headers: out, body: b == null ? '' : String(b) }) },
-    }
-    handler(fakeReq, fakeRes)
-    fakeReq.end(body)
-  })
+      setHeader(/** @type {string} */ k, /** @type {any} */ v) {
+        out[k.toLowerCase()] = v;
+      },
+      getHeader(/** @type {string} */ k) {
+        return out[k.toLowerCase()];
+      },
+      end(/** @type {any} */ b) {
+        resolve({ statusCode: fakeRes.statusCode, headers: out, body: b == null ? '' : String(b) });
+      },
+    };
+    handler(fakeReq, fakeRes);
+    fakeReq.end(body);
+  });
 }
 
 /**
@@ -745,76 +826,80 @@ function callDynalite (handler, req, body) {
  * @param {any} data the parsed body (undefined if it did not parse)
  * @param {RouteContext} ctx
  */
-async function controlPlane (req, res, op, body, data, ctx) {
-  const { store, streams, handler, log } = ctx
+async function controlPlane(req, res, op, body, data, ctx) {
+  const { store, streams, handler, log } = ctx;
   try {
     if (!data || typeof data !== 'object' || typeof data.TableName !== 'string') {
-      return relay(res, await callDynalite(handler, req, body), ctx) // dynalite produces the right error
+      return relay(res, await callDynalite(handler, req, body), ctx); // dynalite produces the right error
     }
-    const tableName = data.TableName
-    const spec = data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
-      ? Streams.parseSpec(data.StreamSpecification) : null
+    const tableName = data.TableName;
+    const spec =
+      data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
+        ? Streams.parseSpec(data.StreamSpecification)
+        : null;
 
     if (op === 'UpdateTable' && GlobalIndexes.handles(data)) {
-      const out = await ctx.gsi.update(data)
-      Object.assign(out.TableDescription, streams.describeFields(tableName))
-      out.TableDescription.TableId = asUuid(out.TableDescription.TableId)
-      return send(res, 200, out)
+      const out = await ctx.gsi.update(data);
+      Object.assign(out.TableDescription, streams.describeFields(tableName));
+      out.TableDescription.TableId = asUuid(out.TableDescription.TableId);
+      return send(res, 200, out);
     }
     if (op === 'UpdateTable' && spec) {
-      const table = await new Promise((resolve, reject) => store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => e ? reject(e) : resolve(t)))
-      const active = streams.active(tableName)
-      if (spec.enabled && active) throw errors.validation('Table already has an enabled stream: ' + active.StreamArn)
-      if (!spec.enabled && !active) throw errors.validation('Table does not have an enabled stream to disable')
-      const { StreamSpecification: _s, ...rest } = data
-      let description = table
+      const table = await new Promise((resolve, reject) =>
+        store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => (e ? reject(e) : resolve(t))),
+      );
+      const active = streams.active(tableName);
+      if (spec.enabled && active) throw errors.validation(`Table already has an enabled stream: ${active.StreamArn}`);
+      if (!spec.enabled && !active) throw errors.validation('Table does not have an enabled stream to disable');
+      const { StreamSpecification: _s, ...rest } = data;
+      let description = table;
       if (Object.keys(rest).some((k) => k !== 'TableName' && rest[k] != null)) {
-        const out = await callDynalite(handler, req, Buffer.from(JSON.stringify(rest)))
-        if (out.statusCode !== 200) return relay(res, out, ctx)
-        description = JSON.parse(out.body).TableDescription
+        const out = await callDynalite(handler, req, Buffer.from(JSON.stringify(rest)));
+        if (out.statusCode !== 200) return relay(res, out, ctx);
+        description = JSON.parse(out.body).TableDescription;
       }
-      if (spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), table.KeySchema)
-      else await streams.disable(tableName)
-      return send(res, 200, { TableDescription: { ...description, ...streams.describeFields(tableName) } })
+      if (spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), table.KeySchema);
+      else await streams.disable(tableName);
+      return send(res, 200, { TableDescription: { ...description, ...streams.describeFields(tableName) } });
     }
 
-    const out = await callDynalite(handler, req, body)
+    const out = await callDynalite(handler, req, body);
     if (out.statusCode !== 200) {
       if (op === 'CreateTable' && /ResourceInUseException/.test(out.body)) {
-        return send(res, 400, { __type: DDB_TYPE + 'ResourceInUseException', message: 'Table already exists: ' + tableName })
+        return send(res, 400, { __type: `${DDB_TYPE}ResourceInUseException`, message: `Table already exists: ${tableName}` });
       }
-      return relay(res, out, ctx)
+      return relay(res, out, ctx);
     }
-    const parsed = JSON.parse(out.body)
+    const parsed = JSON.parse(out.body);
     if (op === 'CreateTable' && Array.isArray(data.Tags) && data.Tags.length) {
       // dynalite ignores CreateTable's Tags: store them where TagResource does
-      const puts = data.Tags.map((/** @type {any} */ t) => ({ type: 'put', key: t.Key, value: t.Value }))
-      await new Promise((resolve, reject) => store.getTagDb(tableName).batch(puts, (/** @type {any} */ e) => e ? reject(e) : resolve(undefined)))
+      const puts = data.Tags.map((/** @type {any} */ t) => ({ type: 'put', key: t.Key, value: t.Value }));
+      await new Promise((resolve, reject) =>
+        store.getTagDb(tableName).batch(puts, (/** @type {any} */ e) => (e ? reject(e) : resolve(undefined))),
+      );
     }
     if (op === 'UpdateTable') {
-      Object.assign(parsed.TableDescription, streams.describeFields(tableName))
+      Object.assign(parsed.TableDescription, streams.describeFields(tableName));
     }
-    const description = parsed.TableDescription || parsed.Table
-    if (description && typeof description.TableId === 'string') description.TableId = asUuid(description.TableId)
+    const description = parsed.TableDescription || parsed.Table;
+    if (description && typeof description.TableId === 'string') description.TableId = asUuid(description.TableId);
     if (op === 'CreateTable') {
       // a table created after a DeleteTable of the same name starts with no stream or TTL state
-      await ctx.ttl.forget(tableName)
-      if (streams.tables.has(tableName)) await streams.disable(tableName, true)
-      if (spec && spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), parsed.TableDescription.KeySchema)
-      Object.assign(parsed.TableDescription, streams.describeFields(tableName))
+      await ctx.ttl.forget(tableName);
+      if (streams.tables.has(tableName)) await streams.disable(tableName, true);
+      if (spec?.enabled)
+        await streams.enable(tableName, /** @type {string} */ (spec.viewType), parsed.TableDescription.KeySchema);
+      Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+    } else if (op === 'DescribeTable') {
+      Object.assign(parsed.Table, streams.describeFields(tableName));
+    } else if (op === 'DeleteTable') {
+      Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      await streams.disable(tableName, true);
+      await ctx.ttl.forget(tableName);
     }
-    else if (op === 'DescribeTable') {
-      Object.assign(parsed.Table, streams.describeFields(tableName))
-    }
-    else if (op === 'DeleteTable') {
-      Object.assign(parsed.TableDescription, streams.describeFields(tableName))
-      await streams.disable(tableName, true)
-      await ctx.ttl.forget(tableName)
-    }
-    send(res, 200, parsed, out.headers['content-type'])
-  }
-  catch (err) {
-    sendError(err, res, log, ctx.scope)
+    send(res, 200, parsed, out.headers['content-type']);
+  } catch (err) {
+    sendError(err, res, log, ctx.scope);
   }
 }
 
@@ -823,11 +908,11 @@ async function controlPlane (req, res, op, body, data, ctx) {
  * table id always maps to the same UUID (version 4 layout, from a hash of dynalite's id).
  * @param {string} id
  */
-function asUuid (id) {
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return id
-  const h = crypto.createHash('sha256').update(id).digest('hex')
-  const variant = '89ab'.charAt(parseInt(h.charAt(16), 16) % 4)
-  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-4' + h.slice(13, 16) + '-' + variant + h.slice(17, 20) + '-' + h.slice(20, 32)
+function asUuid(id) {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return id;
+  const h = crypto.createHash('sha256').update(id).digest('hex');
+  const variant = '89ab'.charAt(parseInt(h.charAt(16), 16) % 4);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
@@ -835,14 +920,14 @@ function asUuid (id) {
  * @param {{ statusCode: number, headers: Record<string, any>, body: string }} out
  * @param {RouteContext} _ctx
  */
-function relay (res, out, _ctx) {
-  if (res.headersSent || res.writableEnded) return
-  res.statusCode = out.statusCode
-  for (const [ k, v ] of Object.entries(out.headers)) {
-    if (k === 'access-control-allow-origin') continue
-    res.setHeader(k, v)
+function relay(res, out, _ctx) {
+  if (res.headersSent || res.writableEnded) return;
+  res.statusCode = out.statusCode;
+  for (const [k, v] of Object.entries(out.headers)) {
+    if (k === 'access-control-allow-origin') continue;
+    res.setHeader(k, v);
   }
-  res.end(out.body)
+  res.end(out.body);
 }
 
-module.exports = { start, DEFAULT_RETENTION_MS }
+module.exports = { start, DEFAULT_RETENTION_MS };

@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * DynamoDB Streams for the local engine.
  *
@@ -14,19 +14,19 @@
  * per-table order are both preserved.
  */
 
-const crypto = require('crypto')
-const { itemEquals } = require('./attr')
-const errors = require('./errors')
+const crypto = require('node:crypto');
+const { itemEquals } = require('./attr');
+const errors = require('./errors');
 
-const ROOT = '$streams~'
-const META = ROOT + 'meta~' // + streamArn -> StreamMeta
-const TABLE = ROOT + 'table~' // + tableName -> TableStreamState
-const REC = ROOT + 'rec~' // + streamArn + '~' + seq -> { t, r }
+const ROOT = '$streams~';
+const META = `${ROOT}meta~`; // + streamArn -> StreamMeta
+const TABLE = `${ROOT}table~`; // + tableName -> TableStreamState
+const REC = `${ROOT}rec~`; // + streamArn + '~' + seq -> { t, r }
 
-const SEQ_BASE = 10n ** 20n // first sequence number is 100000000000000000001 (21 digits)
-const ITERATOR_TTL_MS = 15 * 60 * 1000
-const VIEW_TYPES = [ 'KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES' ]
-const ITERATOR_TYPES = [ 'TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER' ]
+const SEQ_BASE = 10n ** 20n; // first sequence number is 100000000000000000001 (21 digits)
+const ITERATOR_TTL_MS = 15 * 60 * 1000;
+const VIEW_TYPES = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
+const ITERATOR_TYPES = ['TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER'];
 
 /**
  * @typedef {{ StreamArn: string, StreamLabel: string, TableName: string, KeySchema: any[],
@@ -37,61 +37,67 @@ const ITERATOR_TYPES = [ 'TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_
  */
 
 /** @param {bigint} n */
-const seqStr = (n) => n.toString()
+const seqStr = (n) => n.toString();
 /** @param {string} s */
-const seqNum = (s) => BigInt(s)
+const seqNum = (s) => BigInt(s);
 
 /** @param {string} s */
-function isSeq (s) { return typeof s === 'string' && /^\d{1,40}$/.test(s) }
+function isSeq(s) {
+  return typeof s === 'string' && /^\d{1,40}$/.test(s);
+}
 
 class Streams {
   /**
    * @param {{ store: any, region: string, retentionMs: number, iteratorTtlMs?: number, itemSize: (item: any) => number, log?: (msg: string) => void }} opts
    */
-  constructor (opts) {
-    this.store = opts.store
-    this.db = opts.store.db
-    this.region = opts.region
-    this.retentionMs = opts.retentionMs
-    this.iteratorTtlMs = opts.iteratorTtlMs || ITERATOR_TTL_MS
-    this.itemSize = opts.itemSize
-    this.log = opts.log || (() => {})
+  constructor(opts) {
+    this.store = opts.store;
+    this.db = opts.store.db;
+    this.region = opts.region;
+    this.retentionMs = opts.retentionMs;
+    this.iteratorTtlMs = opts.iteratorTtlMs || ITERATOR_TTL_MS;
+    this.itemSize = opts.itemSize;
+    this.log = opts.log || (() => {});
     /** @type {Map<string, StreamMeta>} */
-    this.metas = new Map()
+    this.metas = new Map();
     /** @type {Map<string, TableStreamState>} */
-    this.tables = new Map()
+    this.tables = new Map();
     /** last assigned sequence number */
-    this.seq = SEQ_BASE
+    this.seq = SEQ_BASE;
     /** @type {Set<bigint>} sequence numbers assigned but not yet committed */
-    this.inflight = new Set()
+    this.inflight = new Set();
     /** @type {NodeJS.Timeout | null} */
-    this.timer = null
+    this.timer = null;
   }
 
   /** Loads metadata from the store (restart) and restores the sequence counter. */
-  async load () {
-    for (const [ , meta ] of await this.db.iterator({ gte: META, lt: META + '\xff' }).all()) {
-      this.metas.set(meta.StreamArn, meta)
-      let max = seqNum(meta.trimmedUpTo)
-      const last = await this.db.keys({ gte: REC + meta.StreamArn + '~', lt: REC + meta.StreamArn + '~\xff', reverse: true, limit: 1 }).all()
-      if (last.length) max = seqNum(String(last[0]).slice(String(last[0]).lastIndexOf('~') + 1))
-      if (meta.EndingSequenceNumber && seqNum(meta.EndingSequenceNumber) > max) max = seqNum(meta.EndingSequenceNumber)
-      if (max > this.seq) this.seq = max
+  async load() {
+    for (const [, meta] of await this.db.iterator({ gte: META, lt: `${META}\xff` }).all()) {
+      this.metas.set(meta.StreamArn, meta);
+      let max = seqNum(meta.trimmedUpTo);
+      const last = await this.db
+        .keys({ gte: `${REC + meta.StreamArn}~`, lt: `${REC + meta.StreamArn}~\xff`, reverse: true, limit: 1 })
+        .all();
+      if (last.length) max = seqNum(String(last[0]).slice(String(last[0]).lastIndexOf('~') + 1));
+      if (meta.EndingSequenceNumber && seqNum(meta.EndingSequenceNumber) > max) max = seqNum(meta.EndingSequenceNumber);
+      if (max > this.seq) this.seq = max;
     }
-    for (const [ , state ] of await this.db.iterator({ gte: TABLE, lt: TABLE + '\xff' }).all()) {
-      this.tables.set(state.TableName, state)
+    for (const [, state] of await this.db.iterator({ gte: TABLE, lt: `${TABLE}\xff` }).all()) {
+      this.tables.set(state.TableName, state);
     }
   }
 
-  startTrimming () {
-    const every = Math.max(250, Math.min(Math.floor(this.retentionMs / 4), 60000))
-    this.timer = setInterval(() => { this.trimAll().catch((e) => this.log('stream trim failed: ' + e.message)) }, every)
-    this.timer.unref()
+  startTrimming() {
+    const every = Math.max(250, Math.min(Math.floor(this.retentionMs / 4), 60000));
+    this.timer = setInterval(() => {
+      this.trimAll().catch((e) => this.log(`stream trim failed: ${e.message}`));
+    }, every);
+    this.timer.unref();
   }
 
-  stop () {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   // ---------------------------------------------------------------- control plane
@@ -101,10 +107,10 @@ class Streams {
    * @param {string} tableName
    * @returns {StreamMeta | undefined}
    */
-  active (tableName) {
-    const state = this.tables.get(tableName)
-    if (!state || !state.current) return undefined
-    return this.metas.get(state.current)
+  active(tableName) {
+    const state = this.tables.get(tableName);
+    if (!state?.current) return undefined;
+    return this.metas.get(state.current);
   }
 
   /**
@@ -112,22 +118,29 @@ class Streams {
    * @param {any} spec
    * @returns {{ enabled: boolean, viewType?: string }}
    */
-  static parseSpec (spec) {
-    if (spec == null || typeof spec !== 'object') throw errors.validation('StreamSpecification must be a structure')
+  static parseSpec(spec) {
+    if (spec == null || typeof spec !== 'object') throw errors.validation('StreamSpecification must be a structure');
     if (typeof spec.StreamEnabled !== 'boolean') {
-      throw errors.validation('One or more parameter values were invalid: StreamSpecification.StreamEnabled is required')
+      throw errors.validation('One or more parameter values were invalid: StreamSpecification.StreamEnabled is required');
     }
     if (spec.StreamEnabled) {
       if (spec.StreamViewType == null) {
-        throw errors.validation('One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true')
+        throw errors.validation(
+          'One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true',
+        );
       }
       if (!VIEW_TYPES.includes(spec.StreamViewType)) {
-        throw errors.validation("1 validation error detected: Value '" + spec.StreamViewType +
-          "' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [" + VIEW_TYPES.join(', ') + ']')
+        throw errors.validation(
+          "1 validation error detected: Value '" +
+            spec.StreamViewType +
+            "' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [" +
+            VIEW_TYPES.join(', ') +
+            ']',
+        );
       }
-      return { enabled: true, viewType: spec.StreamViewType }
+      return { enabled: true, viewType: spec.StreamViewType };
     }
-    return { enabled: false }
+    return { enabled: false };
   }
 
   /**
@@ -136,14 +149,16 @@ class Streams {
    * @param {string} viewType
    * @param {any[]} keySchema
    */
-  async enable (tableName, viewType, keySchema) {
-    const now = Date.now()
-    let ms = now, arn, label
+  async enable(tableName, viewType, keySchema) {
+    const now = Date.now();
+    let ms = now,
+      arn,
+      label;
     do {
-      label = new Date(ms).toISOString().replace('Z', '')
-      arn = 'arn:aws:dynamodb:' + this.region + ':000000000000:table/' + tableName + '/stream/' + label
-      ms++
-    } while (this.metas.has(arn))
+      label = new Date(ms).toISOString().replace('Z', '');
+      arn = `arn:aws:dynamodb:${this.region}:000000000000:table/${tableName}/stream/${label}`;
+      ms++;
+    } while (this.metas.has(arn));
     /** @type {StreamMeta} */
     const meta = {
       StreamArn: arn,
@@ -153,19 +168,19 @@ class Streams {
       StreamViewType: viewType,
       StreamStatus: 'ENABLED',
       CreationRequestDateTime: now,
-      ShardId: 'shardId-' + String(now).padStart(20, '0') + '-' + crypto.randomBytes(4).toString('hex'),
+      ShardId: `shardId-${String(now).padStart(20, '0')}-${crypto.randomBytes(4).toString('hex')}`,
       StartingSequenceNumber: seqStr(this.seq + 1n),
       trimmedUpTo: seqStr(this.seq),
-    }
+    };
     /** @type {TableStreamState} */
-    const state = { TableName: tableName, current: arn, latestArn: arn, latestLabel: label }
-    this.metas.set(arn, meta)
-    this.tables.set(tableName, state)
+    const state = { TableName: tableName, current: arn, latestArn: arn, latestLabel: label };
+    this.metas.set(arn, meta);
+    this.tables.set(tableName, state);
     await this.db.batch([
       { type: 'put', key: META + arn, value: meta },
       { type: 'put', key: TABLE + tableName, value: state },
-    ])
-    return meta
+    ]);
+    return meta;
   }
 
   /**
@@ -173,53 +188,52 @@ class Streams {
    * @param {string} tableName
    * @param {boolean} [forget] also forget the table (DeleteTable)
    */
-  async disable (tableName, forget) {
-    const state = this.tables.get(tableName)
+  async disable(tableName, forget) {
+    const state = this.tables.get(tableName);
     /** @type {any[]} */
-    const ops = []
-    if (state && state.current) {
-      const meta = this.metas.get(state.current)
+    const ops = [];
+    if (state?.current) {
+      const meta = this.metas.get(state.current);
       if (meta) {
-        meta.StreamStatus = 'DISABLED'
-        meta.EndingSequenceNumber = seqStr(this.seq)
-        ops.push({ type: 'put', key: META + meta.StreamArn, value: meta })
+        meta.StreamStatus = 'DISABLED';
+        meta.EndingSequenceNumber = seqStr(this.seq);
+        ops.push({ type: 'put', key: META + meta.StreamArn, value: meta });
       }
-      state.current = null
+      state.current = null;
     }
     if (forget) {
-      this.tables.delete(tableName)
-      ops.push({ type: 'del', key: TABLE + tableName })
+      this.tables.delete(tableName);
+      ops.push({ type: 'del', key: TABLE + tableName });
+    } else if (state) {
+      ops.push({ type: 'put', key: TABLE + tableName, value: state });
     }
-    else if (state) {
-      ops.push({ type: 'put', key: TABLE + tableName, value: state })
-    }
-    if (ops.length) await this.db.batch(ops)
+    if (ops.length) await this.db.batch(ops);
   }
 
   /**
    * Stream fields DescribeTable / CreateTable / UpdateTable report for a table.
    * @param {string} tableName
    */
-  describeFields (tableName) {
-    const state = this.tables.get(tableName)
+  describeFields(tableName) {
+    const state = this.tables.get(tableName);
     /** @type {Record<string, any>} */
-    const out = {}
-    if (!state) return out
-    const meta = state.current ? this.metas.get(state.current) : undefined
-    if (meta) out.StreamSpecification = { StreamEnabled: true, StreamViewType: meta.StreamViewType }
-    out.LatestStreamArn = state.latestArn
-    out.LatestStreamLabel = state.latestLabel
-    return out
+    const out = {};
+    if (!state) return out;
+    const meta = state.current ? this.metas.get(state.current) : undefined;
+    if (meta) out.StreamSpecification = { StreamEnabled: true, StreamViewType: meta.StreamViewType };
+    out.LatestStreamArn = state.latestArn;
+    out.LatestStreamLabel = state.latestLabel;
+    return out;
   }
 
   // ---------------------------------------------------------------- data plane
 
   /** Highest sequence number below which every record is committed. */
-  watermark () {
-    if (!this.inflight.size) return this.seq
-    let min = null
-    for (const s of this.inflight) if (min === null || s < min) min = s
-    return /** @type {bigint} */ (min) - 1n
+  watermark() {
+    if (!this.inflight.size) return this.seq;
+    let min = null;
+    for (const s of this.inflight) if (min === null || s < min) min = s;
+    return /** @type {bigint} */ (min) - 1n;
   }
 
   /**
@@ -229,28 +243,30 @@ class Streams {
    * @param {Change[]} changes
    * @returns {{ ops: any[], done: () => void }}
    */
-  prepare (changes) {
+  prepare(changes) {
     /** @type {any[]} */
-    const ops = []
+    const ops = [];
     /** @type {bigint[]} */
-    const seqs = []
-    const now = Date.now()
+    const seqs = [];
+    const now = Date.now();
     for (const change of changes) {
-      const meta = this.active(change.tableName)
-      if (!meta) continue
-      const record = this.makeRecord(meta, change.oldItem || null, change.newItem || null, now)
-      if (!record) continue
-      if (change.userIdentity) Object.assign(record, { userIdentity: change.userIdentity })
-      const seq = ++this.seq
-      seqs.push(seq)
-      this.inflight.add(seq)
-      record.dynamodb.SequenceNumber = seqStr(seq)
-      ops.push({ type: 'put', key: REC + meta.StreamArn + '~' + seqStr(seq), value: { t: now, r: record } })
+      const meta = this.active(change.tableName);
+      if (!meta) continue;
+      const record = this.makeRecord(meta, change.oldItem || null, change.newItem || null, now);
+      if (!record) continue;
+      if (change.userIdentity) Object.assign(record, { userIdentity: change.userIdentity });
+      const seq = ++this.seq;
+      seqs.push(seq);
+      this.inflight.add(seq);
+      record.dynamodb.SequenceNumber = seqStr(seq);
+      ops.push({ type: 'put', key: `${REC + meta.StreamArn}~${seqStr(seq)}`, value: { t: now, r: record } });
     }
     return {
       ops,
-      done: () => { for (const s of seqs) this.inflight.delete(s) },
-    }
+      done: () => {
+        for (const s of seqs) this.inflight.delete(s);
+      },
+    };
   }
 
   /**
@@ -259,29 +275,29 @@ class Streams {
    * @param {any} newItem
    * @param {number} now
    */
-  makeRecord (meta, oldItem, newItem, now) {
-    if (!oldItem && !newItem) return null // delete of a missing item
-    if (oldItem && newItem && itemEquals(oldItem, newItem)) return null // write that changes nothing
-    const eventName = !oldItem ? 'INSERT' : !newItem ? 'REMOVE' : 'MODIFY'
-    const source = newItem || oldItem
+  makeRecord(meta, oldItem, newItem, now) {
+    if (!oldItem && !newItem) return null; // delete of a missing item
+    if (oldItem && newItem && itemEquals(oldItem, newItem)) return null; // write that changes nothing
+    const eventName = !oldItem ? 'INSERT' : !newItem ? 'REMOVE' : 'MODIFY';
+    const source = newItem || oldItem;
     /** @type {Record<string, any>} */
-    const Keys = {}
-    for (const k of meta.KeySchema) Keys[k.AttributeName] = source[k.AttributeName]
-    const view = meta.StreamViewType
+    const Keys = {};
+    for (const k of meta.KeySchema) Keys[k.AttributeName] = source[k.AttributeName];
+    const view = meta.StreamViewType;
     /** @type {Record<string, any>} */
-    const dynamodb = { ApproximateCreationDateTime: Math.floor(now / 1000), Keys }
-    let size = this.itemSize(Keys)
+    const dynamodb = { ApproximateCreationDateTime: Math.floor(now / 1000), Keys };
+    let size = this.itemSize(Keys);
     if (newItem && (view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) {
-      dynamodb.NewImage = newItem
-      size += this.itemSize(newItem)
+      dynamodb.NewImage = newItem;
+      size += this.itemSize(newItem);
     }
     if (oldItem && (view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) {
-      dynamodb.OldImage = oldItem
-      size += this.itemSize(oldItem)
+      dynamodb.OldImage = oldItem;
+      size += this.itemSize(oldItem);
     }
-    dynamodb.SequenceNumber = ''
-    dynamodb.SizeBytes = size
-    dynamodb.StreamViewType = view
+    dynamodb.SequenceNumber = '';
+    dynamodb.SizeBytes = size;
+    dynamodb.StreamViewType = view;
     return {
       eventID: crypto.randomBytes(16).toString('hex'),
       eventName,
@@ -289,47 +305,43 @@ class Streams {
       eventSource: 'aws:dynamodb',
       awsRegion: this.region,
       dynamodb,
-    }
+    };
   }
 
   // ---------------------------------------------------------------- trimming
 
-  async trimAll () {
-    for (const arn of this.metas.keys()) await this.trim(arn)
+  async trimAll() {
+    for (const arn of this.metas.keys()) await this.trim(arn);
   }
 
   /**
    * Deletes records older than the retention period.
    * @param {string} arn
    */
-  async trim (arn) {
-    const meta = this.metas.get(arn)
-    if (!meta) return
-    const cutoff = Date.now() - this.retentionMs
-    const prefix = REC + arn + '~'
-    const it = this.db.iterator({ gte: prefix, lt: prefix + '\xff' })
+  async trim(arn) {
+    const meta = this.metas.get(arn);
+    if (!meta) return;
+    const cutoff = Date.now() - this.retentionMs;
+    const prefix = `${REC + arn}~`;
+    const it = this.db.iterator({ gte: prefix, lt: `${prefix}\xff` });
     /** @type {string[]} */
-    const dead = []
+    const dead = [];
     try {
       for (;;) {
-        const entry = await it.next()
-        if (!entry) break
-        const [ key, value ] = entry
-        if (value.t >= cutoff) break
-        dead.push(key)
+        const entry = await it.next();
+        if (!entry) break;
+        const [key, value] = entry;
+        if (value.t >= cutoff) break;
+        dead.push(key);
       }
+    } finally {
+      await it.close();
     }
-    finally {
-      await it.close()
-    }
-    if (!dead.length) return
-    const lastKey = /** @type {string} */ (dead[dead.length - 1])
-    const upTo = lastKey.slice(lastKey.lastIndexOf('~') + 1)
-    if (seqNum(upTo) > seqNum(meta.trimmedUpTo)) meta.trimmedUpTo = upTo
-    await this.db.batch([
-      ...dead.map((key) => ({ type: 'del', key })),
-      { type: 'put', key: META + arn, value: meta },
-    ])
+    if (!dead.length) return;
+    const lastKey = /** @type {string} */ (dead[dead.length - 1]);
+    const upTo = lastKey.slice(lastKey.lastIndexOf('~') + 1);
+    if (seqNum(upTo) > seqNum(meta.trimmedUpTo)) meta.trimmedUpTo = upTo;
+    await this.db.batch([...dead.map((key) => ({ type: 'del', key })), { type: 'put', key: META + arn, value: meta }]);
   }
 
   // ---------------------------------------------------------------- Streams API
@@ -338,64 +350,81 @@ class Streams {
    * @param {string} op DynamoDBStreams_20120810 operation name
    * @param {any} data request body
    */
-  async api (op, data) {
+  async api(op, data) {
     switch (op) {
-      case 'ListStreams': return this.listStreams(data)
-      case 'DescribeStream': return this.describeStream(data)
-      case 'GetShardIterator': return this.getShardIterator(data)
-      case 'GetRecords': return this.getRecords(data)
-      default: throw errors.apiError('com.amazon.coral.service#UnknownOperationException', 'Unknown operation: ' + op)
+      case 'ListStreams':
+        return this.listStreams(data);
+      case 'DescribeStream':
+        return this.describeStream(data);
+      case 'GetShardIterator':
+        return this.getShardIterator(data);
+      case 'GetRecords':
+        return this.getRecords(data);
+      default:
+        throw errors.apiError('com.amazon.coral.service#UnknownOperationException', `Unknown operation: ${op}`);
     }
   }
 
   /** @param {any} data */
-  listStreams (data) {
-    const limit = data.Limit == null ? 100 : data.Limit
+  listStreams(data) {
+    const limit = data.Limit == null ? 100 : data.Limit;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw errors.validation("1 validation error detected: Value '" + limit + "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100")
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          limit +
+          "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100",
+      );
     }
-    let list = [ ...this.metas.values() ].filter((m) => data.TableName == null || m.TableName === data.TableName)
-    list.sort((a, b) => a.CreationRequestDateTime - b.CreationRequestDateTime || (a.StreamArn < b.StreamArn ? -1 : 1))
+    let list = [...this.metas.values()].filter((m) => data.TableName == null || m.TableName === data.TableName);
+    list.sort((a, b) => a.CreationRequestDateTime - b.CreationRequestDateTime || (a.StreamArn < b.StreamArn ? -1 : 1));
     if (data.ExclusiveStartStreamArn != null) {
-      checkStreamArn(data.ExclusiveStartStreamArn, 'exclusiveStartStreamArn')
-      const i = list.findIndex((m) => m.StreamArn === data.ExclusiveStartStreamArn)
-      list = i >= 0 ? list.slice(i + 1) : list
+      checkStreamArn(data.ExclusiveStartStreamArn, 'exclusiveStartStreamArn');
+      const i = list.findIndex((m) => m.StreamArn === data.ExclusiveStartStreamArn);
+      list = i >= 0 ? list.slice(i + 1) : list;
     }
-    const page = list.slice(0, limit)
+    const page = list.slice(0, limit);
     /** @type {Record<string, any>} */
-    const out = { Streams: page.map((m) => ({ StreamArn: m.StreamArn, TableName: m.TableName, StreamLabel: m.StreamLabel })) }
-    if (list.length > limit && page.length) out.LastEvaluatedStreamArn = /** @type {StreamMeta} */ (page[page.length - 1]).StreamArn
-    return out
+    const out = { Streams: page.map((m) => ({ StreamArn: m.StreamArn, TableName: m.TableName, StreamLabel: m.StreamLabel })) };
+    if (list.length > limit && page.length)
+      out.LastEvaluatedStreamArn = /** @type {StreamMeta} */ (page[page.length - 1]).StreamArn;
+    return out;
   }
 
   /** @param {any} arn */
-  mustGet (arn) {
-    if (typeof arn !== 'string' || !arn) throw errors.validation("1 validation error detected: Value null at 'streamArn' failed to satisfy constraint: Member must not be null")
-    checkStreamArn(arn, 'streamArn')
-    const meta = this.metas.get(arn)
-    if (!meta) throw errors.notFound('Requested resource not found: Stream: ' + arn + ' not found')
-    return meta
+  mustGet(arn) {
+    if (typeof arn !== 'string' || !arn)
+      throw errors.validation(
+        "1 validation error detected: Value null at 'streamArn' failed to satisfy constraint: Member must not be null",
+      );
+    checkStreamArn(arn, 'streamArn');
+    const meta = this.metas.get(arn);
+    if (!meta) throw errors.notFound(`Requested resource not found: Stream: ${arn} not found`);
+    return meta;
   }
 
   /** @param {any} data */
-  async describeStream (data) {
-    const meta = this.mustGet(data.StreamArn)
-    await this.trim(meta.StreamArn)
+  async describeStream(data) {
+    const meta = this.mustGet(data.StreamArn);
+    await this.trim(meta.StreamArn);
     /** @type {Record<string, any>} */
-    const range = { StartingSequenceNumber: meta.StartingSequenceNumber }
-    if (meta.EndingSequenceNumber) range.EndingSequenceNumber = meta.EndingSequenceNumber
-    let shards = [ { ShardId: meta.ShardId, SequenceNumberRange: range } ]
+    const range = { StartingSequenceNumber: meta.StartingSequenceNumber };
+    if (meta.EndingSequenceNumber) range.EndingSequenceNumber = meta.EndingSequenceNumber;
+    let shards = [{ ShardId: meta.ShardId, SequenceNumberRange: range }];
     // one shard per stream: nothing comes after it, and an unknown shard id starts nowhere
-    if (data.ExclusiveStartShardId != null) shards = []
+    if (data.ExclusiveStartShardId != null) shards = [];
     if (data.ShardFilter != null) {
-      const f = data.ShardFilter
+      const f = data.ShardFilter;
       if (!f || typeof f !== 'object' || f.Type !== 'CHILD_SHARDS') {
-        throw errors.validation("1 validation error detected: Value '" + (f && f.Type) + "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+        throw errors.validation(
+          "1 validation error detected: Value '" +
+            f?.Type +
+            "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]",
+        );
       }
       if (typeof f.ShardId !== 'string' || !f.ShardId) {
-        throw errors.validation('The ShardFilter ShardId is required when the ShardFilter Type is CHILD_SHARDS')
+        throw errors.validation('The ShardFilter ShardId is required when the ShardFilter Type is CHILD_SHARDS');
       }
-      shards = [] // a single shard never splits: no shard has children
+      shards = []; // a single shard never splits: no shard has children
     }
     return {
       StreamDescription: {
@@ -408,107 +437,130 @@ class Streams {
         KeySchema: meta.KeySchema,
         Shards: shards,
       },
-    }
+    };
   }
 
   /**
    * @param {StreamMeta} meta
    * @param {bigint} after position: the iterator returns records with a sequence number greater than this
    */
-  encodeIterator (meta, after) {
-    return Buffer.from(JSON.stringify({ a: meta.StreamArn, s: meta.ShardId, p: seqStr(after), t: Date.now() })).toString('base64')
+  encodeIterator(meta, after) {
+    return Buffer.from(JSON.stringify({ a: meta.StreamArn, s: meta.ShardId, p: seqStr(after), t: Date.now() })).toString(
+      'base64',
+    );
   }
 
   /** @param {any} data */
-  async getShardIterator (data) {
-    const meta = this.mustGet(data.StreamArn)
-    if (data.ShardId !== meta.ShardId) throw errors.notFound('Requested resource not found: Shard does not exist')
+  async getShardIterator(data) {
+    const meta = this.mustGet(data.StreamArn);
+    if (data.ShardId !== meta.ShardId) throw errors.notFound('Requested resource not found: Shard does not exist');
     if (!ITERATOR_TYPES.includes(data.ShardIteratorType)) {
-      throw errors.validation("1 validation error detected: Value '" + data.ShardIteratorType +
-        "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [" + ITERATOR_TYPES.join(', ') + ']')
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          data.ShardIteratorType +
+          "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [" +
+          ITERATOR_TYPES.join(', ') +
+          ']',
+      );
     }
-    await this.trim(meta.StreamArn)
-    const type = data.ShardIteratorType
+    await this.trim(meta.StreamArn);
+    const type = data.ShardIteratorType;
     if ((type === 'TRIM_HORIZON' || type === 'LATEST') && data.SequenceNumber != null) {
-      throw errors.validation('Invalid SequenceNumber: a SequenceNumber can only be given with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER, not ' + type)
+      throw errors.validation(
+        'Invalid SequenceNumber: a SequenceNumber can only be given with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER, not ' +
+          type,
+      );
     }
-    if (type === 'TRIM_HORIZON') return { ShardIterator: this.encodeIterator(meta, seqNum(meta.trimmedUpTo)) }
+    if (type === 'TRIM_HORIZON') return { ShardIterator: this.encodeIterator(meta, seqNum(meta.trimmedUpTo)) };
     if (type === 'LATEST') {
-      const end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.watermark()
-      return { ShardIterator: this.encodeIterator(meta, end) }
+      const end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.watermark();
+      return { ShardIterator: this.encodeIterator(meta, end) };
     }
     if (!isSeq(data.SequenceNumber)) {
-      throw errors.validation('Invalid SequenceNumber: ' + data.SequenceNumber + ' (required for ' + type + ')')
+      throw errors.validation(`Invalid SequenceNumber: ${data.SequenceNumber} (required for ${type})`);
     }
-    const seq = seqNum(data.SequenceNumber)
-    const start = seqNum(meta.StartingSequenceNumber)
-    let end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.seq
-    if (end < start) end = start // an empty shard still has its starting sequence number
+    const seq = seqNum(data.SequenceNumber);
+    const start = seqNum(meta.StartingSequenceNumber);
+    let end = meta.EndingSequenceNumber ? seqNum(meta.EndingSequenceNumber) : this.seq;
+    if (end < start) end = start; // an empty shard still has its starting sequence number
     if (seq < start || seq > end) {
-      throw errors.validation('Invalid SequenceNumber ' + data.SequenceNumber + ' for shard ' + meta.ShardId + ' of stream ' + meta.StreamArn)
+      throw errors.validation(
+        `Invalid SequenceNumber ${data.SequenceNumber} for shard ${meta.ShardId} of stream ${meta.StreamArn}`,
+      );
     }
-    if (seq <= seqNum(meta.trimmedUpTo)) throw trimmedError(data.SequenceNumber)
-    return { ShardIterator: this.encodeIterator(meta, type === 'AT_SEQUENCE_NUMBER' ? seq - 1n : seq) }
+    if (seq <= seqNum(meta.trimmedUpTo)) throw trimmedError(data.SequenceNumber);
+    return { ShardIterator: this.encodeIterator(meta, type === 'AT_SEQUENCE_NUMBER' ? seq - 1n : seq) };
   }
 
   /** @param {any} data */
-  async getRecords (data) {
-    const limit = data.Limit == null ? 1000 : data.Limit
+  async getRecords(data) {
+    const limit = data.Limit == null ? 1000 : data.Limit;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw errors.validation("1 validation error detected: Value '" + limit + "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000")
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          limit +
+          "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000",
+      );
     }
     /** @type {{a: string, s: string, p: string, t: number}} */
-    let it
+    let it;
     try {
-      it = JSON.parse(Buffer.from(String(data.ShardIterator), 'base64').toString('utf8'))
-      if (!it || typeof it.a !== 'string' || !isSeq(it.p) || typeof it.t !== 'number') throw new Error('bad')
+      it = JSON.parse(Buffer.from(String(data.ShardIterator), 'base64').toString('utf8'));
+      if (!it || typeof it.a !== 'string' || !isSeq(it.p) || typeof it.t !== 'number') throw new Error('bad');
+    } catch {
+      throw errors.validation('Invalid ShardIterator');
     }
-    catch {
-      throw errors.validation('Invalid ShardIterator')
-    }
-    const meta = this.metas.get(it.a)
-    if (!meta || meta.ShardId !== it.s) throw errors.notFound('Requested resource not found: Stream: ' + it.a + ' not found')
+    const meta = this.metas.get(it.a);
+    if (!meta || meta.ShardId !== it.s) throw errors.notFound(`Requested resource not found: Stream: ${it.a} not found`);
     if (Date.now() - it.t > this.iteratorTtlMs) {
-      throw errors.apiError(errors.DDB + 'ExpiredIteratorException', 'Iterator expired. The iterator was created at time ' +
-        new Date(it.t).toUTCString() + ' while right now it is ' + new Date().toUTCString() +
-        ' which is further in the future than the tolerated delay of ' + this.iteratorTtlMs + ' milliseconds.')
+      throw errors.apiError(
+        `${errors.DDB}ExpiredIteratorException`,
+        'Iterator expired. The iterator was created at time ' +
+          new Date(it.t).toUTCString() +
+          ' while right now it is ' +
+          new Date().toUTCString() +
+          ' which is further in the future than the tolerated delay of ' +
+          this.iteratorTtlMs +
+          ' milliseconds.',
+      );
     }
-    await this.trim(meta.StreamArn)
-    const after = seqNum(it.p)
-    if (after < seqNum(meta.trimmedUpTo)) throw trimmedError(it.p)
-    const upTo = this.watermark()
-    const prefix = REC + meta.StreamArn + '~'
-    const rows = upTo > after
-      ? await this.db.values({ gt: prefix + seqStr(after), lte: prefix + seqStr(upTo), limit }).all()
-      : []
-    const Records = rows.map((/** @type {any} */ v) => v.r)
-    let next = after
-    if (Records.length) next = seqNum(Records[Records.length - 1].dynamodb.SequenceNumber)
-    else if (upTo > after) next = upTo
+    await this.trim(meta.StreamArn);
+    const after = seqNum(it.p);
+    if (after < seqNum(meta.trimmedUpTo)) throw trimmedError(it.p);
+    const upTo = this.watermark();
+    const prefix = `${REC + meta.StreamArn}~`;
+    const rows =
+      upTo > after ? await this.db.values({ gt: prefix + seqStr(after), lte: prefix + seqStr(upTo), limit }).all() : [];
+    const Records = rows.map((/** @type {any} */ v) => v.r);
+    let next = after;
+    if (Records.length) next = seqNum(Records[Records.length - 1].dynamodb.SequenceNumber);
+    else if (upTo > after) next = upTo;
     /** @type {Record<string, any>} */
-    const out = { Records }
-    const closedAndDrained = meta.EndingSequenceNumber != null && !Records.length && next >= seqNum(meta.EndingSequenceNumber)
-    if (!closedAndDrained) out.NextShardIterator = this.encodeIterator(meta, next)
-    return out
+    const out = { Records };
+    const closedAndDrained = meta.EndingSequenceNumber != null && !Records.length && next >= seqNum(meta.EndingSequenceNumber);
+    if (!closedAndDrained) out.NextShardIterator = this.encodeIterator(meta, next);
+    return out;
   }
 }
 
 /** @param {string} seq */
-function trimmedError (seq) {
-  return errors.apiError(errors.DDB + 'TrimmedDataAccessException',
-    'The operation attempted to read past the oldest stream record in a shard (position ' + seq + ' has been trimmed).')
+function trimmedError(seq) {
+  return errors.apiError(
+    `${errors.DDB}TrimmedDataAccessException`,
+    `The operation attempted to read past the oldest stream record in a shard (position ${seq} has been trimmed).`,
+  );
 }
 
-const STREAM_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}\/stream\/[0-9T:.-]+$/
+const STREAM_ARN = /^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}\/stream\/[0-9T:.-]+$/;
 
 /**
  * @param {any} arn
  * @param {string} member e.g. streamArn
  */
-function checkStreamArn (arn, member) {
+function checkStreamArn(arn, member) {
   if (typeof arn !== 'string' || !STREAM_ARN.test(arn) || arn.length < 37 || arn.length > 1024) {
-    throw errors.validation('Invalid StreamArn: ' + String(arn) + ' (' + member + ')')
+    throw errors.validation(`Invalid StreamArn: ${String(arn)} (${member})`);
   }
 }
 
-module.exports = { Streams, VIEW_TYPES, SEQ_BASE, ITERATOR_TTL_MS, STREAM_KEY_ROOT: ROOT }
+module.exports = { Streams, VIEW_TYPES, SEQ_BASE, ITERATOR_TTL_MS, STREAM_KEY_ROOT: ROOT };

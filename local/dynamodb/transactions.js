@@ -1,5 +1,5 @@
 // @ts-check
-'use strict'
+
 /**
  * TransactWriteItems / TransactGetItems on top of dynalite.
  *
@@ -18,15 +18,15 @@
  *     otherwise nothing is written and TransactionCanceledException is returned.
  */
 
-const crypto = require('crypto')
-const internals = require('./dynalite-internals')
-const errors = require('./errors')
+const crypto = require('node:crypto');
+const internals = require('./dynalite-internals');
+const errors = require('./errors');
 
-const { db, validations, actions, actionValidations, prefixes } = internals
+const { db, validations, actions, actionValidations, prefixes } = internals;
 
-const MAX_ITEMS = 100
-const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000
-const KINDS = [ 'ConditionCheck', 'Put', 'Delete', 'Update' ]
+const MAX_ITEMS = 100;
+const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
+const KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'];
 
 /**
  * @typedef {{ kind: string, tableName: string, data: any, returnOld: boolean, key: string, table?: any }} Member
@@ -34,18 +34,19 @@ const KINDS = [ 'ConditionCheck', 'Put', 'Delete', 'Update' ]
  */
 
 /** @param {any} fn */
-const promisify = (fn) => new Promise((resolve, reject) => fn((/** @type {any} */ err, /** @type {any} */ val) => err ? reject(err) : resolve(val)))
+const promisify = (fn) =>
+  new Promise((resolve, reject) => fn((/** @type {any} */ err, /** @type {any} */ val) => (err ? reject(err) : resolve(val))));
 
 class Transactions {
   /**
    * @param {{ store: any, getItemDb: (name: string) => any, streams: InstanceType<typeof import('./streams').Streams>, now?: () => number }} opts
    */
-  constructor (opts) {
-    this.store = opts.store
-    this.getItemDb = opts.getItemDb // dynalite's original (unhooked) getItemDb
-    this.streams = opts.streams
+  constructor(opts) {
+    this.store = opts.store;
+    this.getItemDb = opts.getItemDb; // dynalite's original (unhooked) getItemDb
+    this.streams = opts.streams;
     /** @type {Map<string, { hash: string, at: number, state: 'pending' | 'done', response?: any }>} */
-    this.tokens = new Map()
+    this.tokens = new Map();
   }
 
   /**
@@ -53,16 +54,16 @@ class Transactions {
    * @param {'putItem' | 'updateItem' | 'deleteItem' | 'getItem'} action
    * @param {any} raw
    */
-  validateMember (action, raw) {
-    const v = actionValidations[action]
-    const data = validations.checkTypes(JSON.parse(JSON.stringify(raw)), v.types)
-    validations.checkValidations(data, v.types, v.custom, this.store)
-    return data
+  validateMember(action, raw) {
+    const v = actionValidations[action];
+    const data = validations.checkTypes(JSON.parse(JSON.stringify(raw)), v.types);
+    validations.checkValidations(data, v.types, v.custom, this.store);
+    return data;
   }
 
   /** @param {string} name */
-  async table (name) {
-    return promisify((/** @type {any} */ cb) => this.store.getTable(name, cb))
+  async table(name) {
+    return promisify((/** @type {any} */ cb) => this.store.getTable(name, cb));
   }
 
   /**
@@ -70,179 +71,216 @@ class Transactions {
    * @param {Map<string, string[]>} keysByTable
    * @returns {Promise<() => void>} release
    */
-  async lockAll (keysByTable) {
+  async lockAll(keysByTable) {
     /** @type {any[]} */
-    const releasers = []
-    for (const name of [ ...keysByTable.keys() ].sort()) {
-      const keys = [ ...new Set(keysByTable.get(name)) ].sort()
-      const itemDb = this.getItemDb(name)
-      releasers.push(await new Promise((resolve) => itemDb.lock(keys, resolve)))
+    const releasers = [];
+    for (const name of [...keysByTable.keys()].sort()) {
+      const keys = [...new Set(keysByTable.get(name))].sort();
+      const itemDb = this.getItemDb(name);
+      releasers.push(await new Promise((resolve) => itemDb.lock(keys, resolve)));
     }
-    return () => { for (const r of releasers.reverse()) r(() => {})() }
+    return () => {
+      for (const r of releasers.reverse()) r(() => {})();
+    };
   }
 
   /**
    * A store that looks like dynalite's but stages writes instead of applying them.
    * @param {Stage} stage
    */
-  stagingStore (stage) {
-    const store = this.store, getItemDb = this.getItemDb
+  stagingStore(stage) {
+    const store = this.store,
+      getItemDb = this.getItemDb;
     return {
       options: store.options,
       tableDb: store.tableDb,
       getTable: store.getTable,
-      getItemDb (/** @type {string} */ name) {
-        const real = getItemDb(name), pfx = prefixes.item(name)
+      getItemDb(/** @type {string} */ name) {
+        const real = getItemDb(name),
+          pfx = prefixes.item(name);
         return {
           lock: (/** @type {string} */ _key, /** @type {any} */ fn) => fn((/** @type {any} */ done) => done),
-          get: (/** @type {string} */ key, /** @type {any} */ cb) => real.get(key, (/** @type {any} */ err, /** @type {any} */ v) => {
-            if (!err || err.name === 'NotFoundError') stage.old = v || null
-            cb(err, v)
-          }),
+          get: (/** @type {string} */ key, /** @type {any} */ cb) =>
+            real.get(key, (/** @type {any} */ err, /** @type {any} */ v) => {
+              if (!err || err.name === 'NotFoundError') stage.old = v || null;
+              cb(err, v);
+            }),
           put: (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => {
-            stage.ops.push({ type: 'put', key: pfx + key, value })
-            stage.newItem = value
-            stage.wrote = true
-            setImmediate(cb)
+            stage.ops.push({ type: 'put', key: pfx + key, value });
+            stage.newItem = value;
+            stage.wrote = true;
+            setImmediate(cb);
           },
           del: (/** @type {string} */ key, /** @type {any} */ cb) => {
-            stage.ops.push({ type: 'del', key: pfx + key })
-            stage.newItem = null
-            stage.wrote = true
-            setImmediate(cb)
+            stage.ops.push({ type: 'del', key: pfx + key });
+            stage.newItem = null;
+            stage.wrote = true;
+            setImmediate(cb);
           },
-        }
+        };
       },
-      getIndexDb (/** @type {string} */ type, /** @type {string} */ tableName, /** @type {string} */ indexName) {
-        const pfx = prefixes.index(type, tableName, indexName)
+      getIndexDb(/** @type {string} */ type, /** @type {string} */ tableName, /** @type {string} */ indexName) {
+        const pfx = prefixes.index(type, tableName, indexName);
         return {
-          put: (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => { stage.ops.push({ type: 'put', key: pfx + key, value }); setImmediate(cb) },
-          del: (/** @type {string} */ key, /** @type {any} */ cb) => { stage.ops.push({ type: 'del', key: pfx + key }); setImmediate(cb) },
-        }
+          put: (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => {
+            stage.ops.push({ type: 'put', key: pfx + key, value });
+            setImmediate(cb);
+          },
+          del: (/** @type {string} */ key, /** @type {any} */ cb) => {
+            stage.ops.push({ type: 'del', key: pfx + key });
+            setImmediate(cb);
+          },
+        };
       },
-    }
+    };
   }
 
   /** @param {any} data @param {'write' | 'get'} what */
-  checkList (data, what) {
-    const list = data.TransactItems
+  checkList(data, what) {
+    const list = data.TransactItems;
     if (!Array.isArray(list)) {
-      throw errors.validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+      throw errors.validation(
+        "1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null",
+      );
     }
     if (list.length < 1 || list.length > MAX_ITEMS) {
-      throw errors.validation("1 validation error detected: Value '" + list.length + " items' at 'transactItems' failed to satisfy constraint: " +
-        'Member must have length ' + (list.length < 1 ? 'greater than or equal to 1' : 'less than or equal to ' + MAX_ITEMS))
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          list.length +
+          " items' at 'transactItems' failed to satisfy constraint: " +
+          'Member must have length ' +
+          (list.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ITEMS}`),
+      );
     }
     for (const item of list) {
-      const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => item[k] != null) : []
+      const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => item[k] != null) : [];
       if (what === 'write' && (kinds.length !== 1 || !KINDS.includes(/** @type {string} */ (kinds[0])))) {
-        throw errors.validation('TransactItems can only contain one of Check, Put, Update or Delete')
+        throw errors.validation('TransactItems can only contain one of Check, Put, Update or Delete');
       }
       if (what === 'get' && (kinds.length !== 1 || kinds[0] !== 'Get')) {
-        throw errors.validation('TransactItems can only contain Get')
+        throw errors.validation('TransactItems can only contain Get');
       }
     }
-    return list
+    return list;
   }
 
   /**
    * @param {Member[]} members
    */
-  async resolveKeys (members) {
+  async resolveKeys(members) {
     /** @type {Map<string, any>} */
-    const tables = new Map()
+    const tables = new Map();
     for (const m of members) {
-      if (!tables.has(m.tableName)) tables.set(m.tableName, await this.table(m.tableName))
+      if (!tables.has(m.tableName)) tables.set(m.tableName, await this.table(m.tableName));
     }
     // A key DynamoDB cannot use (missing, wrong type, empty) cancels the transaction with a
     // ValidationError reason for that action, rather than failing the whole request.
     const keyProblems = members.map((m) => {
-      const table = tables.get(m.tableName)
-      const invalid = m.kind === 'Put' ? db.validateItem(m.data.Item, table) : db.validateKey(m.data.Key, table)
-      return invalid && invalid.body ? String(invalid.body.message) : null
-    })
+      const table = tables.get(m.tableName);
+      const invalid = m.kind === 'Put' ? db.validateItem(m.data.Item, table) : db.validateKey(m.data.Key, table);
+      return invalid?.body ? String(invalid.body.message) : null;
+    });
     if (keyProblems.some((p) => p != null)) {
-      const reasons = keyProblems.map((p) => p == null ? { Code: 'None' } : { Code: 'ValidationError', Message: p })
-      throw errors.apiError(errors.DDB + 'TransactionCanceledException',
-        'Transaction cancelled, please refer cancellation reasons for specific reasons [' + reasons.map((r) => r.Code).join(', ') + ']',
-        { CancellationReasons: reasons })
+      const reasons = keyProblems.map((p) => (p == null ? { Code: 'None' } : { Code: 'ValidationError', Message: p }));
+      throw errors.apiError(
+        `${errors.DDB}TransactionCanceledException`,
+        'Transaction cancelled, please refer cancellation reasons for specific reasons [' +
+          reasons.map((r) => r.Code).join(', ') +
+          ']',
+        { CancellationReasons: reasons },
+      );
     }
-    const seen = new Set()
+    const seen = new Set();
     /** @type {Map<string, string[]>} */
-    const keysByTable = new Map()
+    const keysByTable = new Map();
     for (const m of members) {
-      const table = tables.get(m.tableName)
-      m.table = table
-      let invalid
-      if (m.kind === 'Update') invalid = db.validateUpdates(m.data.AttributeUpdates, m.data._updates, table)
-      if (!invalid && m.kind === 'Get') invalid = db.validateKeyPaths((m.data._projection || {}).nestedPaths, table)
-      if (invalid) throw invalid
-      m.key = db.createKey(m.kind === 'Put' ? m.data.Item : m.data.Key, table)
-      const id = m.tableName + '\u0000' + m.key
-      if (seen.has(id)) throw errors.validation('Transaction request cannot include multiple operations on one item')
-      seen.add(id)
-      const list = keysByTable.get(m.tableName) || []
-      list.push(m.key)
-      keysByTable.set(m.tableName, list)
+      const table = tables.get(m.tableName);
+      m.table = table;
+      let invalid;
+      if (m.kind === 'Update') invalid = db.validateUpdates(m.data.AttributeUpdates, m.data._updates, table);
+      if (!invalid && m.kind === 'Get') invalid = db.validateKeyPaths(m.data._projection?.nestedPaths, table);
+      if (invalid) throw invalid;
+      m.key = db.createKey(m.kind === 'Put' ? m.data.Item : m.data.Key, table);
+      const id = `${m.tableName}\u0000${m.key}`;
+      if (seen.has(id)) throw errors.validation('Transaction request cannot include multiple operations on one item');
+      seen.add(id);
+      const list = keysByTable.get(m.tableName) || [];
+      list.push(m.key);
+      keysByTable.set(m.tableName, list);
     }
-    return keysByTable
+    return keysByTable;
   }
 
   /** @param {any} data TransactWriteItems request */
-  async write (data) {
-    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', [ 'INDEXES', 'TOTAL', 'NONE' ])
-    checkEnum(data.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', [ 'SIZE', 'NONE' ])
-    const list = this.checkList(data, 'write')
-    const token = data.ClientRequestToken
+  async write(data) {
+    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
+    checkEnum(data.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', ['SIZE', 'NONE']);
+    const list = this.checkList(data, 'write');
+    const token = data.ClientRequestToken;
     if (token != null && (typeof token !== 'string' || token.length < 1 || token.length > 36)) {
-      throw errors.validation("1 validation error detected: Value '" + token + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          token +
+          "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
+      );
     }
     /** @type {Member[]} */
     const members = list.map((/** @type {any} */ item) => {
-      const kind = /** @type {string} */ (Object.keys(item).find((k) => item[k] != null))
-      const raw = { ...item[kind] }
-      const rv = raw.ReturnValuesOnConditionCheckFailure
+      const kind = /** @type {string} */ (Object.keys(item).find((k) => item[k] != null));
+      const raw = { ...item[kind] };
+      const rv = raw.ReturnValuesOnConditionCheckFailure;
       if (rv != null && rv !== 'ALL_OLD' && rv !== 'NONE') {
-        throw errors.validation("1 validation error detected: Value '" + rv + "' at 'transactItems.member." + kind.toLowerCase() +
-          ".returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+        throw errors.validation(
+          "1 validation error detected: Value '" +
+            rv +
+            "' at 'transactItems.member." +
+            kind.toLowerCase() +
+            ".returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
+        );
       }
-      delete raw.ReturnValuesOnConditionCheckFailure
-      if (kind === 'Update' && !raw.UpdateExpression) throw errors.validation('UpdateExpression is required in TransactWriteItems Update')
-      if (kind === 'ConditionCheck' && !raw.ConditionExpression) throw errors.validation('ConditionExpression is required in TransactWriteItems ConditionCheck')
-      const action = kind === 'Put' ? 'putItem' : kind === 'Update' ? 'updateItem' : 'deleteItem'
-      const validated = this.validateMember(action, raw)
-      return { kind, tableName: validated.TableName, data: validated, returnOld: rv === 'ALL_OLD', key: '' }
-    })
+      delete raw.ReturnValuesOnConditionCheckFailure;
+      if (kind === 'Update' && !raw.UpdateExpression)
+        throw errors.validation('UpdateExpression is required in TransactWriteItems Update');
+      if (kind === 'ConditionCheck' && !raw.ConditionExpression)
+        throw errors.validation('ConditionExpression is required in TransactWriteItems ConditionCheck');
+      const action = kind === 'Put' ? 'putItem' : kind === 'Update' ? 'updateItem' : 'deleteItem';
+      const validated = this.validateMember(action, raw);
+      return { kind, tableName: validated.TableName, data: validated, returnOld: rv === 'ALL_OLD', key: '' };
+    });
 
     // Idempotency (ClientRequestToken): same token + same request within 10 minutes = same result, applied once.
-    let hash = ''
+    let hash = '';
     if (token != null) {
-      const { ClientRequestToken: _t, ...rest } = data
-      hash = crypto.createHash('sha256').update(JSON.stringify(rest)).digest('hex')
-      const now = Date.now()
-      for (const [ k, v ] of this.tokens) if (now - v.at > IDEMPOTENCY_WINDOW_MS) this.tokens.delete(k)
-      const seen = this.tokens.get(token)
+      const { ClientRequestToken: _t, ...rest } = data;
+      hash = crypto.createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+      const now = Date.now();
+      for (const [k, v] of this.tokens) if (now - v.at > IDEMPOTENCY_WINDOW_MS) this.tokens.delete(k);
+      const seen = this.tokens.get(token);
       if (seen) {
         if (seen.hash !== hash) {
-          throw errors.apiError(errors.DDB + 'IdempotentParameterMismatchException',
-            'Request parameters do not match the parameters of an earlier request with the same ClientRequestToken')
+          throw errors.apiError(
+            `${errors.DDB}IdempotentParameterMismatchException`,
+            'Request parameters do not match the parameters of an earlier request with the same ClientRequestToken',
+          );
         }
         if (seen.state === 'pending') {
-          throw errors.apiError(errors.DDB + 'TransactionInProgressException', 'Another transaction with the same ClientRequestToken is in progress')
+          throw errors.apiError(
+            `${errors.DDB}TransactionInProgressException`,
+            'Another transaction with the same ClientRequestToken is in progress',
+          );
         }
-        return seen.response
+        return seen.response;
       }
-      this.tokens.set(token, { hash, at: now, state: 'pending' })
+      this.tokens.set(token, { hash, at: now, state: 'pending' });
     }
 
     try {
-      const response = await this.applyWrite(members, data)
-      if (token != null) this.tokens.set(token, { hash, at: Date.now(), state: 'done', response })
-      return response
-    }
-    catch (err) {
-      if (token != null) this.tokens.delete(token)
-      throw err
+      const response = await this.applyWrite(members, data);
+      if (token != null) this.tokens.set(token, { hash, at: Date.now(), state: 'done', response });
+      return response;
+    } catch (err) {
+      if (token != null) this.tokens.delete(token);
+      throw err;
     }
   }
 
@@ -250,106 +288,110 @@ class Transactions {
    * @param {Member[]} members
    * @param {any} data
    */
-  async applyWrite (members, data) {
-    const keysByTable = await this.resolveKeys(members)
-    const release = await this.lockAll(keysByTable)
+  async applyWrite(members, data) {
+    const keysByTable = await this.resolveKeys(members);
+    const release = await this.lockAll(keysByTable);
     try {
       /** @type {Stage[]} */
-      const stages = members.map(() => ({ ops: [], old: null, newItem: null, wrote: false }))
-      const outcomes = await Promise.all(members.map(async (m, i) => {
-        const stage = /** @type {Stage} */ (stages[i])
-        try {
-          if (m.kind === 'ConditionCheck') {
-            const existing = await promisify((/** @type {any} */ cb) => this.getItemDb(m.tableName).get(m.key, cb))
-            stage.old = existing || null
-            const failed = db.checkConditional(m.data, existing)
-            if (failed) throw failed
+      const stages = members.map(() => ({ ops: [], old: null, newItem: null, wrote: false }));
+      const outcomes = await Promise.all(
+        members.map(async (m, i) => {
+          const stage = /** @type {Stage} */ (stages[i]);
+          try {
+            if (m.kind === 'ConditionCheck') {
+              const existing = await promisify((/** @type {any} */ cb) => this.getItemDb(m.tableName).get(m.key, cb));
+              stage.old = existing || null;
+              const failed = db.checkConditional(m.data, existing);
+              if (failed) throw failed;
+            } else {
+              const action = m.kind === 'Put' ? actions.putItem : m.kind === 'Update' ? actions.updateItem : actions.deleteItem;
+              await promisify((/** @type {any} */ cb) => action(this.stagingStore(stage), m.data, cb));
+            }
+            return { Code: 'None' };
+          } catch (/** @type {any} */ err) {
+            const type = String(err?.body?.__type || '');
+            if (type.endsWith('#ConditionalCheckFailedException')) {
+              /** @type {Record<string, any>} */
+              const reason = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+              if (m.returnOld && stage.old) reason.Item = stage.old;
+              return reason;
+            }
+            if (type.endsWith('#ValidationException')) return { Code: 'ValidationError', Message: err.body.message };
+            throw err;
           }
-          else {
-            const action = m.kind === 'Put' ? actions.putItem : m.kind === 'Update' ? actions.updateItem : actions.deleteItem
-            await promisify((/** @type {any} */ cb) => action(this.stagingStore(stage), m.data, cb))
-          }
-          return { Code: 'None' }
-        }
-        catch (/** @type {any} */ err) {
-          const type = String((err && err.body && err.body.__type) || '')
-          if (type.endsWith('#ConditionalCheckFailedException')) {
-            /** @type {Record<string, any>} */
-            const reason = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }
-            if (m.returnOld && stage.old) reason.Item = stage.old
-            return reason
-          }
-          if (type.endsWith('#ValidationException')) return { Code: 'ValidationError', Message: err.body.message }
-          throw err
-        }
-      }))
+        }),
+      );
       if (outcomes.some((o) => o.Code !== 'None')) {
-        throw errors.apiError(errors.DDB + 'TransactionCanceledException',
-          'Transaction cancelled, please refer cancellation reasons for specific reasons [' + outcomes.map((o) => o.Code).join(', ') + ']',
-          { CancellationReasons: outcomes })
+        throw errors.apiError(
+          `${errors.DDB}TransactionCanceledException`,
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [' +
+            outcomes.map((o) => o.Code).join(', ') +
+            ']',
+          { CancellationReasons: outcomes },
+        );
       }
-      const changes = []
+      const changes = [];
       for (let i = 0; i < members.length; i++) {
-        const stage = /** @type {Stage} */ (stages[i]), m = /** @type {Member} */ (members[i])
-        if (stage.wrote) changes.push({ tableName: m.tableName, oldItem: stage.old, newItem: stage.newItem })
+        const stage = /** @type {Stage} */ (stages[i]),
+          m = /** @type {Member} */ (members[i]);
+        if (stage.wrote) changes.push({ tableName: m.tableName, oldItem: stage.old, newItem: stage.newItem });
       }
-      const records = this.streams.prepare(changes)
+      const records = this.streams.prepare(changes);
       try {
-        await this.store.db.batch([ ...stages.flatMap((s) => s.ops), ...records.ops ])
+        await this.store.db.batch([...stages.flatMap((s) => s.ops), ...records.ops]);
+      } finally {
+        records.done();
       }
-      finally {
-        records.done()
-      }
-    }
-    finally {
-      release()
+    } finally {
+      release();
     }
     /** @type {Record<string, any>} */
-    const response = {}
+    const response = {};
     if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
       /** @type {Map<string, number>} */
-      const units = new Map()
-      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2)
-      response.ConsumedCapacity = [ ...units ].map(([ TableName, n ]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }))
+      const units = new Map();
+      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
+      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }));
     }
-    return response
+    return response;
   }
 
   /** @param {any} data TransactGetItems request */
-  async get (data) {
-    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', [ 'INDEXES', 'TOTAL', 'NONE' ])
-    const list = this.checkList(data, 'get')
+  async get(data) {
+    checkEnum(data.ReturnConsumedCapacity, 'returnConsumedCapacity', ['INDEXES', 'TOTAL', 'NONE']);
+    const list = this.checkList(data, 'get');
     /** @type {Member[]} */
     const members = list.map((/** @type {any} */ item) => {
-      const validated = this.validateMember('getItem', item.Get)
-      return { kind: 'Get', tableName: validated.TableName, data: validated, returnOld: false, key: '' }
-    })
-    const keysByTable = await this.resolveKeys(members)
-    const release = await this.lockAll(keysByTable)
+      const validated = this.validateMember('getItem', item.Get);
+      return { kind: 'Get', tableName: validated.TableName, data: validated, returnOld: false, key: '' };
+    });
+    const keysByTable = await this.resolveKeys(members);
+    const release = await this.lockAll(keysByTable);
     /** @type {any[]} */
-    let items
+    let items;
     try {
-      items = await Promise.all(members.map((m) => promisify((/** @type {any} */ cb) => this.getItemDb(m.tableName).get(m.key, cb))))
-    }
-    finally {
-      release()
+      items = await Promise.all(
+        members.map((m) => promisify((/** @type {any} */ cb) => this.getItemDb(m.tableName).get(m.key, cb))),
+      );
+    } finally {
+      release();
     }
     /** @type {Record<string, any>} */
     const response = {
       Responses: members.map((m, i) => {
-        const item = items[i]
-        if (!item) return {}
-        const paths = m.data._projection ? m.data._projection.paths : null
-        return { Item: paths ? db.mapPaths(paths, item) : item }
+        const item = items[i];
+        if (!item) return {};
+        const paths = m.data._projection ? m.data._projection.paths : null;
+        return { Item: paths ? db.mapPaths(paths, item) : item };
       }),
-    }
+    };
     if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
       /** @type {Map<string, number>} */
-      const units = new Map()
-      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2)
-      response.ConsumedCapacity = [ ...units ].map(([ TableName, n ]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }))
+      const units = new Map();
+      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
+      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }));
     }
-    return response
+    return response;
   }
 }
 
@@ -359,11 +401,18 @@ class Transactions {
  * @param {string} member
  * @param {string[]} allowed
  */
-function checkEnum (value, member, allowed) {
+function checkEnum(value, member, allowed) {
   if (value != null && !allowed.includes(value)) {
-    throw errors.validation("1 validation error detected: Value '" + String(value) + "' at '" + member +
-      "' failed to satisfy constraint: Member must satisfy enum value set: [" + allowed.join(', ') + ']')
+    throw errors.validation(
+      "1 validation error detected: Value '" +
+        String(value) +
+        "' at '" +
+        member +
+        "' failed to satisfy constraint: Member must satisfy enum value set: [" +
+        allowed.join(', ') +
+        ']',
+    );
   }
 }
 
-module.exports = { Transactions, MAX_ITEMS, IDEMPOTENCY_WINDOW_MS }
+module.exports = { Transactions, MAX_ITEMS, IDEMPOTENCY_WINDOW_MS };

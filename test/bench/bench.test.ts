@@ -19,8 +19,12 @@ interface Results {
 
 /** Deployed functions, from serverless.yml (the dev-only bench floor is a param reference there). */
 function deployedFunctions(): string[] {
-  const anyTag = ['scalar', 'sequence', 'mapping'].map((kind) => new yaml.Type('!', { kind: kind as 'scalar', multi: true, construct: (d: unknown) => d }));
-  const doc = yaml.load(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { schema: yaml.DEFAULT_SCHEMA.extend(anyTag) }) as {
+  const anyTag = ['scalar', 'sequence', 'mapping'].map(
+    (kind) => new yaml.Type('!', { kind: kind as 'scalar', multi: true, construct: (d: unknown) => d }),
+  );
+  const doc = yaml.load(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), {
+    schema: yaml.DEFAULT_SCHEMA.extend(anyTag),
+  }) as {
     functions: Record<string, unknown>;
   };
   return Object.entries(doc.functions)
@@ -41,7 +45,11 @@ function expectedFigures(): Array<string | RegExp> {
       ...summary(`1.${p}.domain`),
       ...summary(`1.${p}.floor`),
       `1.${p}.domain_vs_floor.p50_ratio`,
-      ...['domain', 'floor'].flatMap((side) => [`1.${p}.${side}.requests_per_call_count`, `1.${p}.${side}.per_call_rcu`, `1.${p}.${side}.per_call_wcu`]),
+      ...['domain', 'floor'].flatMap((side) => [
+        `1.${p}.${side}.requests_per_call_count`,
+        `1.${p}.${side}.per_call_rcu`,
+        `1.${p}.${side}.per_call_wcu`,
+      ]),
     ]),
     /^3\.B\.conversations_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
     /^3\.A\.messages_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
@@ -62,14 +70,23 @@ function expectedFigures(): Array<string | RegExp> {
       `6.${fn}.process_start_to_first_response.p50_ms`,
       `6.${fn}.peak_rss_mb`,
     ]),
-    ...routes.flatMap((r) => [`2.${r}.c1.p50_ms`, `2.${r}.c1.p95_ms`, `2.${r}.c1.vs_floor.p50_ratio`, `2.${r}.c16.p50_ms`, `2.${r}.c16.p95_ms`, `2.${r}.c16.requests_per_s`]),
+    ...routes.flatMap((r) => [
+      `2.${r}.c1.p50_ms`,
+      `2.${r}.c1.p95_ms`,
+      `2.${r}.c1.vs_floor.p50_ratio`,
+      `2.${r}.c16.p50_ms`,
+      `2.${r}.c16.p95_ms`,
+      `2.${r}.c16.requests_per_s`,
+    ]),
     '2.floor.c16.requests_per_s',
     '2.offline_stack.c16.peak_rss_mb',
     '4a.stream_lag_put_to_both_rows.p50_ms',
     '4a.stream_lag_put_to_both_rows.p95_ms',
     ...summary('7a.push_latency_post_200_to_socket'),
     ...['one_batch', 'one_record_per_batch'].flatMap((mode) =>
-      ['dynamodb_requests_count', 'rcu', 'wcu', 'post_to_connection_count'].map((figure) => `7b.per_message_1to1.${mode}.${figure}`),
+      ['dynamodb_requests_count', 'rcu', 'wcu', 'post_to_connection_count'].map(
+        (figure) => `7b.per_message_1to1.${mode}.${figure}`,
+      ),
     ),
     '7c.idle_connections.count',
     '7c.idle_connections.stack_rss_mb',
@@ -88,7 +105,8 @@ describe('npm run bench -- --quick', () => {
       timeout: 240_000,
       env: process.env,
     });
-    if (run.status !== 0) throw new Error(`bench --quick failed (${run.status}):\n${run.stderr?.slice(-4000)}\n${run.stdout?.slice(-2000)}`);
+    if (run.status !== 0)
+      throw new Error(`bench --quick failed (${run.status}):\n${run.stderr?.slice(-4000)}\n${run.stdout?.slice(-2000)}`);
     results = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
   }, 300_000);
 

@@ -19,7 +19,16 @@ import { api, login, stack } from '../support/stack';
 const ROOT = path.join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium hangs on a closed network (update checks, sync…).
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface Logs {
   console: string[];
@@ -37,7 +46,9 @@ function record(page: Page, logs: Logs): void {
     if (target && body) logs.cognito.push({ target: target.split('.').pop() ?? target, body: JSON.parse(body) });
   });
   page.on('response', (response) => logs.network.push(`← ${response.status()} ${response.request().method()} ${response.url()}`));
-  page.on('requestfailed', (request) => logs.network.push(`✗ ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (request) =>
+    logs.network.push(`✗ ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`),
+  );
 }
 
 async function keepArtifacts(page: Page | undefined, logs: Logs): Promise<string> {
@@ -56,10 +67,16 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
   let site: { url: string; close(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`);
     site = await serveExample({ port: Number(process.env.STACK_PAGE_PORT), webConfigFile: stack().webConfigFile });
     profileDir = mkdtempSync(path.join(tmpdir(), 'cruddur-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout: 60_000,
+    });
   });
 
   afterAll(async () => {
@@ -82,7 +99,7 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
       await page.click('#signin-button');
       // The list, or the page's own error line (then fail at once with its text).
       await page.locator('#conversations button, #status.error').first().waitFor({ timeout: 30_000 });
-      expect(await page.locator('#status.error').count() ? await page.textContent('#status') : 'no error').toBe('no error');
+      expect((await page.locator('#status.error').count()) ? await page.textContent('#status') : 'no error').toBe('no error');
 
       // Amplify's default flow, unchanged: SRP, answered by the local Cognito.
       expect(logs.cognito.map((c) => [c.target, c.body.AuthFlow ?? c.body.ChallengeName])).toEqual([
@@ -119,7 +136,10 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
       await page.click('#refresh');
       await page.locator('#status', { hasText: /Session refreshed|Refresh failed/ }).waitFor();
       expect(await page.textContent('#status')).toBe('Session refreshed');
-      expect(logs.cognito.at(-1)).toMatchObject({ target: 'GetTokensFromRefreshToken', body: { RefreshToken: expect.any(String) } });
+      expect(logs.cognito.at(-1)).toMatchObject({
+        target: 'GetTokensFromRefreshToken',
+        body: { RefreshToken: expect.any(String) },
+      });
 
       const signInMs = Number(await page.getAttribute('body', 'data-sign-in-ms'));
       console.log(`browser test: SRP sign-in in the page ${signInMs} ms; whole flow ${Date.now() - started} ms`);

@@ -49,7 +49,8 @@ describe('adoptLegacyConversations', () => {
     expect(report.indexPages).toBeGreaterThanOrEqual(8); // 8 rows, one per page
     expect({ conversations: report.conversations, complete: report.complete }).toEqual({ conversations: 4, complete: 1 });
     expect(report.adopted.map((a) => a.message_group_uuid).sort()).toEqual(legacy.map((l) => l.group).sort());
-    for (const a of report.adopted) expect(a.missing).toEqual([`membership ${a.members[0]}`, `membership ${a.members[1]}`, 'pair']);
+    for (const a of report.adopted)
+      expect(a.missing).toEqual([`membership ${a.members[0]}`, `membership ${a.members[1]}`, 'pair']);
     expect(printed.at(-1)).toMatch(/^Dry run .*4 conversations .* 1 complete, 3 to adopt, 0 skipped$/);
     await expect(listMessages(legacy[0]!.group, legacy[0]!.me.uuid)).rejects.toThrow(NotFoundError);
   });
@@ -59,15 +60,25 @@ describe('adoptLegacyConversations', () => {
     await expect(listMessages(group, me.uuid)).rejects.toThrow(NotFoundError);
 
     const report = await adoptLegacyConversations({ apply: true });
-    expect(report.adopted.find((a) => a.message_group_uuid === group)).toMatchObject({ missing: expect.arrayContaining(['pair']) });
+    expect(report.adopted.find((a) => a.message_group_uuid === group)).toMatchObject({
+      missing: expect.arrayContaining(['pair']),
+    });
     expect(report.adopted.every((a) => !a.raced)).toBe(true);
-    expect(await getItem(keys.pair(me.uuid, other.uuid))).toEqual({ ...keys.pair(me.uuid, other.uuid), group_uuid: group, created_at: expect.stringMatching(/\.\d{6}Z$/) });
+    expect(await getItem(keys.pair(me.uuid, other.uuid))).toEqual({
+      ...keys.pair(me.uuid, other.uuid),
+      group_uuid: group,
+      created_at: expect.stringMatching(/\.\d{6}Z$/),
+    });
 
     expect((await listMessages(group, me.uuid)).items.map((m) => m.message)).toEqual(['d: hello']);
     await createMessage(group, other, 'ours: C into their conversation');
     const again = await createMessageGroup(me, other.handle, 'ours: D finds the same conversation');
     expect(again.message_group_uuid).toBe(group);
-    expect((await listMessages(group, other.uuid)).items.map((m) => m.message)).toEqual(['d: hello', 'ours: C into their conversation', 'ours: D finds the same conversation']);
+    expect((await listMessages(group, other.uuid)).items.map((m) => m.message)).toEqual([
+      'd: hello',
+      'ours: C into their conversation',
+      'ours: D finds the same conversation',
+    ]);
 
     const before = await itemCount();
     const second = await adoptLegacyConversations({ apply: true });

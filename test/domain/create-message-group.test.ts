@@ -26,10 +26,21 @@ describe('pattern D: start a conversation', () => {
     ]);
     // Each member's row shows the OTHER person and the last message.
     expect(await partition(keys.conversationPartition(ada.uuid))).toEqual([
-      expect.objectContaining({ sk: message.created_at, message_group_uuid: group, user_uuid: ben.uuid, user_handle: ben.handle, message: 'hello Ben' }),
+      expect.objectContaining({
+        sk: message.created_at,
+        message_group_uuid: group,
+        user_uuid: ben.uuid,
+        user_handle: ben.handle,
+        message: 'hello Ben',
+      }),
     ]);
     expect(await partition(keys.conversationPartition(ben.uuid))).toEqual([
-      expect.objectContaining({ sk: message.created_at, message_group_uuid: group, user_uuid: ada.uuid, user_display_name: 'Ada' }),
+      expect.objectContaining({
+        sk: message.created_at,
+        message_group_uuid: group,
+        user_uuid: ada.uuid,
+        user_display_name: 'Ada',
+      }),
     ]);
   });
 
@@ -45,7 +56,9 @@ describe('pattern D: start a conversation', () => {
   it('converges 10 concurrent starts between the same two people on one conversation', async () => {
     const [ada, ben] = await Promise.all([newUser('Ada'), newUser('Ben')]);
     const sent = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? createMessageGroup(ada, ben.handle, `m${i}`) : createMessageGroup(ben, ada.handle, `m${i}`))),
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 ? createMessageGroup(ada, ben.handle, `m${i}`) : createMessageGroup(ben, ada.handle, `m${i}`),
+      ),
     );
     const groups = new Set(sent.map((m) => m.message_group_uuid));
     expect(groups.size).toBe(1);
@@ -59,7 +72,9 @@ describe('pattern D: start a conversation', () => {
     const group = randomUUID();
     setUuidGeneratorForTests(() => group);
     // Occupy the key of Ben's membership item so the fourth action's condition fails.
-    await db().send(new PutCommand({ TableName: tableName(), Item: { ...keys.membership(group, ben.uuid), user_uuid: 'squatter' } }));
+    await db().send(
+      new PutCommand({ TableName: tableName(), Item: { ...keys.membership(group, ben.uuid), user_uuid: 'squatter' } }),
+    );
 
     await expect(createMessageGroup(ada, ben.handle, 'never stored')).rejects.toThrow();
 
@@ -102,6 +117,8 @@ describe('pattern D under key collisions', () => {
 
     expect(withChioma.created_at > withBen.created_at).toBe(true);
     const rows = await partition(keys.conversationPartition(ada.uuid));
-    expect(rows.map((r) => r.message_group_uuid).sort()).toEqual([withBen.message_group_uuid, withChioma.message_group_uuid].sort());
+    expect(rows.map((r) => r.message_group_uuid).sort()).toEqual(
+      [withBen.message_group_uuid, withChioma.message_group_uuid].sort(),
+    );
   });
 });

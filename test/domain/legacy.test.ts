@@ -107,7 +107,7 @@ async function mixedConversation() {
 }
 
 describe('our readers over what the original backend wrote', () => {
-  it('pattern A lists a conversation mixing both backends\' stamps in time order, on every page size', async () => {
+  it("pattern A lists a conversation mixing both backends' stamps in time order, on every page size", async () => {
     const { ada, group, inTimeOrder } = await mixedConversation();
     // The fixture matters: in sort-key (string) order the same messages come out wrong.
     const stored = (await partition(keys.messagePartition(group))).map((item) => item.message);
@@ -121,8 +121,12 @@ describe('our readers over what the original backend wrote', () => {
   it('pattern A returns every created_at in our canonical form, whatever form the key has', async () => {
     const { ben, group } = await mixedConversation();
     const page = await listMessages(group, ben.uuid, { limit: 50 });
-    expect(page.items.find((m) => m.message === 'theirs: isoformat, microsecond 0')?.created_at).toBe('2026-12-01T18:19:28.000000Z');
-    expect(page.items.find((m) => m.message === 'theirs: .250 Z (JS toISOString)')?.created_at).toBe('2026-12-01T18:19:28.250000Z');
+    expect(page.items.find((m) => m.message === 'theirs: isoformat, microsecond 0')?.created_at).toBe(
+      '2026-12-01T18:19:28.000000Z',
+    );
+    expect(page.items.find((m) => m.message === 'theirs: .250 Z (JS toISOString)')?.created_at).toBe(
+      '2026-12-01T18:19:28.250000Z',
+    );
     for (const m of page.items) expect(m.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
@@ -135,12 +139,23 @@ describe('our readers over what the original backend wrote', () => {
     await legacyCreateMessageGroup(me, others[2]!, 'row 3 (theirs, .600Z)', '2026-12-01T18:19:28.600Z');
     await legacyCreateMessageGroup(me, others[4]!, 'row 5 (theirs, :29Z)', '2026-12-01T18:19:29Z');
     // Ours: rows created by pattern D at chosen instants.
-    for (const [i, micros] of [[1, 300_000], [3, 601_000], [5, 1_001_000]] as const) {
+    for (const [i, micros] of [
+      [1, 300_000],
+      [3, 601_000],
+      [5, 1_001_000],
+    ] as const) {
       setClockForTests({ nowMs: () => at(micros) / 1000 });
       const sent = await createMessageGroup(me, others[i]!.handle, `row ${i + 1} (ours)`);
       expect(sent.created_at).toBe(formatMicros(at(micros)));
     }
-    const newestFirst = ['row 6 (ours)', 'row 5 (theirs, :29Z)', 'row 4 (ours)', 'row 3 (theirs, .600Z)', 'row 2 (ours)', 'row 1 (theirs, :28+00:00)'];
+    const newestFirst = [
+      'row 6 (ours)',
+      'row 5 (theirs, :29Z)',
+      'row 4 (ours)',
+      'row 3 (theirs, .600Z)',
+      'row 2 (ours)',
+      'row 1 (theirs, :28+00:00)',
+    ];
 
     for (const limit of [1, 2, 3, 4, 50]) {
       expect({ limit, seen: await walkGroups(me.uuid, limit) }).toEqual({ limit, seen: newestFirst });
@@ -156,7 +171,7 @@ describe('our readers over what the original backend wrote', () => {
     });
   });
 
-  it('a conversation row the original\'s seed wrote is moved by pattern E like ours, and both backends read the result', async () => {
+  it("a conversation row the original's seed wrote is moved by pattern E like ours, and both backends read the result", async () => {
     const [me, other] = await Promise.all([legacyUser('Andrew Brown'), legacyUser('Andrew Bayko')]);
     const now = at(753_263);
     // bin/ddb/seed: both rows at now, the messages a day earlier, a minute apart.
@@ -164,33 +179,71 @@ describe('our readers over what the original backend wrote', () => {
     await legacyPut(legacyRowItem(me, other, group, pythonIsoformat(now), 'this is a filler message'));
     await legacyPut(legacyRowItem(other, me, group, pythonIsoformat(now), 'this is a filler message'));
     for (let i = 0; i < 3; i++) {
-      await legacyCreateMessage(group, `seed line ${i}`, i % 2 ? other : me, pythonIsoformat(now - 86_400_000_000 + i * 60_000_000));
+      await legacyCreateMessage(
+        group,
+        `seed line ${i}`,
+        i % 2 ? other : me,
+        pythonIsoformat(now - 86_400_000_000 + i * 60_000_000),
+      );
     }
     // A seed message is older than the seed's rows: pattern E leaves them alone.
-    expect(await updateConversationRows({ message_group_uuid: group, created_at: pythonIsoformat(now - 86_400_000_000), message: 'seed line 0' })).toMatchObject({ replaced: 0, upToDate: 2 });
+    expect(
+      await updateConversationRows({
+        message_group_uuid: group,
+        created_at: pythonIsoformat(now - 86_400_000_000),
+        message: 'seed line 0',
+      }),
+    ).toMatchObject({ replaced: 0, upToDate: 2 });
 
     const later = pythonIsoformat(now + 5_000_000);
     await legacyCreateMessage(group, 'a new message from the original', other, later);
-    expect(await updateConversationRows({ message_group_uuid: group, created_at: later, message: 'a new message from the original' })).toMatchObject({ replaced: 2 });
+    expect(
+      await updateConversationRows({ message_group_uuid: group, created_at: later, message: 'a new message from the original' }),
+    ).toMatchObject({ replaced: 2 });
 
     // One row per member, at the message's instant in our form, in the original's shape.
     const myRows = (await partition(keys.conversationPartition(me.uuid))).filter((row) => row.message_group_uuid === group);
     expect(myRows).toEqual([
-      { pk: `GRP#${me.uuid}`, sk: '2026-12-01T18:19:33.753263Z', message_group_uuid: group, message: 'a new message from the original', user_uuid: other.uuid, user_display_name: other.display_name, user_handle: other.handle },
+      {
+        pk: `GRP#${me.uuid}`,
+        sk: '2026-12-01T18:19:33.753263Z',
+        message_group_uuid: group,
+        message: 'a new message from the original',
+        user_uuid: other.uuid,
+        user_display_name: other.display_name,
+        user_handle: other.handle,
+      },
     ]);
     expect((await listMessageGroups(other.uuid)).items).toEqual([
-      expect.objectContaining({ message_group_uuid: group, user_uuid: me.uuid, message: 'a new message from the original', last_message_at: '2026-12-01T18:19:33.753263Z' }),
+      expect.objectContaining({
+        message_group_uuid: group,
+        user_uuid: me.uuid,
+        message: 'a new message from the original',
+        last_message_at: '2026-12-01T18:19:33.753263Z',
+      }),
     ]);
     expect(await legacyListMessageGroups(me.uuid, '2026')).toEqual([
-      { uuid: group, display_name: other.display_name, handle: other.handle, message: 'a new message from the original', created_at: '2026-12-01T18:19:33.753263Z' },
+      {
+        uuid: group,
+        display_name: other.display_name,
+        handle: other.handle,
+        message: 'a new message from the original',
+        created_at: '2026-12-01T18:19:33.753263Z',
+      },
     ]);
     // Replaying the original's message (its stamp) after the canonical row was written: nothing moves.
-    expect(await updateConversationRows({ message_group_uuid: group, created_at: later, message: 'a new message from the original' })).toMatchObject({ replaced: 0, upToDate: 2 });
+    expect(
+      await updateConversationRows({ message_group_uuid: group, created_at: later, message: 'a new message from the original' }),
+    ).toMatchObject({ replaced: 0, upToDate: 2 });
   });
 
   it('the ops reports print a mixed conversation and the conversation list in time order', async () => {
     const { ada, group, inTimeOrder } = await mixedConversation();
-    await updateConversationRows({ message_group_uuid: group, created_at: pythonIsoformat(at(2_000_000)), message: 'theirs: a second later' });
+    await updateConversationRows({
+      message_group_uuid: group,
+      created_at: pythonIsoformat(at(2_000_000)),
+      message: 'theirs: a second later',
+    });
     const printed: string[] = [];
     jest.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
     try {
@@ -202,15 +255,21 @@ describe('our readers over what the original backend wrote', () => {
 
       printed.length = 0;
       const conversations = await listConversations({ handle: ada.handle });
-      expect(conversations.items[0]).toMatchObject({ message_group_uuid: group, message: 'theirs: a second later', last_message_at: '2026-12-01T18:19:30.000000Z' });
-      expect(printed.some((line) => line.includes('2026-12-01T18:19:30.000000Z') && line.includes('theirs: a second later'))).toBe(true);
+      expect(conversations.items[0]).toMatchObject({
+        message_group_uuid: group,
+        message: 'theirs: a second later',
+        last_message_at: '2026-12-01T18:19:30.000000Z',
+      });
+      expect(
+        printed.some((line) => line.includes('2026-12-01T18:19:30.000000Z') && line.includes('theirs: a second later')),
+      ).toBe(true);
     } finally {
       jest.restoreAllMocks();
     }
   });
 });
 
-describe('the original backend\'s queries over what we write', () => {
+describe("the original backend's queries over what we write", () => {
   it('its list_messages and list_message_groups read our messages and rows, with every attribute they index', async () => {
     const [ada, ben] = await Promise.all([legacyUser('Andrew Brown'), legacyUser('Andrew Bayko')]);
     setClockForTests({ nowMs: () => SECOND / 1000 });
@@ -221,14 +280,38 @@ describe('the original backend\'s queries over what we write', () => {
     await updateConversationRows(second);
 
     expect(await legacyListMessages(group, '2026')).toEqual([
-      { uuid: first.message_uuid, display_name: 'Andrew Brown', handle: ada.handle, message: 'ours: started by pattern D', created_at: first.created_at },
-      { uuid: second.message_uuid, display_name: 'Andrew Bayko', handle: ben.handle, message: 'ours: pattern C', created_at: second.created_at },
+      {
+        uuid: first.message_uuid,
+        display_name: 'Andrew Brown',
+        handle: ada.handle,
+        message: 'ours: started by pattern D',
+        created_at: first.created_at,
+      },
+      {
+        uuid: second.message_uuid,
+        display_name: 'Andrew Bayko',
+        handle: ben.handle,
+        message: 'ours: pattern C',
+        created_at: second.created_at,
+      },
     ]);
     expect(await legacyListMessageGroups(ada.uuid, '2026')).toEqual([
-      { uuid: group, display_name: 'Andrew Bayko', handle: ben.handle, message: 'ours: pattern C', created_at: second.created_at },
+      {
+        uuid: group,
+        display_name: 'Andrew Bayko',
+        handle: ben.handle,
+        message: 'ours: pattern C',
+        created_at: second.created_at,
+      },
     ]);
     expect(await legacyListMessageGroups(ben.uuid, '2026')).toEqual([
-      { uuid: group, display_name: 'Andrew Brown', handle: ada.handle, message: 'ours: pattern C', created_at: second.created_at },
+      {
+        uuid: group,
+        display_name: 'Andrew Brown',
+        handle: ada.handle,
+        message: 'ours: pattern C',
+        created_at: second.created_at,
+      },
     ]);
     // bin/ddb/patterns/get-conversation parses each stamp with '%Y-%m-%dT%H:%M:%S.%f%z'.
     for (const stamp of [first.created_at, second.created_at]) expect(legacyScriptParses(stamp)).toBe(true);
@@ -251,7 +334,14 @@ describe('the original backend\'s queries over what we write', () => {
 
     const theirs = (await legacyListMessages(group, '2026')).map((m) => m.message);
     const mine = (await listMessages(group, ada.uuid)).items.map((m) => m.message);
-    expect(theirs).toEqual(['ours: first', 'theirs: :28+00:00', 'ours: .000001', 'theirs: .000002', 'ours: .753263', 'theirs: .753264']);
+    expect(theirs).toEqual([
+      'ours: first',
+      'theirs: :28+00:00',
+      'ours: .000001',
+      'theirs: .000002',
+      'ours: .753263',
+      'theirs: .753264',
+    ]);
     expect(mine).toEqual(theirs);
   });
 });

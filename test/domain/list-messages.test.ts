@@ -46,8 +46,24 @@ describe('pattern A: list a conversation', () => {
 
   it('lists across a year boundary (no "this year" filter hides last year)', async () => {
     const { ada, ben, group } = await conversationWith(1);
-    await putMessage({ message_group_uuid: group, message_uuid: randomUUID(), message: 'late December', created_at: '2025-12-31T23:59:00.000000Z', user_uuid: ben.uuid, user_handle: ben.handle, user_display_name: 'Ben' });
-    await putMessage({ message_group_uuid: group, message_uuid: randomUUID(), message: 'early January', created_at: '2026-01-01T00:01:00.000000Z', user_uuid: ada.uuid, user_handle: ada.handle, user_display_name: 'Ada' });
+    await putMessage({
+      message_group_uuid: group,
+      message_uuid: randomUUID(),
+      message: 'late December',
+      created_at: '2025-12-31T23:59:00.000000Z',
+      user_uuid: ben.uuid,
+      user_handle: ben.handle,
+      user_display_name: 'Ben',
+    });
+    await putMessage({
+      message_group_uuid: group,
+      message_uuid: randomUUID(),
+      message: 'early January',
+      created_at: '2026-01-01T00:01:00.000000Z',
+      user_uuid: ada.uuid,
+      user_handle: ada.handle,
+      user_display_name: 'Ada',
+    });
     const page = await listMessages(group, ada.uuid);
     expect(page.items.map((m) => m.message)).toEqual(['late December', 'early January', 'm0']);
   });

@@ -56,7 +56,9 @@ describe('ops functions', () => {
   });
 
   it('ops inputs are typed by their schema: a mistyped limit, cursor or page size is a ValidationError before anything is read', async () => {
-    await expect(listConversations({ handle: 'ada', limit: '5' })).rejects.toThrow(new ValidationError('invalid input: pass {"handle", "limit"?, "cursor"?}'));
+    await expect(listConversations({ handle: 'ada', limit: '5' })).rejects.toThrow(
+      new ValidationError('invalid input: pass {"handle", "limit"?, "cursor"?}'),
+    );
     await expect(getConversation({ handle: 'ben', other_handle: 'ada', cursor: 7 })).rejects.toThrow(ValidationError);
     await expect(scan({ pageSize: 0 })).rejects.toThrow(ValidationError);
     await expect(scan('not an object')).rejects.toThrow(ValidationError);

@@ -9,7 +9,11 @@ useIsolatedTable();
 
 async function demoItems() {
   const pks = new Set<string>([
-    ...Object.values(demoUsers).flatMap((u) => [keys.userProfile(u.uuid).pk, keys.userHandle(u.handle).pk, keys.conversationPartition(u.uuid)]),
+    ...Object.values(demoUsers).flatMap((u) => [
+      keys.userProfile(u.uuid).pk,
+      keys.userHandle(u.handle).pk,
+      keys.conversationPartition(u.uuid),
+    ]),
     ...demoConversations.map((c) => keys.messagePartition(c.message_group_uuid)),
   ]);
   const items = await Promise.all([...pks].map((pk) => partition(pk)));
@@ -23,7 +27,13 @@ describe('seed', () => {
     const after1 = await demoItems();
 
     const second = await seed(Date.now() + 3_600_000);
-    expect(second).toEqual({ usersCreated: 0, usersExisting: 3, conversationsCreated: 0, conversationsExisting: 2, messagesWritten: 0 });
+    expect(second).toEqual({
+      usersCreated: 0,
+      usersExisting: 3,
+      conversationsCreated: 0,
+      conversationsExisting: 2,
+      messagesWritten: 0,
+    });
     expect(await demoItems()).toEqual(after1);
   });
 
@@ -32,11 +42,15 @@ describe('seed', () => {
     const [long] = demoConversations;
     const page = await readMessages(long!.message_group_uuid, { limit: 100 });
     expect(page.items.length).toBeGreaterThanOrEqual(40);
-    const times = page.items.map((m) => Date.parse(m.created_at.slice(0, 23) + 'Z'));
+    const times = page.items.map((m) => Date.parse(`${m.created_at.slice(0, 23)}Z`));
     times.slice(1).forEach((t, i) => expect(t - times[i]!).toBe(60_000));
 
     const adaGroups = await listMessageGroups(demoUsers.ada.uuid);
     const row = adaGroups.items.find((g) => g.message_group_uuid === long!.message_group_uuid);
-    expect(row).toMatchObject({ user_handle: 'ben', message: page.items.at(-1)!.message, last_message_at: page.items.at(-1)!.created_at });
+    expect(row).toMatchObject({
+      user_handle: 'ben',
+      message: page.items.at(-1)!.message,
+      last_message_at: page.items.at(-1)!.created_at,
+    });
   });
 });

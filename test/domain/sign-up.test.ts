@@ -12,7 +12,9 @@ describe('sign-up admission (PreSignUp)', () => {
   it('refuses a handle linked to a Cognito user, in any letter case', async () => {
     const handle = uniqueHandle('linked');
     await createUserProfile({ handle, display_name: 'Linked', email: 'l@example.com', cognito_user_id: randomUUID() });
-    await expect(admitSignUp({ handle: handle.toUpperCase(), display_name: 'X', email: 'l@example.com' })).rejects.toThrow(ConflictError);
+    await expect(admitSignUp({ handle: handle.toUpperCase(), display_name: 'X', email: 'l@example.com' })).rejects.toThrow(
+      ConflictError,
+    );
   });
 
   it('admits an unlinked profile only for its own email (ASCII case-insensitive)', async () => {

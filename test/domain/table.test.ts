@@ -8,7 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ValidationError } from '../../domain/errors';
-import { getItem, putIfAbsent, putIfAbsentAction, queryAll, queryPage, TransactionCancelledError, transactWrite } from '../../domain/table';
+import {
+  getItem,
+  putIfAbsent,
+  putIfAbsentAction,
+  queryAll,
+  queryPage,
+  TransactionCancelledError,
+  transactWrite,
+} from '../../domain/table';
 
 const run = promisify(execFile);
 const key = (pk: string, sk = 'S') => ({ pk, sk });
@@ -67,7 +75,11 @@ test('queryAll follows every page of a partition (items larger than one 1 MB pag
 });
 
 test('an unreachable DynamoDB leaves the client as a ServiceUnavailableError (503), whatever the request', async () => {
-  const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '..', 'support', 'unreachable-dynamodb.ts')], { timeout: 20_000 });
+  const { stdout } = await run(
+    process.execPath,
+    [require.resolve('tsx/cli'), join(__dirname, '..', 'support', 'unreachable-dynamodb.ts')],
+    { timeout: 20_000 },
+  );
   const unavailable = { class: 'ServiceUnavailableError', statusCode: 503 };
   expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({
     getItem: unavailable,

@@ -26,7 +26,9 @@ describe('user profiles', () => {
     const handle = uniqueHandle('taken');
     await createUserProfile({ handle, display_name: 'First' });
     const uuid = randomUUID();
-    await expect(createUserProfile({ uuid, handle: handle.toUpperCase(), display_name: 'Second' })).rejects.toThrow(ConflictError);
+    await expect(createUserProfile({ uuid, handle: handle.toUpperCase(), display_name: 'Second' })).rejects.toThrow(
+      ConflictError,
+    );
     expect(await getItem(keys.userProfile(uuid))).toBeUndefined();
   });
 
@@ -102,7 +104,13 @@ describe('registering a confirmed Cognito user', () => {
   });
 
   it('is idempotent for a retried trigger, and refuses a handle that belongs to someone else', async () => {
-    const user = { sub: randomUUID(), handle: uniqueHandle('new'), display_name: 'New', email: 'n@example.com', emailVerified: true };
+    const user = {
+      sub: randomUUID(),
+      handle: uniqueHandle('new'),
+      display_name: 'New',
+      email: 'n@example.com',
+      emailVerified: true,
+    };
     const [first, second] = await Promise.all([registerCognitoUser(user), registerCognitoUser(user)]);
     expect(first.profile).toEqual(second.profile);
     expect((await registerCognitoUser(user)).outcome).toBe('existing');

@@ -61,13 +61,25 @@ describe('dynalite operations pass through unchanged', () => {
       h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a') }, ConditionExpression: 'attribute_not_exists(pk)' })),
     ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     const upd = await h.ddb.send(
-      new UpdateItemCommand({ TableName: t, Key: { pk: S('a') }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': N(1) }, ReturnValues: 'ALL_NEW' }),
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('a') },
+        UpdateExpression: 'ADD n :one',
+        ExpressionAttributeValues: { ':one': N(1) },
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     expect(upd.Attributes).toEqual({ pk: S('a'), gpk: S('g'), n: N(2) });
-    const q = await h.ddb.send(new QueryCommand({ TableName: t, IndexName: 'gsi1', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S('g') } }));
+    const q = await h.ddb.send(
+      new QueryCommand({
+        TableName: t,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gpk = :g',
+        ExpressionAttributeValues: { ':g': S('g') },
+      }),
+    );
     expect(q.Items).toEqual([{ pk: S('a'), gpk: S('g'), n: N(2) }]);
     const b = await h.ddb.send(new BatchGetItemCommand({ RequestItems: { [t]: { Keys: [{ pk: S('a') }, { pk: S('zz') }] } } }));
     expect(b.Responses?.[t]).toEqual([{ pk: S('a'), gpk: S('g'), n: N(2) }]);
   });
-
 });

@@ -3,12 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DEEP_IMPORTS,
-  installedVersion,
-  internalsProblems,
-  PINNED_VERSION,
-} from '../../local/cognito-local-internals';
+import { DEEP_IMPORTS, installedVersion, internalsProblems, PINNED_VERSION } from '../../local/cognito-local-internals';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -22,7 +17,8 @@ test('cognito-local is pinned exactly in package.json, and the installed one is 
 test('every deep import of cognito-local that local/ uses is where the internals list says, with the export it needs', () => {
   // In plain Node, as at start-up: some of cognito-local's own dependencies are ES modules
   // that jest's CommonJS sandbox cannot load.
-  const script = "const m = require('./local/cognito-local-internals'); m.assertCognitoLocalInternals(); console.log(JSON.stringify(m.internalsProblems()))";
+  const script =
+    "const m = require('./local/cognito-local-internals'); m.assertCognitoLocalInternals(); console.log(JSON.stringify(m.internalsProblems()))";
   const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
   expect(JSON.parse(out.trim())).toEqual([]);
   expect(Object.keys(DEEP_IMPORTS).length).toBeGreaterThanOrEqual(12);
@@ -41,7 +37,9 @@ test('a moved module, a renamed export or another version is reported by name', 
     const name = id.replace(/^\.\/lib\//, '') as keyof typeof DEEP_IMPORTS;
     if (id === 'aws-sdk') return {};
     if (id === 'pino') return () => undefined;
-    return Object.fromEntries(Object.entries(DEEP_IMPORTS[name]).map(([key, type]) => [key, type === 'function' ? () => undefined : {}]));
+    return Object.fromEntries(
+      Object.entries(DEEP_IMPORTS[name]).map(([key, type]) => [key, type === 'function' ? () => undefined : {}]),
+    );
   };
   const moved = (id: string) => {
     if (id === './lib/server/Router') throw new Error("Cannot find module './lib/server/Router'");

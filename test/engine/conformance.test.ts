@@ -44,9 +44,39 @@ describe('ReturnValuesOnConditionCheckFailure', () => {
   });
 
   test.each([
-    ['PutItem', () => new PutItemCommand({ TableName: t, Item: { pk: S('a') }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
-    ['UpdateItem', () => new UpdateItemCommand({ TableName: t, Key: { pk: S('a') }, UpdateExpression: 'SET n = :two', ConditionExpression: 'n = :two', ExpressionAttributeValues: { ':two': N(2) }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
-    ['DeleteItem', () => new DeleteItemCommand({ TableName: t, Key: { pk: S('a') }, ConditionExpression: 'n > :five', ExpressionAttributeValues: { ':five': N(5) }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })],
+    [
+      'PutItem',
+      () =>
+        new PutItemCommand({
+          TableName: t,
+          Item: { pk: S('a') },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+    ],
+    [
+      'UpdateItem',
+      () =>
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('a') },
+          UpdateExpression: 'SET n = :two',
+          ConditionExpression: 'n = :two',
+          ExpressionAttributeValues: { ':two': N(2) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+    ],
+    [
+      'DeleteItem',
+      () =>
+        new DeleteItemCommand({
+          TableName: t,
+          Key: { pk: S('a') },
+          ConditionExpression: 'n > :five',
+          ExpressionAttributeValues: { ':five': N(5) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+    ],
   ])('ALL_OLD on a failed %s condition returns the old item in the ConditionalCheckFailedException', async (_op, command) => {
     const err = await failure(h.ddb.send(command() as never));
     expect(err).toBeInstanceOf(ConditionalCheckFailedException);
@@ -54,15 +84,37 @@ describe('ReturnValuesOnConditionCheckFailure', () => {
   });
 
   test('NONE (or no setting) returns no Item, nor does ALL_OLD when the item does not exist', async () => {
-    const none = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a') }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'NONE' })));
+    const none = await failure(
+      h.ddb.send(
+        new PutItemCommand({
+          TableName: t,
+          Item: { pk: S('a') },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'NONE',
+        }),
+      ),
+    );
     expect((none as ConditionalCheckFailedException).Item).toBeUndefined();
-    const missing = await failure(h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('zz') }, ConditionExpression: 'attribute_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })));
+    const missing = await failure(
+      h.ddb.send(
+        new DeleteItemCommand({
+          TableName: t,
+          Key: { pk: S('zz') },
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
     expect(missing).toBeInstanceOf(ConditionalCheckFailedException);
     expect((missing as ConditionalCheckFailedException).Item).toBeUndefined();
   });
 
   test('an invalid value is a ValidationException naming the enum', async () => {
-    const res = await raw(h.engine.endpoint, DDB('PutItem'), JSON.stringify({ TableName: t, Item: { pk: S('b') }, ReturnValuesOnConditionCheckFailure: 'ALL_NEW' }));
+    const res = await raw(
+      h.engine.endpoint,
+      DDB('PutItem'),
+      JSON.stringify({ TableName: t, Item: { pk: S('b') }, ReturnValuesOnConditionCheckFailure: 'ALL_NEW' }),
+    );
     expect(res.status).toBe(400);
     expect(res.json().message).toBe(
       "1 validation error detected: Value 'ALL_NEW' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
@@ -88,7 +140,11 @@ describe('conditions and filters', () => {
 
   async function matches(FilterExpression: string, values: Record<string, AttributeValue> = {}): Promise<boolean> {
     const out = await h.ddb.send(
-      new ScanCommand({ TableName: t, FilterExpression, ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}) }),
+      new ScanCommand({
+        TableName: t,
+        FilterExpression,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
     );
     return out.Count === 1;
   }
@@ -171,7 +227,9 @@ describe('validation and messages', () => {
   test('Segment without TotalSegments is a ValidationException (Segment 0 included)', async () => {
     for (const Segment of [0, 1]) {
       const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, Segment })));
-      expect(err.message).toBe('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+      expect(err.message).toBe(
+        'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
+      );
     }
   });
 
@@ -179,7 +237,14 @@ describe('validation and messages', () => {
     const scan = await failure(h.ddb.send(new ScanCommand({ TableName: t, Select: 'ALL_PROJECTED_ATTRIBUTES' })));
     expect(scan.message).toBe('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
     const query = await failure(
-      h.ddb.send(new QueryCommand({ TableName: t, Select: 'ALL_PROJECTED_ATTRIBUTES', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('x') } })),
+      h.ddb.send(
+        new QueryCommand({
+          TableName: t,
+          Select: 'ALL_PROJECTED_ATTRIBUTES',
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': S('x') },
+        }),
+      ),
     );
     expect(query.name).toBe('ValidationException');
     const onIndex = await h.ddb.send(new ScanCommand({ TableName: t, IndexName: 'gsi1', Select: 'ALL_PROJECTED_ATTRIBUTES' }));
@@ -187,17 +252,36 @@ describe('validation and messages', () => {
   });
 
   test('ordering a list, map, boolean or null constant is a ValidationException, not a failed comparison', async () => {
-    const cases: [AttributeValue, string][] = [[{ L: [] }, 'LIST'], [{ M: {} }, 'MAP'], [{ BOOL: true }, 'BOOLEAN'], [{ NULL: true }, 'NULL']];
+    const cases: [AttributeValue, string][] = [
+      [{ L: [] }, 'LIST'],
+      [{ M: {} }, 'MAP'],
+      [{ BOOL: true }, 'BOOLEAN'],
+      [{ NULL: true }, 'NULL'],
+    ];
     for (const [v, word] of cases) {
-      const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, FilterExpression: 'a < :v', ExpressionAttributeValues: { ':v': v } })));
-      expect(err.message).toBe(`Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: <, operand type: ${word}`);
+      const err = await failure(
+        h.ddb.send(new ScanCommand({ TableName: t, FilterExpression: 'a < :v', ExpressionAttributeValues: { ':v': v } })),
+      );
+      expect(err.message).toBe(
+        `Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: <, operand type: ${word}`,
+      );
     }
   });
 
   test('IN takes at most 100 operands', async () => {
     const values = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`:v${i}`, N(i)]));
-    const err = await failure(h.ddb.send(new ScanCommand({ TableName: t, FilterExpression: `a IN (${Object.keys(values).join(', ')})`, ExpressionAttributeValues: values })));
-    expect(err.message).toBe('Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101');
+    const err = await failure(
+      h.ddb.send(
+        new ScanCommand({
+          TableName: t,
+          FilterExpression: `a IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    expect(err.message).toBe(
+      'Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101',
+    );
   });
 
   test('a number with a leading + is accepted and stored without it', async () => {
@@ -215,12 +299,24 @@ describe('updates', () => {
 
   test('REMOVE (or an AttributeUpdates DELETE) on a missing item creates nothing', async () => {
     await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost') }, UpdateExpression: 'REMOVE a, b' }));
-    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost2') }, AttributeUpdates: { a: { Action: 'DELETE' } } }));
+    await h.ddb.send(
+      new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost2') }, AttributeUpdates: { a: { Action: 'DELETE' } } }),
+    );
     expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Items).toEqual([]);
     // on an existing item REMOVE still applies, and SET still creates
-    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('real') }, UpdateExpression: 'SET a = :v, b = :v', ExpressionAttributeValues: { ':v': N(1) } }));
+    await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('real') },
+        UpdateExpression: 'SET a = :v, b = :v',
+        ExpressionAttributeValues: { ':v': N(1) },
+      }),
+    );
     await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('real') }, UpdateExpression: 'REMOVE a' }));
-    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('real') } }))).Item).toEqual({ pk: S('real'), b: N(1) });
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('real') } }))).Item).toEqual({
+      pk: S('real'),
+      b: N(1),
+    });
   });
 });
 
@@ -232,12 +328,28 @@ describe('update paths name the item as it was', () => {
   });
 
   test('REMOVE a[1] SET a[3] indexes the original list; REMOVE a[1], a[2] removes the original elements 1 and 2', async () => {
-    const put = () => h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('l'), a: list(N(0), N(1), N(2), N(3), N(4)) } }));
+    const put = () =>
+      h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('l'), a: list(N(0), N(1), N(2), N(3), N(4)) } }));
     await put();
-    const one = await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('l') }, UpdateExpression: 'REMOVE a[1] SET a[3] = :x', ExpressionAttributeValues: { ':x': S('x') }, ReturnValues: 'ALL_NEW' }));
+    const one = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('l') },
+        UpdateExpression: 'REMOVE a[1] SET a[3] = :x',
+        ExpressionAttributeValues: { ':x': S('x') },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
     expect(one.Attributes?.a).toEqual(list(N(0), N(2), S('x'), N(4)));
     await put();
-    const two = await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('l') }, UpdateExpression: 'REMOVE a[1], a[2]', ReturnValues: 'ALL_NEW' }));
+    const two = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('l') },
+        UpdateExpression: 'REMOVE a[1], a[2]',
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
     expect(two.Attributes?.a).toEqual(list(N(0), N(3), N(4)));
   });
 });
@@ -254,17 +366,35 @@ describe('indexes', () => {
           { AttributeName: 'sk', AttributeType: 'S' },
           { AttributeName: 'ls', AttributeType: 'S' },
         ],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        LocalSecondaryIndexes: [{ IndexName: 'byLs', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'ls', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'byLs',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'ls', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
       }),
     );
-    const put = await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), sk: S('1'), ls: S('x') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    const put = await h.ddb.send(
+      new PutItemCommand({ TableName: t, Item: { pk: S('a'), sk: S('1'), ls: S('x') }, ReturnItemCollectionMetrics: 'SIZE' }),
+    );
     expect(put.ItemCollectionMetrics).toEqual({ ItemCollectionKey: { pk: S('a') }, SizeEstimateRangeGB: [0, 1] });
-    const del = await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('a'), sk: S('1') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    const del = await h.ddb.send(
+      new DeleteItemCommand({ TableName: t, Key: { pk: S('a'), sk: S('1') }, ReturnItemCollectionMetrics: 'SIZE' }),
+    );
     expect(del.ItemCollectionMetrics?.ItemCollectionKey).toEqual({ pk: S('a') });
     const plain = tableName('nolsi');
     await createTable(h.ddb, plain);
-    const none = await h.ddb.send(new PutItemCommand({ TableName: plain, Item: { pk: S('a') }, ReturnItemCollectionMetrics: 'SIZE' }));
+    const none = await h.ddb.send(
+      new PutItemCommand({ TableName: plain, Item: { pk: S('a') }, ReturnItemCollectionMetrics: 'SIZE' }),
+    );
     expect(none.ItemCollectionMetrics).toBeUndefined();
   });
 
@@ -272,8 +402,14 @@ describe('indexes', () => {
     const t = tableName('idx');
     await createTable(h.ddb, t, { gsi: true });
     const err = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), gpk: S('') } })));
-    expect(err.message).toBe('One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gsi1, IndexKey: gpk');
-    const res = await raw(h.engine.endpoint, DDB('BatchWriteItem'), JSON.stringify({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('b'), gpk: S('') } } }] } }));
+    expect(err.message).toBe(
+      'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gsi1, IndexKey: gpk',
+    );
+    const res = await raw(
+      h.engine.endpoint,
+      DDB('BatchWriteItem'),
+      JSON.stringify({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('b'), gpk: S('') } } }] } }),
+    );
     expect(res.status).toBe(400);
     expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
   });
@@ -308,15 +444,25 @@ describe('tables and tags', () => {
   });
 
   test('CreateTable of an existing table is ResourceInUseException with a message', async () => {
-    const err = await failure(h.ddb.send(new CreateTableCommand({
-      TableName: t, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    })));
+    const err = await failure(
+      h.ddb.send(
+        new CreateTableCommand({
+          TableName: t,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      ),
+    );
     expect([err.name, err.message]).toEqual(['ResourceInUseException', `Table already exists: ${t}`]);
   });
 
   test('a malformed ARN is a ValidationException; a well-formed ARN of a missing table is AccessDeniedException', async () => {
     const bad = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: 'arn:bad', Tags: [{ Key: 'a', Value: 'b' }] })));
-    expect([bad.name, bad.message]).toEqual(['ValidationException', 'Invalid TableArn: Invalid ResourceArn provided as input arn:bad']);
+    expect([bad.name, bad.message]).toEqual([
+      'ValidationException',
+      'Invalid TableArn: Invalid ResourceArn provided as input arn:bad',
+    ]);
     for (const send of [
       () => h.ddb.send(new TagResourceCommand({ ResourceArn: arn('no-such-table'), Tags: [{ Key: 'a', Value: 'b' }] })),
       () => h.ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn('no-such-table') })),
@@ -326,11 +472,21 @@ describe('tables and tags', () => {
   });
 
   test('tag keys over 128 and values over 256 characters are a ValidationException; concurrent TagResource calls all land', async () => {
-    const long = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] })));
-    expect(long.message).toMatch(/^1 validation error detected: Value 'k{129}' at 'tags\.1\.member\.key' failed to satisfy constraint: Member must have length less than or equal to 128$/);
-    const value = await failure(h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] })));
+    const long = await failure(
+      h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] })),
+    );
+    expect(long.message).toMatch(
+      /^1 validation error detected: Value 'k{129}' at 'tags\.1\.member\.key' failed to satisfy constraint: Member must have length less than or equal to 128$/,
+    );
+    const value = await failure(
+      h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] })),
+    );
     expect(value.name).toBe('ValidationException');
-    await Promise.all(Array.from({ length: 20 }, (_, i) => h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: `c${i}`, Value: String(i) }] }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        h.ddb.send(new TagResourceCommand({ ResourceArn: arn(t), Tags: [{ Key: `c${i}`, Value: String(i) }] })),
+      ),
+    );
     const tags = (await h.ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn(t) }))).Tags ?? [];
     expect(tags.filter((x) => x.Key?.startsWith('c')).length).toBe(20);
   });

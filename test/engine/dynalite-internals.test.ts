@@ -1,10 +1,10 @@
 // Every dynalite internal the engine relies on, exercised directly, so an upgrade of the pinned
 // dynalite that moves or changes one of them fails here, loudly, by name.
-/* eslint-disable @typescript-eslint/no-require-imports */
 const internals = require('../../local/dynamodb/dynalite-internals');
 
 type Cb<T = unknown> = (err: unknown, value?: T) => void;
-const call = <T>(fn: (cb: Cb<T>) => void) => new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+const call = <T>(fn: (cb: Cb<T>) => void) =>
+  new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
 
 const table = {
   TableName: 'internals',
@@ -13,13 +13,13 @@ const table = {
     { AttributeName: 'pk', AttributeType: 'S' },
     { AttributeName: 'g', AttributeType: 'S' },
   ],
-  GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+  GlobalSecondaryIndexes: [
+    { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+  ],
   BillingMode: 'PAY_PER_REQUEST',
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 let store: any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 let server: any;
 
 beforeAll(async () => {
@@ -50,13 +50,12 @@ test('createDynalite captures the store dynalite creates and its single request 
 test('items and GSI entries are stored in the main LevelDB under the prefixes the engine writes to', async () => {
   const item = { pk: { S: 'p1' }, g: { S: 'g1' } };
   await call((cb) => internals.actions.putItem(store, { TableName: 'internals', Item: item }, cb));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const t = await call<any>((cb) => store.getTable('internals', cb));
   const key = internals.db.createKey(item, t);
   expect(await store.db.get(internals.prefixes.item('internals') + key)).toEqual(item);
   const indexKey = require('dynalite/db').createIndexKey(item, t, t.GlobalSecondaryIndexes[0].KeySchema);
   expect(await store.db.get(internals.prefixes.index('Global', 'internals', 'byG') + indexKey)).toEqual(item);
-  expect(await store.db.get(internals.prefixes.item('internals') + 'missing/')).toBeUndefined(); // level 10: undefined, not NotFoundError
+  expect(await store.db.get(`${internals.prefixes.item('internals')}missing/`)).toBeUndefined(); // level 10: undefined, not NotFoundError
 });
 
 test('validations parse ConditionExpression, UpdateExpression and ProjectionExpression into _condition, _updates, _projection', () => {
@@ -67,17 +66,32 @@ test('validations parse ConditionExpression, UpdateExpression and ProjectionExpr
     validations.checkValidations(out, v.types, v.custom, store);
     return out;
   };
-  const put = parse('putItem', { TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'attribute_not_exists(pk)' });
+  const put = parse('putItem', {
+    TableName: 'internals',
+    Item: { pk: { S: 'a' } },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  });
   expect(put._condition).toBeDefined();
   expect(db.checkConditional(put, undefined)).toBeFalsy();
   expect(db.checkConditional(put, { pk: { S: 'a' } }).body.__type).toMatch(/ConditionalCheckFailedException$/);
-  const upd = parse('updateItem', { TableName: 'internals', Key: { pk: { S: 'a' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } });
+  const upd = parse('updateItem', {
+    TableName: 'internals',
+    Key: { pk: { S: 'a' } },
+    UpdateExpression: 'SET n = :n',
+    ExpressionAttributeValues: { ':n': { N: '1' } },
+  });
   expect(upd._updates.sections).toHaveLength(1);
-  const del = parse('deleteItem', { TableName: 'internals', Key: { pk: { S: 'a' } }, ConditionExpression: 'attribute_exists(pk)' });
+  const del = parse('deleteItem', {
+    TableName: 'internals',
+    Key: { pk: { S: 'a' } },
+    ConditionExpression: 'attribute_exists(pk)',
+  });
   expect(del._condition).toBeDefined();
   const get = parse('getItem', { TableName: 'internals', Key: { pk: { S: 'a' } }, ProjectionExpression: 'pk' });
   expect(db.mapPaths(get._projection.paths, { pk: { S: 'a' }, x: { N: '1' } })).toEqual({ pk: { S: 'a' } });
-  expect(() => parse('putItem', { TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'nonsense(' })).toThrow();
+  expect(() =>
+    parse('putItem', { TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'nonsense(' }),
+  ).toThrow();
 });
 
 test("actions use the store's getItemDb/getIndexDb and item lock, so a staging store can capture their writes", async () => {
@@ -88,15 +102,33 @@ test("actions use the store's getItemDb/getIndexDb and item lock, so a staging s
     getItemDb: () => ({
       lock: (_key: string, fn: (release: (cb: Cb) => Cb) => void) => fn((cb) => cb),
       get: real.get.bind(real),
-      put: (key: string, _v: unknown, cb: () => void) => (writes.push('put ' + key), setImmediate(cb)),
-      del: (key: string, cb: () => void) => (writes.push('del ' + key), setImmediate(cb)),
+      put: (key: string, _v: unknown, cb: () => void) => {
+        writes.push(`put ${key}`);
+        setImmediate(cb);
+      },
+      del: (key: string, cb: () => void) => {
+        writes.push(`del ${key}`);
+        setImmediate(cb);
+      },
     }),
     getIndexDb: (type: string, _t: string, index: string) => ({
-      put: (key: string, _v: unknown, cb: () => void) => (writes.push(`idx-put ${type} ${index} ${key}`), setImmediate(cb)),
-      del: (key: string, cb: () => void) => (writes.push(`idx-del ${type} ${index} ${key}`), setImmediate(cb)),
+      put: (key: string, _v: unknown, cb: () => void) => {
+        writes.push(`idx-put ${type} ${index} ${key}`);
+        setImmediate(cb);
+      },
+      del: (key: string, cb: () => void) => {
+        writes.push(`idx-del ${type} ${index} ${key}`);
+        setImmediate(cb);
+      },
     }),
   };
-  await call((cb) => internals.actions.updateItem(staging, { TableName: 'internals', Key: { pk: { S: 'p1' } }, AttributeUpdates: { g: { Action: 'PUT', Value: { S: 'g2' } } } }, cb));
+  await call((cb) =>
+    internals.actions.updateItem(
+      staging,
+      { TableName: 'internals', Key: { pk: { S: 'p1' } }, AttributeUpdates: { g: { Action: 'PUT', Value: { S: 'g2' } } } },
+      cb,
+    ),
+  );
   expect(writes.some((w) => w.startsWith('put '))).toBe(true);
   expect(writes.some((w) => w.startsWith('idx-del Global byG'))).toBe(true);
   expect(writes.some((w) => w.startsWith('idx-put Global byG'))).toBe(true);
@@ -124,26 +156,31 @@ test('the per-table item lock takes arrays of keys and makes a single-key locker
 
 test('a LevelDB iterator is a snapshot and a batch is atomic (what read isolation relies on)', async () => {
   const p = internals.prefixes.item('snap');
-  await store.db.batch([{ type: 'put', key: p + 'a', value: { n: 1 } }]);
-  const it = store.db.values({ gte: p, lt: p + '\xff' });
+  await store.db.batch([{ type: 'put', key: `${p}a`, value: { n: 1 } }]);
+  const it = store.db.values({ gte: p, lt: `${p}\xff` });
   await store.db.batch([
-    { type: 'put', key: p + 'a', value: { n: 2 } },
-    { type: 'put', key: p + 'b', value: { n: 2 } },
+    { type: 'put', key: `${p}a`, value: { n: 2 } },
+    { type: 'put', key: `${p}b`, value: { n: 2 } },
   ]);
   expect(await it.all()).toEqual([{ n: 1 }]);
 });
 
 test("dynalite's validations reach the expression parsers through each module's `parse` property, which is ours once installed", () => {
   const { validations, actionValidations, parserModules } = internals;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ours = require('../../local/dynamodb/expressions');
   expect(parserModules.condition.parse).toBe(ours.conditionParser.parse);
   expect(parserModules.update.parse).toBe(ours.updateParser.parse);
   expect(parserModules.projection.parse).toBe(ours.projectionParser.parse);
   const v = actionValidations.putItem;
-  const data = validations.checkTypes({ TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'NOT NOT attribute_exists(pk)' }, v.types);
+  const data = validations.checkTypes(
+    { TableName: 'internals', Item: { pk: { S: 'a' } }, ConditionExpression: 'NOT NOT attribute_exists(pk)' },
+    v.types,
+  );
   validations.checkValidations(data, v.types, v.custom, store); // dynalite's grammar rejected NOT NOT
-  expect(data._condition.expression).toEqual({ type: 'not', args: [{ type: 'not', args: [{ type: 'function', name: 'attribute_exists', args: [['pk']], attrType: null }] }] });
+  expect(data._condition.expression).toEqual({
+    type: 'not',
+    args: [{ type: 'not', args: [{ type: 'function', name: 'attribute_exists', args: [['pk']], attrType: null }] }],
+  });
 });
 
 test('actions/query and actions/scan call db.queryTable through the module (the filter hook), putItem/updateItem/deleteItem call db.checkConditional', () => {

@@ -21,8 +21,19 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'esm-'));
 });
-const options = (extra: Record<string, unknown> = {}) => ({ maximumRetryAttempts: 5, dlqFile: path.join(dir, 'dlq.jsonl'), retryBaseMs: 1, ...extra });
-const dlq = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const options = (extra: Record<string, unknown> = {}) => ({
+  maximumRetryAttempts: 5,
+  dlqFile: path.join(dir, 'dlq.jsonl'),
+  retryBaseMs: 1,
+  ...extra,
+});
+const dlq = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 test('sequence numbers compare as numbers, not strings', () => {
   expect(['100', '99', '1000', '101'].sort(compareSequenceNumbers)).toEqual(['99', '100', '101', '1000']);
@@ -43,13 +54,18 @@ test('a partial failure is redelivered from the lowest reported sequence number 
   const calls: string[][] = [];
   const result = await deliverBatch([record(8), record(9), record(10), record(11)], options(), async (records) => {
     calls.push(seqs(records as Rec[]));
-    return calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: '11' }, { itemIdentifier: '9' }] } : { batchItemFailures: [] };
+    return calls.length === 1
+      ? { batchItemFailures: [{ itemIdentifier: '11' }, { itemIdentifier: '9' }] }
+      : { batchItemFailures: [] };
   });
-  expect(calls).toEqual([['8', '9', '10', '11'], ['9', '10', '11']]);
+  expect(calls).toEqual([
+    ['8', '9', '10', '11'],
+    ['9', '10', '11'],
+  ]);
   expect(result.invocations).toBe(2);
 });
 
-test('a failure that outlasts maximumRetryAttempts lands in the DLQ file once, in Lambda\'s on-failure shape with the failed records', async () => {
+test("a failure that outlasts maximumRetryAttempts lands in the DLQ file once, in Lambda's on-failure shape with the failed records", async () => {
   const file = options().dlqFile;
   let calls = 0;
   const result = await deliverBatch([record(1), record(2), record(3)], options({ maximumRetryAttempts: 2 }), async () => {
@@ -75,7 +91,10 @@ test('a function that throws fails the whole batch, which is retried from its fi
     if (calls.length === 1) throw new Error('boom');
     return { batchItemFailures: [] };
   });
-  expect(calls).toEqual([['1', '2'], ['1', '2']]);
+  expect(calls).toEqual([
+    ['1', '2'],
+    ['1', '2'],
+  ]);
 });
 
 test('fault injection: a record carrying the configured marker never reaches the function, fails every attempt and is dead-lettered; without a marker nothing is poison', async () => {
@@ -113,7 +132,10 @@ test('the wrapped Lambda pool runs only the configured function through the stan
   const fn = wrapped.get('streamFn');
   fn.setEvent({ Records: [record(1), record(2)] });
   expect(await fn.runHandler()).toEqual({ batchItemFailures: [] });
-  expect(runs).toEqual([{ key: 'streamFn', records: ['1', '2'] }, { key: 'streamFn', records: ['2'] }]);
+  expect(runs).toEqual([
+    { key: 'streamFn', records: ['1', '2'] },
+    { key: 'streamFn', records: ['2'] },
+  ]);
 
   const other = wrapped.get('other');
   other.setEvent({ Records: [record(5)] });
@@ -122,11 +144,13 @@ test('the wrapped Lambda pool runs only the configured function through the stan
   expect(runs.filter((run) => run.key === 'other')).toHaveLength(1);
 });
 
-test('the stream-emulator patch fails loudly, naming the module, when the emulator\'s internal module moves or loses a method', () => {
+test("the stream-emulator patch fails loudly, naming the module, when the emulator's internal module moves or loses a method", () => {
   expect(typeof emulatorClass().prototype._dynamodbStreamsEvent).toBe('function');
-  expect(() => emulatorClass(() => {
-    throw new Error("Cannot find module 'serverless-offline-dynamodb-streams/src/dynamodb-streams'");
-  })).toThrow(/serverless-offline-dynamodb-streams changed: .*src\/dynamodb-streams cannot be loaded/);
+  expect(() =>
+    emulatorClass(() => {
+      throw new Error("Cannot find module 'serverless-offline-dynamodb-streams/src/dynamodb-streams'");
+    }),
+  ).toThrow(/serverless-offline-dynamodb-streams changed: .*src\/dynamodb-streams cannot be loaded/);
   class Moved {
     _create() {}
     _describeTable() {}

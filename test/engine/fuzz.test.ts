@@ -6,10 +6,29 @@ import { DynamoDBClient, ListTablesCommand, PutItemCommand } from '@aws-sdk/clie
 import { clientConfig, createTable, DDB, N, raw, S, startCli, tableName, type CliEngine } from './helpers';
 
 const OPERATIONS = [
-  'BatchGetItem', 'BatchWriteItem', 'CreateTable', 'DeleteItem', 'DeleteTable', 'DescribeTable', 'DescribeTimeToLive',
-  'GetItem', 'ListTables', 'ListTagsOfResource', 'PutItem', 'Query', 'Scan', 'TagResource', 'UntagResource',
-  'UpdateItem', 'UpdateTable', 'UpdateTimeToLive', 'TransactWriteItems', 'TransactGetItems',
-].map(DDB).concat(['ListStreams', 'DescribeStream', 'GetShardIterator', 'GetRecords'].map((op) => `DynamoDBStreams_20120810.${op}`));
+  'BatchGetItem',
+  'BatchWriteItem',
+  'CreateTable',
+  'DeleteItem',
+  'DeleteTable',
+  'DescribeTable',
+  'DescribeTimeToLive',
+  'GetItem',
+  'ListTables',
+  'ListTagsOfResource',
+  'PutItem',
+  'Query',
+  'Scan',
+  'TagResource',
+  'UntagResource',
+  'UpdateItem',
+  'UpdateTable',
+  'UpdateTimeToLive',
+  'TransactWriteItems',
+  'TransactGetItems',
+]
+  .map(DDB)
+  .concat(['ListStreams', 'DescribeStream', 'GetShardIterator', 'GetRecords'].map((op) => `DynamoDBStreams_20120810.${op}`));
 
 let engine: CliEngine;
 let ddb: DynamoDBClient;
@@ -19,7 +38,9 @@ beforeAll(async () => {
   engine = await startCli(['--body-timeout-ms', '2000']);
   ddb = new DynamoDBClient(clientConfig(engine.endpoint));
   await createTable(ddb, table, { sortKey: true, gsi: true, stream: 'NEW_AND_OLD_IMAGES' });
-  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: S('p'), sk: S('s'), gpk: S('g'), n: N(1), l: { L: [S('x'), N(2)] } } }));
+  await ddb.send(
+    new PutItemCommand({ TableName: table, Item: { pk: S('p'), sk: S('s'), gpk: S('g'), n: N(1), l: { L: [S('x'), N(2)] } } }),
+  );
 });
 afterAll(async () => {
   ddb.destroy();
@@ -29,14 +50,64 @@ afterAll(async () => {
 // --- arbitraries
 
 const TOKENS = [
-  'a', 'n', 'l', 'pk', 'sk', '#n', '#zz', ':v', ':n', ':zz', '(', ')', '[0]', '[99]', '.', ',', 'AND', 'OR', 'NOT', '=', '<>',
-  '<', '<=', '>', '>=', 'BETWEEN', 'IN', 'size', 'attribute_exists', 'attribute_not_exists', 'attribute_type', 'contains',
-  'begins_with', 'if_not_exists', 'list_append', 'SET', 'REMOVE', 'ADD', 'DELETE', '+', '-', 'name', '$', '"', '\u00e9',
+  'a',
+  'n',
+  'l',
+  'pk',
+  'sk',
+  '#n',
+  '#zz',
+  ':v',
+  ':n',
+  ':zz',
+  '(',
+  ')',
+  '[0]',
+  '[99]',
+  '.',
+  ',',
+  'AND',
+  'OR',
+  'NOT',
+  '=',
+  '<>',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'BETWEEN',
+  'IN',
+  'size',
+  'attribute_exists',
+  'attribute_not_exists',
+  'attribute_type',
+  'contains',
+  'begins_with',
+  'if_not_exists',
+  'list_append',
+  'SET',
+  'REMOVE',
+  'ADD',
+  'DELETE',
+  '+',
+  '-',
+  'name',
+  '$',
+  '"',
+  '\u00e9',
 ];
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 25 }).map((t) => t.join(' '));
 const wellFormed = fc.constantFrom(
-  'a = :v', 'n > :n AND attribute_exists(l)', 'l[0] IN (:v, :n, a)', 'NOT (size(l) BETWEEN :n AND :n)', 'contains(l, :v) OR begins_with(a, :v)',
-  'SET n = n + :n, a = if_not_exists(a, :v)', 'REMOVE l[0] SET l[3] = :v', 'ADD n :n', 'SET l = list_append(l, :l)', 'pk, sk, l[1], #n',
+  'a = :v',
+  'n > :n AND attribute_exists(l)',
+  'l[0] IN (:v, :n, a)',
+  'NOT (size(l) BETWEEN :n AND :n)',
+  'contains(l, :v) OR begins_with(a, :v)',
+  'SET n = n + :n, a = if_not_exists(a, :v)',
+  'REMOVE l[0] SET l[3] = :v',
+  'ADD n :n',
+  'SET l = list_append(l, :l)',
+  'pk, sk, l[1], #n',
 );
 const expression = fc.oneof(tokenSoup, wellFormed, fc.string({ maxLength: 40 }));
 
@@ -58,9 +129,18 @@ const attributeValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 const item = fc.dictionary(fc.constantFrom('pk', 'sk', 'gpk', 'a', 'n', 'l', ''), attributeValue, { maxKeys: 5 });
 const key = fc.oneof(fc.constant({ pk: S('p'), sk: S('s') }), item);
-const names = fc.option(fc.dictionary(fc.constantFrom('#n', '#zz', 'bad', '#'), fc.constantFrom('a', 'n', ''), { maxKeys: 3 }), { nil: undefined });
-const values = fc.option(fc.dictionary(fc.constantFrom(':v', ':n', ':l', ':zz', 'x'), attributeValue, { maxKeys: 4 }), { nil: undefined });
-const tableNameArb = fc.oneof(fc.constant(table), fc.constant('missing-table'), fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 1 }));
+const names = fc.option(fc.dictionary(fc.constantFrom('#n', '#zz', 'bad', '#'), fc.constantFrom('a', 'n', ''), { maxKeys: 3 }), {
+  nil: undefined,
+});
+const values = fc.option(fc.dictionary(fc.constantFrom(':v', ':n', ':l', ':zz', 'x'), attributeValue, { maxKeys: 4 }), {
+  nil: undefined,
+});
+const tableNameArb = fc.oneof(
+  fc.constant(table),
+  fc.constant('missing-table'),
+  fc.string({ maxLength: 4 }),
+  fc.jsonValue({ maxDepth: 1 }),
+);
 
 /** A plausible request body for any operation: the usual fields with random contents. */
 const plausible = fc.record(
@@ -84,21 +164,50 @@ const plausible = fc.record(
     Segment: fc.integer({ min: -1, max: 3 }),
     TotalSegments: fc.integer({ min: -1, max: 3 }),
     ExclusiveStartKey: key,
-    RequestItems: fc.dictionary(fc.constantFrom(table, 'missing-table'), fc.oneof(
-      fc.record({ Keys: fc.array(key, { maxLength: 2 }) }),
-      fc.array(fc.oneof(fc.record({ PutRequest: fc.record({ Item: item }) }), fc.record({ DeleteRequest: fc.record({ Key: key }) }), fc.jsonValue({ maxDepth: 1 })), { maxLength: 3 }),
-    ), { maxKeys: 2 }),
-    TransactItems: fc.array(fc.oneof(
-      fc.record({ Put: fc.record({ TableName: tableNameArb, Item: item, ConditionExpression: expression }, { requiredKeys: ['TableName'] }) }),
-      fc.record({ Update: fc.record({ TableName: tableNameArb, Key: key, UpdateExpression: expression, ExpressionAttributeValues: values }, { requiredKeys: ['TableName'] }) }),
-      fc.record({ Delete: fc.record({ TableName: tableNameArb, Key: key }) }),
-      fc.record({ Get: fc.record({ TableName: tableNameArb, Key: key, ProjectionExpression: expression }) }),
-      fc.jsonValue({ maxDepth: 2 }),
-    ), { maxLength: 3 }),
-    Tags: fc.array(fc.record({ Key: fc.string({ maxLength: 3 }), Value: fc.jsonValue({ maxDepth: 0 }) }, { requiredKeys: [] }), { maxLength: 2 }),
+    RequestItems: fc.dictionary(
+      fc.constantFrom(table, 'missing-table'),
+      fc.oneof(
+        fc.record({ Keys: fc.array(key, { maxLength: 2 }) }),
+        fc.array(
+          fc.oneof(
+            fc.record({ PutRequest: fc.record({ Item: item }) }),
+            fc.record({ DeleteRequest: fc.record({ Key: key }) }),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          { maxLength: 3 },
+        ),
+      ),
+      { maxKeys: 2 },
+    ),
+    TransactItems: fc.array(
+      fc.oneof(
+        fc.record({
+          Put: fc.record(
+            { TableName: tableNameArb, Item: item, ConditionExpression: expression },
+            { requiredKeys: ['TableName'] },
+          ),
+        }),
+        fc.record({
+          Update: fc.record(
+            { TableName: tableNameArb, Key: key, UpdateExpression: expression, ExpressionAttributeValues: values },
+            { requiredKeys: ['TableName'] },
+          ),
+        }),
+        fc.record({ Delete: fc.record({ TableName: tableNameArb, Key: key }) }),
+        fc.record({ Get: fc.record({ TableName: tableNameArb, Key: key, ProjectionExpression: expression }) }),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+      { maxLength: 3 },
+    ),
+    Tags: fc.array(fc.record({ Key: fc.string({ maxLength: 3 }), Value: fc.jsonValue({ maxDepth: 0 }) }, { requiredKeys: [] }), {
+      maxLength: 2,
+    }),
     TagKeys: fc.array(fc.jsonValue({ maxDepth: 0 }), { maxLength: 2 }),
     ResourceArn: fc.constantFrom(`arn:aws:dynamodb:us-east-1:000000000000:table/${table}`, 'arn:bad', ''),
-    TimeToLiveSpecification: fc.record({ Enabled: fc.jsonValue({ maxDepth: 0 }), AttributeName: fc.jsonValue({ maxDepth: 0 }) }, { requiredKeys: [] }),
+    TimeToLiveSpecification: fc.record(
+      { Enabled: fc.jsonValue({ maxDepth: 0 }), AttributeName: fc.jsonValue({ maxDepth: 0 }) },
+      { requiredKeys: [] },
+    ),
     StreamArn: fc.constantFrom('arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/2020', 'bad'),
     ShardIterator: fc.string({ maxLength: 20 }),
     ShardIteratorType: fc.constantFrom('TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'x'),
@@ -110,7 +219,12 @@ const plausible = fc.record(
 );
 
 /** A body with one field replaced by an arbitrary JSON value (wrong types in fields). */
-const mutated = fc.tuple(plausible, fc.constantFrom('TableName', 'Item', 'Key', 'ExpressionAttributeValues', 'TransactItems', 'RequestItems', 'Limit'), fc.jsonValue({ maxDepth: 3 }))
+const mutated = fc
+  .tuple(
+    plausible,
+    fc.constantFrom('TableName', 'Item', 'Key', 'ExpressionAttributeValues', 'TransactItems', 'RequestItems', 'Limit'),
+    fc.jsonValue({ maxDepth: 3 }),
+  )
   .map(([body, field, value]) => ({ ...body, [field]: value }));
 
 const body = fc.oneof(
@@ -122,7 +236,13 @@ const body = fc.oneof(
 );
 
 const request = fc
-  .record({ target: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...OPERATIONS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }), body })
+  .record({
+    target: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom(...OPERATIONS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+    ),
+    body,
+  })
   // the shared table survives (other operations on it are fair game)
   .map((r) => (r.target === DDB('DeleteTable') ? { ...r, body: r.body.split(table).join('missing-table') } : r));
 
@@ -140,17 +260,20 @@ async function servesListTablesQuickly() {
 
 test('random and mutated requests for every operation never get a 5xx, and the engine stays up and responsive after each batch', async () => {
   const failures: string[] = [];
-  await fc.assert(
-    fc.asyncProperty(fc.array(request, { minLength: 10, maxLength: 10 }), async (batch) => {
-      const answers = await Promise.all(batch.map((r) => raw(engine.endpoint, r.target, r.body).then((res) => ({ r, res }))));
-      for (const { r, res } of answers) {
-        if (res.status >= 500 || res.status === 0) failures.push(`${res.status} for ${r.target} ${r.body.slice(0, 300)} -> ${res.body.slice(0, 200)}`);
-      }
-      await servesListTablesQuickly();
-      return failures.length === 0;
-    }),
-    { numRuns: 30, seed: Number(process.env.FUZZ_SEED ?? 20261201), endOnFailure: true },
-  ).catch((err: Error) => {
-    throw new Error(`${failures.join('\n')}\n${engine.stderr().slice(-2000)}\n${err.message.slice(0, 3000)}`);
-  });
+  await fc
+    .assert(
+      fc.asyncProperty(fc.array(request, { minLength: 10, maxLength: 10 }), async (batch) => {
+        const answers = await Promise.all(batch.map((r) => raw(engine.endpoint, r.target, r.body).then((res) => ({ r, res }))));
+        for (const { r, res } of answers) {
+          if (res.status >= 500 || res.status === 0)
+            failures.push(`${res.status} for ${r.target} ${r.body.slice(0, 300)} -> ${res.body.slice(0, 200)}`);
+        }
+        await servesListTablesQuickly();
+        return failures.length === 0;
+      }),
+      { numRuns: 30, seed: Number(process.env.FUZZ_SEED ?? 20261201), endOnFailure: true },
+    )
+    .catch((err: Error) => {
+      throw new Error(`${failures.join('\n')}\n${engine.stderr().slice(-2000)}\n${err.message.slice(0, 3000)}`);
+    });
 });

@@ -22,12 +22,21 @@ async function describe_(t: string): Promise<TableDescription> {
 test('creating a GSI backfills existing items: IndexStatus CREATING, then ACTIVE, and queries find old and new items', async () => {
   const t = tableName('gsi-create');
   await createTable(h.ddb, t);
-  for (let i = 0; i < 20; i++) await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S(`p${i}`), color: S(i % 2 ? 'red' : 'blue') } }));
+  for (let i = 0; i < 20; i++)
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S(`p${i}`), color: S(i % 2 ? 'red' : 'blue') } }));
   const out = await h.ddb.send(
     new UpdateTableCommand({
       TableName: t,
       AttributeDefinitions: [{ AttributeName: 'color', AttributeType: 'S' }],
-      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'byColor', KeySchema: [{ AttributeName: 'color', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } }],
+      GlobalSecondaryIndexUpdates: [
+        {
+          Create: {
+            IndexName: 'byColor',
+            KeySchema: [{ AttributeName: 'color', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        },
+      ],
     }),
   );
   const created = out.TableDescription?.GlobalSecondaryIndexes?.find((i) => i.IndexName === 'byColor');
@@ -39,7 +48,14 @@ test('creating a GSI backfills existing items: IndexStatus CREATING, then ACTIVE
     if (status !== 'ACTIVE') await new Promise((r) => setTimeout(r, 20));
   }
   expect(status).toBe('ACTIVE');
-  const red = await h.ddb.send(new QueryCommand({ TableName: t, IndexName: 'byColor', KeyConditionExpression: 'color = :c', ExpressionAttributeValues: { ':c': S('red') } }));
+  const red = await h.ddb.send(
+    new QueryCommand({
+      TableName: t,
+      IndexName: 'byColor',
+      KeyConditionExpression: 'color = :c',
+      ExpressionAttributeValues: { ':c': S('red') },
+    }),
+  );
   expect(red.Count).toBe(11);
   expect((await describe_(t)).AttributeDefinitions).toContainEqual({ AttributeName: 'color', AttributeType: 'S' });
 });
@@ -48,13 +64,22 @@ test('deleting a GSI removes it from DescribeTable; deleting a missing index is 
   const t = tableName('gsi-delete');
   await createTable(h.ddb, t, { gsi: true });
   await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), gpk: S('g') } }));
-  const out = await h.ddb.send(new UpdateTableCommand({ TableName: t, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsi1' } }] }));
+  const out = await h.ddb.send(
+    new UpdateTableCommand({ TableName: t, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsi1' } }] }),
+  );
   expect(out.TableDescription?.GlobalSecondaryIndexes?.[0]?.IndexStatus).toBe('DELETING');
   expect((await describe_(t)).GlobalSecondaryIndexes).toBeUndefined();
   await expect(
-    h.ddb.send(new QueryCommand({ TableName: t, IndexName: 'gsi1', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S('g') } })),
+    h.ddb.send(
+      new QueryCommand({
+        TableName: t,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gpk = :g',
+        ExpressionAttributeValues: { ':g': S('g') },
+      }),
+    ),
   ).rejects.toMatchObject({ name: 'ValidationException' });
-  await expect(h.ddb.send(new UpdateTableCommand({ TableName: t, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsi1' } }] }))).rejects.toBeInstanceOf(
-    ResourceNotFoundException,
-  );
+  await expect(
+    h.ddb.send(new UpdateTableCommand({ TableName: t, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsi1' } }] })),
+  ).rejects.toBeInstanceOf(ResourceNotFoundException);
 });

@@ -11,7 +11,6 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { patchStreamEmulator } from '../../local/offline-streams';
 import { createTable, S, startHarness, tableName, type Harness } from './helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DynamodbStreams = require('serverless-offline-dynamodb-streams/src/dynamodb-streams');
 
 let h: Harness;

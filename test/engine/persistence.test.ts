@@ -16,7 +16,11 @@ async function records(h: Harness, table: string) {
   const arn = d.Table?.LatestStreamArn ?? '';
   const s = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }));
   const it = await h.streams.send(
-    new GetShardIteratorCommand({ StreamArn: arn, ShardId: s.StreamDescription?.Shards?.[0]?.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    new GetShardIteratorCommand({
+      StreamArn: arn,
+      ShardId: s.StreamDescription?.Shards?.[0]?.ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
   );
   const out = await h.streams.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator }));
   return { arn, records: out.Records ?? [] };
@@ -42,7 +46,10 @@ test('with a data folder, items, stream state and stream records survive a resta
 
   const second = await startHarness({ path: dir });
   try {
-    expect((await second.ddb.send(new GetItemCommand({ TableName: 'persisted', Key: { pk: S('a') } }))).Item).toEqual({ pk: S('a'), v: S('1') });
+    expect((await second.ddb.send(new GetItemCommand({ TableName: 'persisted', Key: { pk: S('a') } }))).Item).toEqual({
+      pk: S('a'),
+      v: S('1'),
+    });
     const d = await second.ddb.send(new DescribeTableCommand({ TableName: 'persisted' }));
     expect(d.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(d.Table?.LatestStreamArn).toBe(arnBefore);
@@ -61,7 +68,9 @@ test('without a data folder the engine is in memory: a restart starts empty', as
   await first.stop();
   const second = await startHarness();
   try {
-    await expect(second.ddb.send(new DescribeTableCommand({ TableName: 'ephemeral' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(second.ddb.send(new DescribeTableCommand({ TableName: 'ephemeral' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   } finally {
     await second.stop();
   }

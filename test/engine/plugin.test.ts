@@ -9,7 +9,6 @@ import { createTable, S, startHarness, tableName, type Harness } from './helpers
 // serverless-offline. It resolves the stream through DescribeTable's LatestStreamArn, calls
 // DescribeStream, GetShardIterator (TRIM_HORIZON / LATEST, or AFTER_SEQUENCE_NUMBER on resume)
 // and polls GetRecords, then hands `{Records}` to the function's handler.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DynamodbStreams = require('serverless-offline-dynamodb-streams/src/dynamodb-streams');
 
 interface Readable {
@@ -56,7 +55,10 @@ test('serverless-offline-dynamodb-streams delivers INSERT and REMOVE records fro
     quiet,
   );
   await consumer.create([
-    { functionKey: 'onChange', dynamodbStreams: { tableName: table, startingPosition: 'TRIM_HORIZON', batchSize: 10, readInterval: 20 } },
+    {
+      functionKey: 'onChange',
+      dynamodbStreams: { tableName: table, startingPosition: 'TRIM_HORIZON', batchSize: 10, readInterval: 20 },
+    },
   ]);
   consumer.start();
   try {

@@ -80,7 +80,11 @@ describe('crashes of dynalite 4.0.0', () => {
   test('a JSON null request body is a 400 SerializationException', async () => {
     for (const op of ['PutItem', 'GetItem', 'Query', 'ListTables', 'TransactWriteItems', 'CreateTable']) {
       const res = await raw(engine.endpoint, DDB(op), 'null');
-      expect({ op, status: res.status, type: res.json().__type }).toEqual({ op, status: 400, type: 'com.amazon.coral.service#SerializationException' });
+      expect({ op, status: res.status, type: res.json().__type }).toEqual({
+        op,
+        status: 400,
+        type: 'com.amazon.coral.service#SerializationException',
+      });
     }
     for (const body of ['[]', '7', '"x"', 'true']) {
       const res = await raw(engine.endpoint, DDB('PutItem'), body);
@@ -91,11 +95,16 @@ describe('crashes of dynalite 4.0.0', () => {
 
   test('TagResource with a tag that has no Value is a ValidationException naming the member', async () => {
     const arn = `arn:aws:dynamodb:us-east-1:000000000000:table/${t}`;
-    const res = await raw(engine.endpoint, DDB('TagResource'), JSON.stringify({ ResourceArn: arn, Tags: [{ Key: 'k', Value: 'v' }, { Key: 'k2' }] }));
+    const res = await raw(
+      engine.endpoint,
+      DDB('TagResource'),
+      JSON.stringify({ ResourceArn: arn, Tags: [{ Key: 'k', Value: 'v' }, { Key: 'k2' }] }),
+    );
     expect(res.status).toBe(400);
     expect(res.json()).toEqual({
       __type: 'com.amazon.coral.validate#ValidationException',
-      message: "1 validation error detected: Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null",
+      message:
+        "1 validation error detected: Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null",
     });
     await expectServing();
   });
@@ -115,7 +124,9 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
         ddb.send(new ScanCommand({ TableName: t, FilterExpression: expr, ExpressionAttributeValues: { ':b': N(5) } })),
       );
       expect(err.name).toBe('ValidationException');
-      expect(err.message).toMatch(/^Invalid FilterExpression: The expression has exceeded the maximum nesting depth; maximum depth: 32$/);
+      expect(err.message).toMatch(
+        /^Invalid FilterExpression: The expression has exceeded the maximum nesting depth; maximum depth: 32$/,
+      );
     }
     await expectServing();
   });
@@ -126,7 +137,9 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
       ddb.send(new ScanCommand({ TableName: t, FilterExpression: expr, ExpressionAttributeValues: { ':b': N(5) } })),
     );
     expect(err.name).toBe('ValidationException');
-    expect(err.message).toBe(`Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: ${expr.length}`);
+    expect(err.message).toBe(
+      `Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: ${expr.length}`,
+    );
   });
 
   test('syntax errors use DynamoDB\'s "token / near" form', async () => {
@@ -154,7 +167,16 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
   test('a huge ExpressionAttributeNames map is answered (unused names are a ValidationException)', async () => {
     const names: Record<string, string> = {};
     for (let i = 0; i < 50_000; i++) names[`#n${i}`] = `a${i}`;
-    const err = await rejection(ddb.send(new ScanCommand({ TableName: t, FilterExpression: '#n0 = :b', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':b': N(1) } })));
+    const err = await rejection(
+      ddb.send(
+        new ScanCommand({
+          TableName: t,
+          FilterExpression: '#n0 = :b',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':b': N(1) },
+        }),
+      ),
+    );
     expect(err.name).toBe('ValidationException');
     expect(err.message).toMatch(/^Value provided in ExpressionAttributeNames unused in expressions: keys: \{#n1, /);
     await expectServing();
@@ -168,11 +190,13 @@ describe('bad bodies', () => {
     return { pk: S('deep'), v };
   }
 
-  test('items nested more than 32 levels are rejected with DynamoDB\'s message; 32 levels are stored', async () => {
+  test("items nested more than 32 levels are rejected with DynamoDB's message; 32 levels are stored", async () => {
     await ddb.send(new PutItemCommand({ TableName: t, Item: deepItem(32) as never }));
     const res = await raw(engine.endpoint, DDB('PutItem'), JSON.stringify({ TableName: t, Item: deepItem(33) }));
     expect(res.status).toBe(400);
-    expect(res.json().message).toBe('Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit');
+    expect(res.json().message).toBe(
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    );
     const veryDeep = `{"TableName":"${t}","Item":{"pk":{"S":"x"},"v":${'{"L":['.repeat(100_000)}{"S":"x"}${']}'.repeat(100_000)}}}`;
     expect((await raw(engine.endpoint, DDB('PutItem'), veryDeep)).status).toBe(400);
     await expectServing();
@@ -199,9 +223,11 @@ describe('bad bodies', () => {
   });
 
   test('an oversized body gets a 413 and the engine keeps serving', async () => {
-    const res = await raw(engine.endpoint, DDB('PutItem'), `{"TableName":"${t}","Item":{"pk":{"S":"${'x'.repeat(1_100_000)}"}}}`).catch(
-      (err: NodeJS.ErrnoException) => ({ status: err.code === 'EPIPE' || err.code === 'ECONNRESET' ? 413 : 0 }),
-    );
+    const res = await raw(
+      engine.endpoint,
+      DDB('PutItem'),
+      `{"TableName":"${t}","Item":{"pk":{"S":"${'x'.repeat(1_100_000)}"}}}`,
+    ).catch((err: NodeJS.ErrnoException) => ({ status: err.code === 'EPIPE' || err.code === 'ECONNRESET' ? 413 : 0 }));
     expect(res.status).toBe(413);
     await expectServing();
   });
@@ -232,7 +258,7 @@ test('SIGTERM stops the engine even while a client holds a request open', async 
 });
 
 describe('last-resort guard', () => {
-  test('an exception escaping from a request\'s callbacks is logged with the request and answered with a 500; the engine keeps serving', async () => {
+  test("an exception escaping from a request's callbacks is logged with the request and answered with a 500; the engine keeps serving", async () => {
     const faulty = await startCli([], join(__dirname, 'fixtures/faulty-engine.js'));
     const client = new DynamoDBClient(clientConfig(faulty.endpoint));
     try {
@@ -242,8 +268,11 @@ describe('last-resort guard', () => {
       expect(err.name).toBe('InternalServerError');
       expect(err.$metadata.httpStatusCode).toBe(500);
       // stderr and the HTTP answer travel on different pipes: wait for the log line
-      for (let i = 0; i < 100 && !/boom from inside a callback/.test(faulty.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(faulty.stderr()).toMatch(/internal error \(uncaughtException\) while serving POST DynamoDB_20120810\.PutItem \{"TableName":"guard-.*boom from inside a callback/s);
+      for (let i = 0; i < 100 && !/boom from inside a callback/.test(faulty.stderr()); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(faulty.stderr()).toMatch(
+        /internal error \(uncaughtException\) while serving POST DynamoDB_20120810\.PutItem \{"TableName":"guard-.*boom from inside a callback/s,
+      );
       expect(faulty.alive()).toBe(true);
       expect((await client.send(new ListTablesCommand({}))).TableNames).toContain(name);
     } finally {

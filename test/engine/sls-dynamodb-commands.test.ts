@@ -55,7 +55,11 @@ function client(port: number): DynamoDBClient {
 
 async function profileCount(ddb: DynamoDBClient): Promise<number> {
   const page = await ddb.send(
-    new ScanCommand({ TableName: TABLE, FilterExpression: 'sk = :profile', ExpressionAttributeValues: { ':profile': { S: 'PROFILE' } } }),
+    new ScanCommand({
+      TableName: TABLE,
+      FilterExpression: 'sk = :profile',
+      ExpressionAttributeValues: { ':profile': { S: 'PROFILE' } },
+    }),
   );
   return page.Count ?? 0;
 }
@@ -83,7 +87,9 @@ test('start --migrate --seed serves the table of resources/table.yml with the de
     expect(await profileCount(ddb)).toBe(3);
 
     expect(await finished(sls(['migrate', '--port', String(port)]))).toContain(`Table ${TABLE} exists`);
-    expect(await finished(sls(['seed', '--port', String(port)]))).toContain('0 users created (3 existed), 0 conversations created');
+    expect(await finished(sls(['seed', '--port', String(port)]))).toContain(
+      '0 users created (3 existed), 0 conversations created',
+    );
     expect(await profileCount(ddb)).toBe(3);
   } finally {
     engine.child.kill('SIGINT');

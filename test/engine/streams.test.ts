@@ -43,7 +43,12 @@ async function streamOf(harness: Harness, table: string) {
 async function iterator(harness: Harness, table: string, type: ShardIteratorType, seq?: string) {
   const { arn, shardId } = await streamOf(harness, table);
   const out = await harness.streams.send(
-    new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, ...(seq ? { SequenceNumber: seq } : {}) }),
+    new GetShardIteratorCommand({
+      StreamArn: arn,
+      ShardId: shardId,
+      ShardIteratorType: type,
+      ...(seq ? { SequenceNumber: seq } : {}),
+    }),
   );
   if (!out.ShardIterator) throw new Error('no iterator');
   return out.ShardIterator;
@@ -71,7 +76,9 @@ describe('stream control plane', () => {
     const d = await h.ddb.send(new DescribeTableCommand({ TableName: t }));
     expect(d.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(d.Table?.LatestStreamLabel).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/);
-    expect(d.Table?.LatestStreamArn).toBe(`arn:aws:dynamodb:us-east-1:000000000000:table/${t}/stream/${d.Table?.LatestStreamLabel}`);
+    expect(d.Table?.LatestStreamArn).toBe(
+      `arn:aws:dynamodb:us-east-1:000000000000:table/${t}/stream/${d.Table?.LatestStreamLabel}`,
+    );
     expect(d.Table?.TableStatus).toBe('ACTIVE');
 
     const s = await h.streams.send(new DescribeStreamCommand({ StreamArn: d.Table?.LatestStreamArn }));
@@ -87,7 +94,9 @@ describe('stream control plane', () => {
     expect(s.StreamDescription?.Shards?.[0]?.SequenceNumberRange?.StartingSequenceNumber).toMatch(/^\d+$/);
 
     const list = await h.streams.send(new ListStreamsCommand({ TableName: t }));
-    expect(list.Streams).toEqual([{ StreamArn: d.Table?.LatestStreamArn, TableName: t, StreamLabel: d.Table?.LatestStreamLabel }]);
+    expect(list.Streams).toEqual([
+      { StreamArn: d.Table?.LatestStreamArn, TableName: t, StreamLabel: d.Table?.LatestStreamLabel },
+    ]);
   });
 
   test('a table without a stream has no stream fields and no stream', async () => {
@@ -102,12 +111,16 @@ describe('stream control plane', () => {
   test('UpdateTable enables and disables a stream; a disabled stream stays readable and closes its shard', async () => {
     const t = tableName('upd');
     await createTable(h.ddb, t);
-    const enabled = await h.ddb.send(new UpdateTableCommand({ TableName: t, StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }));
+    const enabled = await h.ddb.send(
+      new UpdateTableCommand({ TableName: t, StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }),
+    );
     const arn = enabled.TableDescription?.LatestStreamArn;
     expect(arn).toContain(`table/${t}/stream/`);
     expect(enabled.TableDescription?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
     await expect(
-      h.ddb.send(new UpdateTableCommand({ TableName: t, StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } })),
+      h.ddb.send(
+        new UpdateTableCommand({ TableName: t, StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }),
+      ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
 
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a') } }));
@@ -137,7 +150,9 @@ describe('stream control plane', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(h.ddb.send(new DescribeTableCommand({ TableName: t }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(h.ddb.send(new DescribeTableCommand({ TableName: t }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   test('DeleteTable disables the stream; unknown stream ARNs give ResourceNotFoundException', async () => {
@@ -147,54 +162,75 @@ describe('stream control plane', () => {
     await h.ddb.send(new DeleteTableCommand({ TableName: t }));
     const s = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }));
     expect(s.StreamDescription?.StreamStatus).toBe('DISABLED');
-    await expect(h.streams.send(new DescribeStreamCommand({ StreamArn: arn.replace(/stream\/.*$/, 'stream/2000-01-01T00:00:00.000') }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      h.streams.send(new DescribeStreamCommand({ StreamArn: arn.replace(/stream\/.*$/, 'stream/2000-01-01T00:00:00.000') })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });
 
 describe('stream records', () => {
   const views: StreamViewType[] = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
 
-  test.each(views)('%s: INSERT / MODIFY / REMOVE records carry the images of that view type and the full record shape', async (view) => {
-    const t = tableName(view.toLowerCase().replace(/_/g, ''));
-    await createTable(h.ddb, t, { stream: view });
-    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(1) } }));
-    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('k') }, UpdateExpression: 'SET v = :two', ExpressionAttributeValues: { ':two': N(2) } }));
-    await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('k') } }));
-    const records = await readAll(h, t);
-    expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+  test.each(views)(
+    '%s: INSERT / MODIFY / REMOVE records carry the images of that view type and the full record shape',
+    async (view) => {
+      const t = tableName(view.toLowerCase().replace(/_/g, ''));
+      await createTable(h.ddb, t, { stream: view });
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(1) } }));
+      await h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('k') },
+          UpdateExpression: 'SET v = :two',
+          ExpressionAttributeValues: { ':two': N(2) },
+        }),
+      );
+      await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('k') } }));
+      const records = await readAll(h, t);
+      expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
 
-    const withNew = view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
-    const withOld = view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
-    const images: Array<{ NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> }> = [
-      { NewImage: { pk: S('k'), v: N(1) } },
-      { OldImage: { pk: S('k'), v: N(1) }, NewImage: { pk: S('k'), v: N(2) } },
-      { OldImage: { pk: S('k'), v: N(2) } },
-    ];
-    records.forEach((r, i) => {
-      const expected = images[i] ?? {};
-      expect(r).toMatchObject({ eventVersion: '1.1', eventSource: 'aws:dynamodb', awsRegion: 'us-east-1' });
-      expect(r.eventID).toMatch(/^[0-9a-f]{32}$/);
-      expect(r.dynamodb?.Keys).toEqual({ pk: S('k') });
-      expect(r.dynamodb?.StreamViewType).toBe(view);
-      expect(r.dynamodb?.NewImage).toEqual(withNew ? expected.NewImage : undefined);
-      expect(r.dynamodb?.OldImage).toEqual(withOld ? expected.OldImage : undefined);
-      expect(r.dynamodb?.SizeBytes).toBeGreaterThan(0);
-      expect(r.dynamodb?.ApproximateCreationDateTime).toBeInstanceOf(Date);
-      expect(Math.abs((r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
-    });
-    const seqs = records.map((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0'));
-    expect(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] ?? 0n))).toBe(true);
-  });
+      const withNew = view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
+      const withOld = view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES';
+      const images: Array<{ NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> }> = [
+        { NewImage: { pk: S('k'), v: N(1) } },
+        { OldImage: { pk: S('k'), v: N(1) }, NewImage: { pk: S('k'), v: N(2) } },
+        { OldImage: { pk: S('k'), v: N(2) } },
+      ];
+      records.forEach((r, i) => {
+        const expected = images[i] ?? {};
+        expect(r).toMatchObject({ eventVersion: '1.1', eventSource: 'aws:dynamodb', awsRegion: 'us-east-1' });
+        expect(r.eventID).toMatch(/^[0-9a-f]{32}$/);
+        expect(r.dynamodb?.Keys).toEqual({ pk: S('k') });
+        expect(r.dynamodb?.StreamViewType).toBe(view);
+        expect(r.dynamodb?.NewImage).toEqual(withNew ? expected.NewImage : undefined);
+        expect(r.dynamodb?.OldImage).toEqual(withOld ? expected.OldImage : undefined);
+        expect(r.dynamodb?.SizeBytes).toBeGreaterThan(0);
+        expect(r.dynamodb?.ApproximateCreationDateTime).toBeInstanceOf(Date);
+        expect(Math.abs((r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+      });
+      const seqs = records.map((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0'));
+      expect(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] ?? 0n))).toBe(true);
+    },
+  );
 
   test('writes that change nothing produce no record (identical Put, no-op Update, Delete of a missing item, failed condition)', async () => {
     const t = tableName('noop');
     await createTable(h.ddb, t, { stream: 'NEW_AND_OLD_IMAGES' });
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(1), tags: { SS: ['a', 'b'] } } }));
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N('1.0'), tags: { SS: ['b', 'a'] } } }));
-    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('k') }, UpdateExpression: 'SET v = :one', ExpressionAttributeValues: { ':one': N(1) } }));
+    await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('k') },
+        UpdateExpression: 'SET v = :one',
+        ExpressionAttributeValues: { ':one': N(1) },
+      }),
+    );
     await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('missing') } }));
     await expect(
-      h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(9) }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      h.ddb.send(
+        new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(9) }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
     ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     await h.ddb.send(
       new TransactWriteItemsCommand({
@@ -220,7 +256,14 @@ describe('stream records', () => {
       new TransactWriteItemsCommand({
         TransactItems: [
           { Put: { TableName: t, Item: { pk: S('t1') } } },
-          { Update: { TableName: t, Key: { pk: S('b2') }, UpdateExpression: 'SET x = :x', ExpressionAttributeValues: { ':x': N(1) } } },
+          {
+            Update: {
+              TableName: t,
+              Key: { pk: S('b2') },
+              UpdateExpression: 'SET x = :x',
+              ExpressionAttributeValues: { ':x': N(1) },
+            },
+          },
           { ConditionCheck: { TableName: t, Key: { pk: S('t1-other') }, ConditionExpression: 'attribute_not_exists(pk)' } },
         ],
       }),
@@ -236,8 +279,17 @@ describe('stream records', () => {
       ),
     ).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     const records = await readAll(h, t);
-    expect(summary(records.slice(0, 3))).toEqual(expect.arrayContaining([['INSERT', 'b1'], ['INSERT', 'b2'], ['REMOVE', 'b1']]));
-    expect(summary(records.slice(3))).toEqual([['INSERT', 't1'], ['MODIFY', 'b2']]);
+    expect(summary(records.slice(0, 3))).toEqual(
+      expect.arrayContaining([
+        ['INSERT', 'b1'],
+        ['INSERT', 'b2'],
+        ['REMOVE', 'b1'],
+      ]),
+    );
+    expect(summary(records.slice(3))).toEqual([
+      ['INSERT', 't1'],
+      ['MODIFY', 'b2'],
+    ]);
   });
 
   test('per-item order is preserved under concurrent writes to the same item', async () => {
@@ -246,7 +298,14 @@ describe('stream records', () => {
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('c'), n: N(0) } }));
     await Promise.all(
       Array.from({ length: 40 }, () =>
-        h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('c') }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': N(1) } })),
+        h.ddb.send(
+          new UpdateItemCommand({
+            TableName: t,
+            Key: { pk: S('c') },
+            UpdateExpression: 'ADD n :one',
+            ExpressionAttributeValues: { ':one': N(1) },
+          }),
+        ),
       ),
     );
     const records = await readAll(h, t);
@@ -264,7 +323,8 @@ describe('shard iterators and GetRecords', () => {
     seqs = (await readAll(h, t)).map((r) => r.dynamodb?.SequenceNumber ?? '');
   });
 
-  const read = async (it: string, limit?: number) => h.streams.send(new GetRecordsCommand({ ShardIterator: it, ...(limit ? { Limit: limit } : {}) }));
+  const read = async (it: string, limit?: number) =>
+    h.streams.send(new GetRecordsCommand({ ShardIterator: it, ...(limit ? { Limit: limit } : {}) }));
   const pks = (records: _Record[] | undefined) => (records ?? []).map((r) => r.dynamodb?.Keys?.pk?.S);
 
   test('TRIM_HORIZON starts at the oldest record; Limit pages through with NextShardIterator', async () => {
@@ -311,7 +371,9 @@ describe('retention', () => {
       await createTable(short.ddb, t, { stream: 'KEYS_ONLY' });
       const it = await iterator(short, t, 'TRIM_HORIZON');
       await new Promise((resolve) => setTimeout(resolve, 150));
-      await expect(short.streams.send(new GetRecordsCommand({ ShardIterator: it }))).rejects.toBeInstanceOf(ExpiredIteratorException);
+      await expect(short.streams.send(new GetRecordsCommand({ ShardIterator: it }))).rejects.toBeInstanceOf(
+        ExpiredIteratorException,
+      );
     } finally {
       await short.stop();
     }
@@ -330,11 +392,18 @@ describe('retention', () => {
       await short.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('new') } }));
 
       expect(summary(await readAll(short, t))).toEqual([['INSERT', 'new']]);
-      await expect(short.streams.send(new GetRecordsCommand({ ShardIterator: oldIterator }))).rejects.toBeInstanceOf(TrimmedDataAccessException);
+      await expect(short.streams.send(new GetRecordsCommand({ ShardIterator: oldIterator }))).rejects.toBeInstanceOf(
+        TrimmedDataAccessException,
+      );
       const { arn, shardId } = await streamOf(short, t);
       await expect(
         short.streams.send(
-          new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: oldRecord?.dynamodb?.SequenceNumber }),
+          new GetShardIteratorCommand({
+            StreamArn: arn,
+            ShardId: shardId,
+            ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+            SequenceNumber: oldRecord?.dynamodb?.SequenceNumber,
+          }),
         ),
       ).rejects.toBeInstanceOf(TrimmedDataAccessException);
     } finally {
@@ -348,7 +417,8 @@ describe('stream request validation', () => {
     for (const send of [
       () => h.streams.send(new DescribeStreamCommand({ StreamArn: 'arn:bad' })),
       () => h.streams.send(new GetShardIteratorCommand({ StreamArn: 'not an arn', ShardId: 'x', ShardIteratorType: 'LATEST' })),
-      () => h.streams.send(new ListStreamsCommand({ ExclusiveStartStreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/t' })),
+      () =>
+        h.streams.send(new ListStreamsCommand({ ExclusiveStartStreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/t' })),
     ]) {
       await expect(send()).rejects.toMatchObject({ name: 'ValidationException' });
     }
@@ -358,9 +428,13 @@ describe('stream request validation', () => {
     const t = tableName('shards');
     await createTable(h.ddb, t, { stream: 'KEYS_ONLY' });
     const { arn, shardId } = await streamOf(h, t);
-    const unknown = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ExclusiveStartShardId: 'shardId-00000000000000000000-nope' }));
+    const unknown = await h.streams.send(
+      new DescribeStreamCommand({ StreamArn: arn, ExclusiveStartShardId: 'shardId-00000000000000000000-nope' }),
+    );
     expect(unknown.StreamDescription?.Shards).toEqual([]);
-    const children = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: 'CHILD_SHARDS', ShardId: shardId } }));
+    const children = await h.streams.send(
+      new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: 'CHILD_SHARDS', ShardId: shardId } }),
+    );
     expect(children.StreamDescription?.Shards).toEqual([]);
     await expect(
       h.streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: 'PARENT' as never, ShardId: shardId } })),
@@ -374,12 +448,16 @@ describe('stream request validation', () => {
     const d = await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }));
     const start = d.StreamDescription?.Shards?.[0]?.SequenceNumberRange?.StartingSequenceNumber;
     for (const type of ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER'] as const) {
-      const it = await h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start }));
+      const it = await h.streams.send(
+        new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start }),
+      );
       expect(it.ShardIterator).toEqual(expect.any(String));
     }
     for (const type of ['TRIM_HORIZON', 'LATEST'] as const) {
       await expect(
-        h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start })),
+        h.streams.send(
+          new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: start }),
+        ),
       ).rejects.toMatchObject({ name: 'ValidationException' });
     }
   });

@@ -60,7 +60,14 @@ describe('TransactWriteItems', () => {
             },
           },
           { Delete: { TableName: A, Key: { pk: S('del') } } },
-          { ConditionCheck: { TableName: B, Key: { pk: S('chk'), sk: S('1') }, ConditionExpression: 'ok = :t', ExpressionAttributeValues: { ':t': { BOOL: true } } } },
+          {
+            ConditionCheck: {
+              TableName: B,
+              Key: { pk: S('chk'), sk: S('1') },
+              ConditionExpression: 'ok = :t',
+              ExpressionAttributeValues: { ':t': { BOOL: true } },
+            },
+          },
           { Put: { TableName: B, Item: { pk: S('chk'), sk: S('2') } } },
         ],
       }),
@@ -71,11 +78,21 @@ describe('TransactWriteItems', () => {
     expect(await get(A, { pk: S('del') })).toBeUndefined();
     expect(await get(B, { pk: S('chk'), sk: S('2') })).toEqual({ pk: S('chk'), sk: S('2') });
     const viaIndex = await h.ddb.send(
-      new QueryCommand({ TableName: A, IndexName: 'gsi1', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S('g-new') } }),
+      new QueryCommand({
+        TableName: A,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gpk = :g',
+        ExpressionAttributeValues: { ':g': S('g-new') },
+      }),
     );
     expect(viaIndex.Items).toEqual([{ pk: S('new'), gpk: S('g-new') }]);
     const deletedIndex = await h.ddb.send(
-      new QueryCommand({ TableName: A, IndexName: 'gsi1', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S('g-del') } }),
+      new QueryCommand({
+        TableName: A,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gpk = :g',
+        ExpressionAttributeValues: { ':g': S('g-del') },
+      }),
     );
     expect(deletedIndex.Items).toEqual([]);
   });
@@ -84,11 +101,24 @@ describe('TransactWriteItems', () => {
     await h.ddb.send(new PutItemCommand({ TableName: A, Item: { pk: S('c1'), v: N(1) } }));
     const err = await cancelled([
       { Put: { TableName: A, Item: { pk: S('c-new') } } },
-      { Update: { TableName: A, Key: { pk: S('c1') }, UpdateExpression: 'SET v = :two', ConditionExpression: 'v = :nine', ExpressionAttributeValues: { ':two': N(2), ':nine': N(9) } } },
+      {
+        Update: {
+          TableName: A,
+          Key: { pk: S('c1') },
+          UpdateExpression: 'SET v = :two',
+          ConditionExpression: 'v = :nine',
+          ExpressionAttributeValues: { ':two': N(2), ':nine': N(9) },
+        },
+      },
       { Delete: { TableName: A, Key: { pk: S('c-missing') }, ConditionExpression: 'attribute_exists(pk)' } },
       { ConditionCheck: { TableName: A, Key: { pk: S('c-other') }, ConditionExpression: 'attribute_not_exists(pk)' } },
     ]);
-    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']);
+    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual([
+      'None',
+      'ConditionalCheckFailed',
+      'ConditionalCheckFailed',
+      'None',
+    ]);
     expect(err.message).toContain('[None, ConditionalCheckFailed, ConditionalCheckFailed, None]');
     expect(err.CancellationReasons?.[1]?.Item).toBeUndefined(); // no ReturnValuesOnConditionCheckFailure
     expect(await get(A, { pk: S('c-new') })).toBeUndefined();
@@ -119,7 +149,14 @@ describe('TransactWriteItems', () => {
     await h.ddb.send(new PutItemCommand({ TableName: A, Item: { pk: S('ve'), s: S('text') } }));
     const err = await cancelled([
       { Put: { TableName: A, Item: { pk: S('ve-other') } } },
-      { Update: { TableName: A, Key: { pk: S('ve') }, UpdateExpression: 'SET s = s + :one', ExpressionAttributeValues: { ':one': N(1) } } },
+      {
+        Update: {
+          TableName: A,
+          Key: { pk: S('ve') },
+          UpdateExpression: 'SET s = s + :one',
+          ExpressionAttributeValues: { ':one': N(1) },
+        },
+      },
     ]);
     expect(err.CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'ValidationError']);
     expect(await get(A, { pk: S('ve-other') })).toBeUndefined();
@@ -131,7 +168,15 @@ describe('TransactWriteItems', () => {
     await h.ddb.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          { Update: { TableName: A, Key: { pk: S('pre-a') }, UpdateExpression: 'SET v = :two', ConditionExpression: 'v = :one', ExpressionAttributeValues: { ':one': N(1), ':two': N(2) } } },
+          {
+            Update: {
+              TableName: A,
+              Key: { pk: S('pre-a') },
+              UpdateExpression: 'SET v = :two',
+              ConditionExpression: 'v = :one',
+              ExpressionAttributeValues: { ':one': N(1), ':two': N(2) },
+            },
+          },
           { Put: { TableName: A, Item: { pk: S('pre-b') }, ConditionExpression: 'attribute_not_exists(pk)' } },
         ],
       }),
@@ -148,22 +193,38 @@ describe('TransactWriteItems', () => {
         ],
       }),
     );
-    await expect(send).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('multiple operations on one item') });
+    await expect(send).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('multiple operations on one item'),
+    });
     expect(await get(A, { pk: S('dup') })).toBeUndefined();
   });
 
   test('accepts 100 actions and rejects 101 with ValidationException', async () => {
     const items = (n: number): TransactWriteItem[] =>
-      Array.from({ length: n }, (_, i) => ({ Put: { TableName: B, Item: { pk: S('many'), sk: S(String(i).padStart(3, '0')) } } }));
-    await expect(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: items(101) }))).rejects.toMatchObject({ name: 'ValidationException' });
+      Array.from({ length: n }, (_, i) => ({
+        Put: { TableName: B, Item: { pk: S('many'), sk: S(String(i).padStart(3, '0')) } },
+      }));
+    await expect(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: items(101) }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     await h.ddb.send(new TransactWriteItemsCommand({ TransactItems: items(100) }));
-    const q = await h.ddb.send(new QueryCommand({ TableName: B, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('many') }, Select: 'COUNT' }));
+    const q = await h.ddb.send(
+      new QueryCommand({
+        TableName: B,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': S('many') },
+        Select: 'COUNT',
+      }),
+    );
     expect(q.Count).toBe(100);
   });
 
   test('an unknown table gives ResourceNotFoundException; a member with two operations gives ValidationException', async () => {
     await expect(
-      h.ddb.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: 'no-such-table', Item: { pk: S('x') } } }] })),
+      h.ddb.send(
+        new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: 'no-such-table', Item: { pk: S('x') } } }] }),
+      ),
     ).rejects.toBeInstanceOf(ResourceNotFoundException);
     await expect(
       h.ddb.send(
@@ -178,14 +239,25 @@ describe('TransactWriteItems', () => {
     await h.ddb.send(new PutItemCommand({ TableName: A, Item: { pk: S('idem'), n: N(0) } }));
     const request = {
       ClientRequestToken: 'token-1',
-      TransactItems: [{ Update: { TableName: A, Key: { pk: S('idem') }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': N(1) } } }],
+      TransactItems: [
+        {
+          Update: {
+            TableName: A,
+            Key: { pk: S('idem') },
+            UpdateExpression: 'ADD n :one',
+            ExpressionAttributeValues: { ':one': N(1) },
+          },
+        },
+      ],
     };
     await h.ddb.send(new TransactWriteItemsCommand(request));
     await h.ddb.send(new TransactWriteItemsCommand(request));
     expect(await get(A, { pk: S('idem') })).toEqual({ pk: S('idem'), n: N(1) });
 
     const different = { ...request, TransactItems: [{ Put: { TableName: A, Item: { pk: S('idem-2') } } }] };
-    await expect(h.ddb.send(new TransactWriteItemsCommand(different))).rejects.toBeInstanceOf(IdempotentParameterMismatchException);
+    await expect(h.ddb.send(new TransactWriteItemsCommand(different))).rejects.toBeInstanceOf(
+      IdempotentParameterMismatchException,
+    );
     expect(await get(A, { pk: S('idem-2') })).toBeUndefined();
 
     await h.ddb.send(new TransactWriteItemsCommand({ ...request, ClientRequestToken: 'token-2' }));
@@ -222,7 +294,11 @@ describe('TransactGetItems', () => {
 
   test('rejects two reads of the same item with ValidationException', async () => {
     await expect(
-      h.ddb.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: A, Key: { pk: S('g1') } } }, { Get: { TableName: A, Key: { pk: S('g1') } } }] })),
+      h.ddb.send(
+        new TransactGetItemsCommand({
+          TransactItems: [{ Get: { TableName: A, Key: { pk: S('g1') } } }, { Get: { TableName: A, Key: { pk: S('g1') } } }],
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
@@ -241,7 +317,8 @@ describe('isolation', () => {
     let done = false;
     const observed: number[] = [];
 
-    const sum = (items: Array<Record<string, { N?: string }> | undefined>) => items.reduce((acc, item) => acc + Number(item?.balance?.N), 0);
+    const sum = (items: Array<Record<string, { N?: string }> | undefined>) =>
+      items.reduce((acc, item) => acc + Number(item?.balance?.N), 0);
     const scanLoop = async () => {
       while (!done) {
         const scan = await h.ddb.send(new ScanCommand({ TableName: T, ConsistentRead: true }));
@@ -251,7 +328,9 @@ describe('isolation', () => {
     const snapshotLoop = async () => {
       while (!done) {
         const snap = await h.ddb.send(
-          new TransactGetItemsCommand({ TransactItems: Array.from({ length: ACCOUNTS }, (_, i) => ({ Get: { TableName: T, Key: { pk: S(`acct${i}`) } } })) }),
+          new TransactGetItemsCommand({
+            TransactItems: Array.from({ length: ACCOUNTS }, (_, i) => ({ Get: { TableName: T, Key: { pk: S(`acct${i}`) } } })),
+          }),
         );
         observed.push(sum((snap.Responses ?? []).map((r) => r.Item)));
       }
@@ -270,8 +349,23 @@ describe('isolation', () => {
           await h.ddb.send(
             new TransactWriteItemsCommand({
               TransactItems: [
-                { Update: { TableName: T, Key: { pk: S(from) }, UpdateExpression: 'SET balance = balance - :a', ConditionExpression: 'balance >= :a', ExpressionAttributeValues: { ':a': N(amount) } } },
-                { Update: { TableName: T, Key: { pk: S(to) }, UpdateExpression: 'SET balance = balance + :a', ExpressionAttributeValues: { ':a': N(amount) } } },
+                {
+                  Update: {
+                    TableName: T,
+                    Key: { pk: S(from) },
+                    UpdateExpression: 'SET balance = balance - :a',
+                    ConditionExpression: 'balance >= :a',
+                    ExpressionAttributeValues: { ':a': N(amount) },
+                  },
+                },
+                {
+                  Update: {
+                    TableName: T,
+                    Key: { pk: S(to) },
+                    UpdateExpression: 'SET balance = balance + :a',
+                    ExpressionAttributeValues: { ':a': N(amount) },
+                  },
+                },
               ],
             }),
           );
@@ -298,11 +392,25 @@ describe('isolation', () => {
     await createTable(h.ddb, T);
     await h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('x'), n: N(0) } }));
     await h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('y'), n: N(0) } }));
-    const bump = (pk: string) => ({ Update: { TableName: T, Key: { pk: S(pk) }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': N(1) } } });
+    const bump = (pk: string) => ({
+      Update: {
+        TableName: T,
+        Key: { pk: S(pk) },
+        UpdateExpression: 'SET n = n + :one',
+        ExpressionAttributeValues: { ':one': N(1) },
+      },
+    });
     await Promise.all([
       ...Array.from({ length: 30 }, () => h.ddb.send(new TransactWriteItemsCommand({ TransactItems: [bump('x'), bump('y')] }))),
       ...Array.from({ length: 30 }, () =>
-        h.ddb.send(new UpdateItemCommand({ TableName: T, Key: { pk: S('x') }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': N(1) } })),
+        h.ddb.send(
+          new UpdateItemCommand({
+            TableName: T,
+            Key: { pk: S('x') },
+            UpdateExpression: 'SET n = n + :one',
+            ExpressionAttributeValues: { ':one': N(1) },
+          }),
+        ),
       ),
     ]);
     expect(await get(T, { pk: S('x') })).toEqual({ pk: S('x'), n: N(60) });
@@ -322,7 +430,9 @@ describe('validation order', () => {
         (e: Error) => e,
       );
       expect(err.name).toBe('ValidationException');
-      expect(err.message).toMatch(/^1 validation error detected: Value '(ALL|FULL)' at '(returnConsumedCapacity|returnItemCollectionMetrics)' failed to satisfy constraint: Member must satisfy enum value set: \[/);
+      expect(err.message).toMatch(
+        /^1 validation error detected: Value '(ALL|FULL)' at '(returnConsumedCapacity|returnItemCollectionMetrics)' failed to satisfy constraint: Member must satisfy enum value set: \[/,
+      );
     }
   });
 
@@ -333,7 +443,12 @@ describe('validation order', () => {
       { Delete: { TableName: A, Key: { pk: S('') } } }, // empty key
       { ConditionCheck: { TableName: A, Key: { nope: S('x') }, ConditionExpression: 'attribute_exists(pk)' } }, // missing key
     ]);
-    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'ValidationError', 'ValidationError', 'ValidationError']);
+    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual([
+      'None',
+      'ValidationError',
+      'ValidationError',
+      'ValidationError',
+    ]);
     expect(err.CancellationReasons?.[1]?.Message).toMatch(/key/i);
     expect(await get(A, { pk: S('fine') })).toBeUndefined();
   });

@@ -12,7 +12,12 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import { migrate } from '../../local/migrate';
 import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness } from './helpers';
 
@@ -33,7 +38,9 @@ async function failure(p: Promise<unknown>): Promise<DynamoDBServiceException> {
 async function records(h: Harness, t: string): Promise<_Record[]> {
   const arn = (await h.ddb.send(new DescribeTableCommand({ TableName: t }))).Table?.LatestStreamArn;
   const shard = (await h.streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription?.Shards?.[0]?.ShardId;
-  let it = (await h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  let it = (
+    await h.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))
+  ).ShardIterator;
   const out: _Record[] = [];
   while (it) {
     const page = await h.streams.send(new GetRecordsCommand({ ShardIterator: it }));
@@ -64,23 +71,42 @@ describe('UpdateTimeToLive / DescribeTimeToLive', () => {
   test('enable then disable; DescribeTimeToLive reports ENABLED with the attribute, then DISABLED', async () => {
     const t = tableName('ttl');
     await createTable(h.ddb, t);
-    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'DISABLED' });
+    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({
+      TimeToLiveStatus: 'DISABLED',
+    });
     expect((await enable(h, t)).TimeToLiveSpecification).toEqual({ AttributeName: 'exp', Enabled: true });
-    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'exp' });
+    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: 'exp',
+    });
     const again = await failure(enable(h, t));
     expect([again.name, again.message]).toEqual(['ValidationException', 'TimeToLive is already enabled']);
-    const other = await failure(h.ddb.send(new UpdateTimeToLiveCommand({ TableName: t, TimeToLiveSpecification: { AttributeName: 'x', Enabled: false } })));
+    const other = await failure(
+      h.ddb.send(new UpdateTimeToLiveCommand({ TableName: t, TimeToLiveSpecification: { AttributeName: 'x', Enabled: false } })),
+    );
     expect(other.message).toBe('TimeToLive is active on a different AttributeName: current AttributeName is exp');
-    await h.ddb.send(new UpdateTimeToLiveCommand({ TableName: t, TimeToLiveSpecification: { AttributeName: 'exp', Enabled: false } }));
-    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'DISABLED' });
+    await h.ddb.send(
+      new UpdateTimeToLiveCommand({ TableName: t, TimeToLiveSpecification: { AttributeName: 'exp', Enabled: false } }),
+    );
+    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({
+      TimeToLiveStatus: 'DISABLED',
+    });
   });
 
   test('a missing table is ResourceNotFoundException; a missing specification is a ValidationException', async () => {
     await expect(enable(h, 'no-such-table')).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(h.ddb.send(new DescribeTimeToLiveCommand({ TableName: 'no-such-table' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    const res = await raw(h.engine.endpoint, DDB('UpdateTimeToLive'), JSON.stringify({ TableName: 'abc', TimeToLiveSpecification: { Enabled: true } }));
+    await expect(h.ddb.send(new DescribeTimeToLiveCommand({ TableName: 'no-such-table' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+    const res = await raw(
+      h.engine.endpoint,
+      DDB('UpdateTimeToLive'),
+      JSON.stringify({ TableName: 'abc', TimeToLiveSpecification: { Enabled: true } }),
+    );
     expect(res.status).toBe(400);
-    expect(res.json().message).toBe("1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null");
+    expect(res.json().message).toBe(
+      "1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null",
+    );
   });
 
   test('a table deleted and created again starts with TTL disabled', async () => {
@@ -89,7 +115,9 @@ describe('UpdateTimeToLive / DescribeTimeToLive', () => {
     await enable(h, t);
     await h.ddb.send(new DeleteTableCommand({ TableName: t }));
     await createTable(h.ddb, t);
-    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
+    expect((await h.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription?.TimeToLiveStatus).toBe(
+      'DISABLED',
+    );
   });
 
   test('an expired item is still returned until the sweep reaches it', async () => {
@@ -174,7 +202,10 @@ test('the TTL setting survives a restart on a data folder', async () => {
     await first.stop();
     const second = await startHarness({ path: dir, ttlIntervalMs: 60_000 });
     try {
-      expect((await second.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expires_at' });
+      expect((await second.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({
+        TimeToLiveStatus: 'ENABLED',
+        AttributeName: 'expires_at',
+      });
     } finally {
       await second.stop();
     }

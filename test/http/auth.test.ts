@@ -13,7 +13,6 @@ import { api, stack } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
 
 // cognito-local's signing key ships in its package; signing with it makes a token that differs from a real one only where we choose.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const cognitoLocalKey: { pem: string } = require('cognito-local/lib/keys/cognitoLocal.private.json');
 
 function signJwt(payload: Record<string, unknown>, privateKeyPem: string, kid = 'CognitoLocal'): string {
@@ -53,7 +52,11 @@ describe('authentication', () => {
   });
 
   test('no token → 401 on every authorised route', async () => {
-    for (const [method, path] of [['GET', '/api/message_groups'], ['GET', `/api/messages/${user.profile.uuid}`], ['POST', '/api/messages']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/message_groups'],
+      ['GET', `/api/messages/${user.profile.uuid}`],
+      ['POST', '/api/messages'],
+    ] as const) {
       const res = await api(method, path, method === 'POST' ? { json: { message: 'x', handle: 'ada' } } : {});
       expect(res.status).toBe(401);
     }
@@ -70,7 +73,11 @@ describe('authentication', () => {
   test('an untrusted token is refused before the body is looked at: 401, not 400/413/415', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const forged = signJwt(claimsOf(user.token), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-    const res = await api('POST', '/api/messages', { token: forged, raw: '{"not json', headers: { 'content-type': 'text/plain' } });
+    const res = await api('POST', '/api/messages', {
+      token: forged,
+      raw: '{"not json',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -91,10 +98,21 @@ describe('authentication', () => {
 
   test("another app client's access token → 401, over HTTP and from the middleware itself", async () => {
     const { cognitoEndpoint, userPoolId } = stack();
-    const cognito = new CognitoIdentityProviderClient({ endpoint: cognitoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const { UserPoolClient } = await cognito.send(new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }));
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: cognitoEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { UserPoolClient } = await cognito.send(
+      new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }),
+    );
     cognito.destroy();
-    const other = await cognitoLogin({ endpoint: cognitoEndpoint, clientId: UserPoolClient!.ClientId!, email: user.email, password: user.password });
+    const other = await cognitoLogin({
+      endpoint: cognitoEndpoint,
+      clientId: UserPoolClient!.ClientId!,
+      email: user.email,
+      password: user.password,
+    });
     expect((await api('GET', '/api/message_groups', { token: other.accessToken })).status).toBe(401);
     const direct = await listMessageGroups(event(other.accessToken), context);
     expect(direct.statusCode).toBe(401);

@@ -37,20 +37,26 @@ async function waitUntilListed(members: SignedInUser[], group: string, createdAt
   for (;;) {
     const rows = await Promise.all(members.map((m) => listed(m, group)));
     if (rows.every((row) => row?.created_at === createdAt)) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`not listed after ${timeoutMs} ms: ${JSON.stringify(rows)} (want ${createdAt})`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`not listed after ${timeoutMs} ms: ${JSON.stringify(rows)} (want ${createdAt})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 function deadLettersFor(group: string): number {
   if (!existsSync(DLQ_FILE)) return 0;
-  return readFileSync(DLQ_FILE, 'utf8').split('\n').filter((line) => line.includes(group)).length;
+  return readFileSync(DLQ_FILE, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(group)).length;
 }
 
 describe('the original backend writing into the table the offline stack serves', () => {
   it('its create_message into an existing conversation moves both rows via the stream, lists in time order over HTTP among mixed stamps, and nothing is dead-lettered', async () => {
     const [ada, ben] = await Promise.all([signedInUser('Ada'), signedInUser('Ben')]);
-    const started = await api('POST', '/api/messages', { token: ada.token, json: { handle: ben.handle, message: 'ours: hello' } });
+    const started = await api('POST', '/api/messages', {
+      token: ada.token,
+      json: { handle: ben.handle, message: 'ours: hello' },
+    });
     expect(started.status).toBe(200);
     const group: string = started.body.message_group_uuid;
     // The first delivery pays the stream function's cold start.

@@ -6,10 +6,30 @@ import yaml from 'js-yaml';
 const ROOT = path.join(__dirname, '..', '..');
 
 // CloudFormation short forms (!Ref, !Join…) appear in serverless.yml; their content does not matter here.
-const cfnTags = ['Ref', 'GetAtt', 'Join', 'Sub', 'If', 'Not', 'Equals', 'Select', 'Split', 'ImportValue', 'Condition', 'And', 'Or', 'FindInMap', 'Base64', 'GetAZs', 'Cidr'];
+const cfnTags = [
+  'Ref',
+  'GetAtt',
+  'Join',
+  'Sub',
+  'If',
+  'Not',
+  'Equals',
+  'Select',
+  'Split',
+  'ImportValue',
+  'Condition',
+  'And',
+  'Or',
+  'FindInMap',
+  'Base64',
+  'GetAZs',
+  'Cidr',
+];
 const schema = yaml.DEFAULT_SCHEMA.extend(
   cfnTags.flatMap((tag) =>
-    (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) })),
+    (['scalar', 'sequence', 'mapping'] as const).map(
+      (kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) }),
+    ),
   ),
 );
 

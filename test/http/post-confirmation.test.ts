@@ -9,7 +9,9 @@ import { newTestUser, signedInUser } from './users';
 
 const FUNCTION = 'cruddur-messaging-dev-postConfirmation';
 
-async function invokeTrigger(attributes: Record<string, string>): Promise<{ status: number; functionError: string | null; payload: any }> {
+async function invokeTrigger(
+  attributes: Record<string, string>,
+): Promise<{ status: number; functionError: string | null; payload: any }> {
   const event = {
     version: '1',
     triggerSource: 'PostConfirmation_ConfirmSignUp',
@@ -20,7 +22,10 @@ async function invokeTrigger(attributes: Record<string, string>): Promise<{ stat
     request: { userAttributes: attributes },
     response: {},
   };
-  const res = await fetch(`${stack().lambdaEndpoint}/2015-03-31/functions/${FUNCTION}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+  const res = await fetch(`${stack().lambdaEndpoint}/2015-03-31/functions/${FUNCTION}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify(event),
+  });
   return { status: res.status, functionError: res.headers.get('x-amz-function-error'), payload: await res.json() };
 }
 
@@ -43,13 +48,20 @@ describe('PostConfirmation trigger', () => {
     expect(profile).toBeDefined();
     const bySub = await findUserByCognitoSub(attributes.sub);
     expect(bySub?.uuid).toBe(profile?.uuid);
-    const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: keys.userProfile(profile!.uuid), ConsistentRead: true }));
+    const { Item } = await db().send(
+      new GetCommand({ TableName: tableName(), Key: keys.userProfile(profile!.uuid), ConsistentRead: true }),
+    );
     expect(Item?.cognito_user_id).toBe(attributes.sub);
   });
 
   test('a handle taken by someone else fails the trigger with a clear message and changes nothing', async () => {
     const owner = await signedInUser('Owner');
-    const intruder = { sub: randomUUID(), email: `other-${randomUUID()}@example.com`, name: 'Intruder', preferred_username: owner.handle };
+    const intruder = {
+      sub: randomUUID(),
+      email: `other-${randomUUID()}@example.com`,
+      name: 'Intruder',
+      preferred_username: owner.handle,
+    };
     const res = await invokeTrigger(intruder);
     expect(res.functionError).toBeTruthy();
     expect(res.payload.errorMessage).toBe(`Cannot create your Cruddur profile: handle "${owner.handle}" is taken`);

@@ -23,7 +23,12 @@ describe('README walkthrough on the seeded stack', () => {
     const res = await api('GET', '/api/message_groups', { token: await demoToken(demoUsers.ada) });
     expect(res.status).toBe(200);
     const handles = (res.body as Array<{ uuid: string; handle: string }>).map((g) => [g.uuid, g.handle]);
-    expect(handles).toEqual(expect.arrayContaining([[GROUP, 'ben'], [demoConversations[1]!.message_group_uuid, 'chioma']]));
+    expect(handles).toEqual(
+      expect.arrayContaining([
+        [GROUP, 'ben'],
+        [demoConversations[1]!.message_group_uuid, 'chioma'],
+      ]),
+    );
   });
 
   test('the long conversation pages with X-Next-Cursor, oldest first within a page', async () => {
@@ -39,8 +44,15 @@ describe('README walkthrough on the seeded stack', () => {
   });
 
   test('sending into the conversation moves it to the top of both lists; starting one by handle works', async () => {
-    const [ada, ben, chioma] = await Promise.all([demoToken(demoUsers.ada), demoToken(demoUsers.ben), demoToken(demoUsers.chioma)]);
-    const sent = await api('POST', '/api/messages', { token: ada, json: { message: 'See you Saturday', message_group_uuid: GROUP } });
+    const [ada, ben, chioma] = await Promise.all([
+      demoToken(demoUsers.ada),
+      demoToken(demoUsers.ben),
+      demoToken(demoUsers.chioma),
+    ]);
+    const sent = await api('POST', '/api/messages', {
+      token: ada,
+      json: { message: 'See you Saturday', message_group_uuid: GROUP },
+    });
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ handle: 'ada', message: 'See you Saturday' });
 
@@ -49,7 +61,8 @@ describe('README walkthrough on the seeded stack', () => {
     const chiomaGroup = started.body.message_group_uuid;
 
     // Starting a conversation writes both rows in its own transaction: both lists show it at once.
-    const list = async (token: string) => (await api('GET', '/api/message_groups', { token })).body as Array<{ uuid: string; message: string }>;
+    const list = async (token: string) =>
+      (await api('GET', '/api/message_groups', { token })).body as Array<{ uuid: string; message: string }>;
     expect((await list(chioma))[0]).toMatchObject({ uuid: chiomaGroup, message: 'Hi Chioma!' });
     expect((await list(ben))[0]).toMatchObject({ uuid: chiomaGroup, message: 'Hi Chioma!' });
 

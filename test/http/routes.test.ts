@@ -80,7 +80,9 @@ describe('HTTP API routes', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expectOk(res!);
-    expect(res!.body.map((g: { handle: string; display_name: string; message: string }) => [g.handle, g.display_name, g.message])).toEqual([
+    expect(
+      res!.body.map((g: { handle: string; display_name: string; message: string }) => [g.handle, g.display_name, g.message]),
+    ).toEqual([
       [b.handle, 'Second Friend', 'from second'],
       [a.handle, 'First Friend', 'to first'],
     ]);
@@ -94,7 +96,12 @@ describe('HTTP API routes', () => {
     const [a, c] = await Promise.all([signedInUser(), signedInUser()]);
     const group = await startConversation(a, c, 'p0');
     for (let i = 1; i < 7; i++) {
-      expectOk(await api('POST', '/api/messages', { token: i % 2 ? c.token : a.token, json: { message: `p${i}`, message_group_uuid: group } }));
+      expectOk(
+        await api('POST', '/api/messages', {
+          token: i % 2 ? c.token : a.token,
+          json: { message: `p${i}`, message_group_uuid: group },
+        }),
+      );
     }
     const seen: string[][] = [];
     let cursor: string | null = null;
@@ -150,7 +157,10 @@ describe('HTTP API routes', () => {
     const read = await api('GET', `/api/messages/${group}`, { token: cy.token });
     expect(read.status).toBe(404);
     expect(read.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
-    const write = await api('POST', '/api/messages', { token: cy.token, json: { message: 'intrude', message_group_uuid: group } });
+    const write = await api('POST', '/api/messages', {
+      token: cy.token,
+      json: { message: 'intrude', message_group_uuid: group },
+    });
     expect(write.status).toBe(404);
     const after = await api('GET', `/api/messages/${group}`, { token: a.token });
     expect(after.body.map((m: { message: string }) => m.message)).toEqual(['private']);
@@ -159,7 +169,11 @@ describe('HTTP API routes', () => {
   test('CORS: a preflight OPTIONS is answered and X-Next-Cursor is exposed', async () => {
     const res = await fetch(`${process.env.STACK_API_URL}/api/messages`, {
       method: 'OPTIONS',
-      headers: { Origin: process.env.STACK_WEB_ORIGIN!, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+      headers: {
+        Origin: process.env.STACK_WEB_ORIGIN!,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBeTruthy();

@@ -8,7 +8,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { findUserByHandle } from '../../domain/users';
 import { N, g, k, padHex } from '../../local/cognito-srp';
 import { api, signUp, stack } from '../support/stack';
@@ -47,7 +51,11 @@ function signedIn(result: ClientResult): Extract<ClientResult, { ok: true }> {
 }
 
 function cognitoClient(): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ endpoint: stack().cognitoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new CognitoIdentityProviderClient({
+    endpoint: stack().cognitoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
@@ -89,7 +97,11 @@ describe('SRP sign-in (USER_SRP_AUTH) with amazon-cognito-identity-js', () => {
   });
 
   test('a wrong password → NotAuthorizedException, no tokens', async () => {
-    expect(await signIn(member.email, `${PASSWORD}x`)).toEqual({ ok: false, code: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await signIn(member.email, `${PASSWORD}x`)).toEqual({
+      ok: false,
+      code: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   test('an unknown user gets a challenge like anyone else, then the same NotAuthorizedException (no user-existence leak)', async () => {
@@ -97,19 +109,44 @@ describe('SRP sign-in (USER_SRP_AUTH) with amazon-cognito-identity-js', () => {
     const { A } = (await library({ op: 'params' })) as unknown as { A: string };
     const cognito = cognitoClient();
     try {
-      const challenge = await cognito.send(new InitiateAuthCommand({ ClientId: stack().clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: unknown, SRP_A: A } }));
+      const challenge = await cognito.send(
+        new InitiateAuthCommand({
+          ClientId: stack().clientId,
+          AuthFlow: 'USER_SRP_AUTH',
+          AuthParameters: { USERNAME: unknown, SRP_A: A },
+        }),
+      );
       expect(challenge.ChallengeName).toBe('PASSWORD_VERIFIER');
-      expect(Object.keys(challenge.ChallengeParameters ?? {}).sort()).toEqual(['SALT', 'SECRET_BLOCK', 'SRP_B', 'USERNAME', 'USER_ID_FOR_SRP']);
+      expect(Object.keys(challenge.ChallengeParameters ?? {}).sort()).toEqual([
+        'SALT',
+        'SECRET_BLOCK',
+        'SRP_B',
+        'USERNAME',
+        'USER_ID_FOR_SRP',
+      ]);
     } finally {
       cognito.destroy();
     }
-    expect(await signIn(unknown, PASSWORD)).toEqual({ ok: false, code: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await signIn(unknown, PASSWORD)).toEqual({
+      ok: false,
+      code: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   test('the refresh token of an SRP sign-in gets new tokens (REFRESH_TOKEN_AUTH), which the API accepts', async () => {
     const first = signedIn(await signIn(member.email, member.password));
     const { cognitoEndpoint: endpoint, userPoolId, clientId } = stack();
-    const refreshed = signedIn(await library({ op: 'refresh', endpoint, userPoolId, clientId, username: first.username, refreshToken: first.refreshToken }));
+    const refreshed = signedIn(
+      await library({
+        op: 'refresh',
+        endpoint,
+        userPoolId,
+        clientId,
+        username: first.username,
+        refreshToken: first.refreshToken,
+      }),
+    );
     expect(refreshed.accessToken).not.toBe(first.accessToken);
     expect(refreshed.sub).toBe(first.sub);
     expect((await api('GET', '/api/message_groups', { token: refreshed.accessToken })).status).toBe(200);
@@ -128,7 +165,15 @@ describe('SRP sign-in (USER_SRP_AUTH) with amazon-cognito-identity-js', () => {
         { ...responses, PASSWORD_CLAIM_SECRET_BLOCK: block.toString('base64') },
         { ...responses, PASSWORD_CLAIM_SIGNATURE: Buffer.alloc(32).toString('base64') },
       ]) {
-        const error = await errorOf(cognito.send(new RespondToAuthChallengeCommand({ ClientId: answer!.ClientId, ChallengeName: 'PASSWORD_VERIFIER', ChallengeResponses: altered })));
+        const error = await errorOf(
+          cognito.send(
+            new RespondToAuthChallengeCommand({
+              ClientId: answer!.ClientId,
+              ChallengeName: 'PASSWORD_VERIFIER',
+              ChallengeResponses: altered,
+            }),
+          ),
+        );
         expect(error.name).toBe('NotAuthorizedException');
       }
     } finally {
@@ -139,14 +184,27 @@ describe('SRP sign-in (USER_SRP_AUTH) with amazon-cognito-identity-js', () => {
   test('missing SRP_A or a malformed TIMESTAMP → InvalidParameterException (a 4xx), not a 500', async () => {
     const cognito = cognitoClient();
     try {
-      const noA = await errorOf(cognito.send(new InitiateAuthCommand({ ClientId: stack().clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: member.email } })));
+      const noA = await errorOf(
+        cognito.send(
+          new InitiateAuthCommand({
+            ClientId: stack().clientId,
+            AuthFlow: 'USER_SRP_AUTH',
+            AuthParameters: { USERNAME: member.email },
+          }),
+        ),
+      );
       expect(noA.name).toBe('InvalidParameterException');
       const badTime = await errorOf(
         cognito.send(
           new RespondToAuthChallengeCommand({
             ClientId: stack().clientId,
             ChallengeName: 'PASSWORD_VERIFIER',
-            ChallengeResponses: { USERNAME: 'x', PASSWORD_CLAIM_SECRET_BLOCK: 'AAAA', PASSWORD_CLAIM_SIGNATURE: 'AAAA', TIMESTAMP: 'yesterday' },
+            ChallengeResponses: {
+              USERNAME: 'x',
+              PASSWORD_CLAIM_SECRET_BLOCK: 'AAAA',
+              PASSWORD_CLAIM_SIGNATURE: 'AAAA',
+              TIMESTAMP: 'yesterday',
+            },
           }),
         ),
       );

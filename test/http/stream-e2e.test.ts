@@ -25,7 +25,12 @@ interface Member extends TestUser {
 
 async function member(name: string): Promise<Member> {
   const id = randomUUID().replace(/-/g, '').slice(0, 10);
-  const user: TestUser = { email: `${name}.${id}@example.com`, password: `Pw${id}A1`, handle: `${name}_${id}`, display_name: name };
+  const user: TestUser = {
+    email: `${name}.${id}@example.com`,
+    password: `Pw${id}A1`,
+    handle: `${name}_${id}`,
+    display_name: name,
+  };
   await signUp(user);
   return { ...user, token: (await login(user.email, user.password)).accessToken };
 }
@@ -73,18 +78,24 @@ async function allMessages(group: string): Promise<Message[]> {
   return all;
 }
 
-async function rowsOf(who: Member, uuid: string, group: string) {
+async function rowsOf(_who: Member, uuid: string, group: string) {
   return (await partition(keys.conversationPartition(uuid))).filter((row) => row.message_group_uuid === group);
 }
 
 describe('pattern E through the offline stack', () => {
-  it('a message sent over HTTP becomes the last message in both members\' conversation lists', async () => {
+  it("a message sent over HTTP becomes the last message in both members' conversation lists", async () => {
     const { ada, ben, group } = await conversation();
     // The first delivery pays the function's cold start; measure the steady state after it.
-    const warmUp = await api('POST', '/api/messages', { token: ada.token, json: { message_group_uuid: group, message: 'warm up' } });
+    const warmUp = await api('POST', '/api/messages', {
+      token: ada.token,
+      json: { message_group_uuid: group, message: 'warm up' },
+    });
     await waitUntilListed([ada, ben], group, warmUp.body.created_at, 15000);
 
-    const sent = await api('POST', '/api/messages', { token: ben.token, json: { message_group_uuid: group, message: 'are you there?' } });
+    const sent = await api('POST', '/api/messages', {
+      token: ben.token,
+      json: { message_group_uuid: group, message: 'are you there?' },
+    });
     expect(sent.status).toBe(200);
     await waitUntilListed([ada, ben], group, sent.body.created_at, DELIVERY_WAIT_MS);
 
@@ -97,11 +108,16 @@ describe('pattern E through the offline stack', () => {
     const sends = await Promise.all(
       Array.from({ length: 100 }, (_, i) => {
         const from = i % 2 ? ben : ada;
-        return api('POST', '/api/messages', { token: from.token, json: { message_group_uuid: group, message: `${from.display_name} #${i}` } });
+        return api('POST', '/api/messages', {
+          token: from.token,
+          json: { message_group_uuid: group, message: `${from.display_name} #${i}` },
+        });
       }),
     );
     expect(sends.map((s) => s.status)).toEqual(sends.map(() => 200));
-    const newest = sends.map((s) => s.body as { created_at: string; message: string }).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]!;
+    const newest = sends
+      .map((s) => s.body as { created_at: string; message: string })
+      .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]!;
 
     await waitUntilListed([ada, ben], group, newest.created_at, 15000);
 
@@ -110,7 +126,10 @@ describe('pattern E through the offline stack', () => {
     expect({ items: items.length, paged: paged.length }).toEqual({ items: 101, paged: 101 });
     const stored = paged;
     expect(new Set(stored.map((m) => m.message)).size).toBe(101);
-    const [adaUuid, benUuid] = [stored.find((m) => m.user_handle === ada.handle)!.user_uuid, stored.find((m) => m.user_handle === ben.handle)!.user_uuid];
+    const [adaUuid, benUuid] = [
+      stored.find((m) => m.user_handle === ada.handle)!.user_uuid,
+      stored.find((m) => m.user_handle === ben.handle)!.user_uuid,
+    ];
     for (const [owner, other] of [
       [adaUuid, ben],
       [benUuid, ada],
@@ -123,7 +142,10 @@ describe('pattern E through the offline stack', () => {
 
   it('keeps its stream checkpoint in a file of its own engine port, so parallel stacks never share one', async () => {
     const { ada, ben, group } = await conversation();
-    const sent = await api('POST', '/api/messages', { token: ben.token, json: { message_group_uuid: group, message: 'checkpointed' } });
+    const sent = await api('POST', '/api/messages', {
+      token: ben.token,
+      json: { message_group_uuid: group, message: 'checkpointed' },
+    });
     await waitUntilListed([ada, ben], group, sent.body.created_at, DELIVERY_WAIT_MS);
     const port = new URL(stack().dynamodbEndpoint).port;
     const file = path.join(__dirname, '../../.local', `dynamodb-streams-checkpoint-${port}.json`);
@@ -131,4 +153,3 @@ describe('pattern E through the offline stack', () => {
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object).length).toBeGreaterThan(0);
   });
 });
-

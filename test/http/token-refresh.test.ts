@@ -16,14 +16,20 @@ describe('GetTokensFromRefreshToken', () => {
   let cognito: CognitoIdentityProviderClient;
   beforeAll(async () => {
     await signUp(user);
-    cognito = new CognitoIdentityProviderClient({ endpoint: stack().cognitoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    cognito = new CognitoIdentityProviderClient({
+      endpoint: stack().cognitoEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
   });
   afterAll(() => cognito.destroy());
 
   test('a refresh token gets new access and ID tokens for the same user, and the API accepts the access token', async () => {
     const { cognitoEndpoint: endpoint, clientId } = stack();
     const first = await cognitoLogin({ endpoint, clientId, email: user.email, password: user.password });
-    const { AuthenticationResult: result } = await cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: first.refreshToken }));
+    const { AuthenticationResult: result } = await cognito.send(
+      new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: first.refreshToken }),
+    );
     expect(result?.TokenType).toBe('Bearer');
     expect(result?.AccessToken).not.toBe(first.accessToken);
     const claims = claimsOf(result!.AccessToken!);
@@ -35,9 +41,13 @@ describe('GetTokensFromRefreshToken', () => {
 
   test('an unknown refresh token → NotAuthorizedException; no refresh token → InvalidParameterException', async () => {
     const { clientId } = stack();
-    const unknown = await cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: 'not-a-refresh-token' })).catch((e: Error) => e);
+    const unknown = await cognito
+      .send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: 'not-a-refresh-token' }))
+      .catch((e: Error) => e);
     expect((unknown as Error).name).toBe('NotAuthorizedException');
-    const missing = await cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: '' })).catch((e: Error) => e);
+    const missing = await cognito
+      .send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: '' }))
+      .catch((e: Error) => e);
     expect((missing as Error).name).toBe('InvalidParameterException');
   });
 });

@@ -41,7 +41,9 @@ describe('request validation', () => {
   ];
 
   test.each(cases)('POST /api/messages with %s → %i with a JSON error, nothing written', async (_name, request, status) => {
-    const withGroup = request.json ? JSON.parse(JSON.stringify(request.json).replace('"GROUP"', JSON.stringify(group))) : undefined;
+    const withGroup = request.json
+      ? JSON.parse(JSON.stringify(request.json).replace('"GROUP"', JSON.stringify(group)))
+      : undefined;
     const res = await api('POST', '/api/messages', { token: me.token, ...request, ...(withGroup ? { json: withGroup } : {}) });
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
@@ -49,21 +51,27 @@ describe('request validation', () => {
   });
 
   test('pattern D to an unknown handle → 404; to yourself → 400', async () => {
-    expect((await api('POST', '/api/messages', { token: me.token, json: { message: 'x', handle: 'nobody_at_all_42' } })).status).toBe(404);
+    expect(
+      (await api('POST', '/api/messages', { token: me.token, json: { message: 'x', handle: 'nobody_at_all_42' } })).status,
+    ).toBe(404);
     expect((await api('POST', '/api/messages', { token: me.token, json: { message: 'x', handle: me.handle } })).status).toBe(400);
   });
 
-  test.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], ['cursor=eyJ2IjoxfQ']])('GET lists with ?%s → 400', async (query) => {
-    for (const path of [`/api/messages/${group}?${query}`, `/api/message_groups?${query}`]) {
-      const res = await api('GET', path, { token: me.token });
-      expect(res.status).toBe(400);
-      expect(res.body.error.code).toBe('validation_error');
-    }
-  });
+  test.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], ['cursor=eyJ2IjoxfQ']])(
+    'GET lists with ?%s → 400',
+    async (query) => {
+      for (const path of [`/api/messages/${group}?${query}`, `/api/message_groups?${query}`]) {
+        const res = await api('GET', path, { token: me.token });
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('validation_error');
+      }
+    },
+  );
 
   test("a cursor from another conversation's list is rejected, not followed", async () => {
     const other = await signedInUser();
-    const g2 = (await api('POST', '/api/messages', { token: me.token, json: { message: 'a', handle: other.handle } })).body.message_group_uuid;
+    const g2 = (await api('POST', '/api/messages', { token: me.token, json: { message: 'a', handle: other.handle } })).body
+      .message_group_uuid;
     await api('POST', '/api/messages', { token: me.token, json: { message: 'b', message_group_uuid: g2 } });
     const page = await api('GET', `/api/messages/${g2}?limit=1`, { token: me.token });
     const cursor = page.headers.get('x-next-cursor');
@@ -74,7 +82,11 @@ describe('request validation', () => {
   // serverless-offline hands bodies over as text (bad bytes already replaced), so this one is
   // proven in process, as API Gateway delivers a body it does not treat as text: base64.
   test('a body that is not valid UTF-8 → 400, not stored with U+FFFD in place of the bad bytes', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"message": "'), Buffer.from([0xff, 0xfe]), Buffer.from(`", "message_group_uuid": "${group}"}`)]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"message": "'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`", "message_group_uuid": "${group}"}`),
+    ]);
     const event = {
       version: '2.0',
       routeKey: 'POST /api/messages',
@@ -87,7 +99,9 @@ describe('request validation', () => {
     } as unknown as APIGatewayProxyEventV2;
     const res = await createMessage(event, { awsRequestId: 'test-request', functionName: 'createMessage' } as Context);
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body as string)).toEqual({ error: { code: 'validation_error', message: expect.stringContaining('UTF-8') } });
+    expect(JSON.parse(res.body as string)).toEqual({
+      error: { code: 'validation_error', message: expect.stringContaining('UTF-8') },
+    });
     expect(await messagesInGroup()).toEqual(['first']);
   });
 });

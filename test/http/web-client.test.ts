@@ -120,13 +120,25 @@ describe('CORS: only the dev web origin', () => {
     const preflight = (origin: string) =>
       fetch(cognitoEndpoint, {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target,x-amz-user-agent' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,x-amz-target,x-amz-user-agent',
+        },
       });
     const call = (origin: string) =>
       fetch(cognitoEndpoint, {
         method: 'POST',
-        headers: { Origin: origin, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-        body: JSON.stringify({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'x' } }),
+        headers: {
+          Origin: origin,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+        },
+        body: JSON.stringify({
+          ClientId: clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'x' },
+        }),
       });
 
     const allowed = await preflight(webOrigin);
@@ -151,7 +163,12 @@ describe('unmatched routes', () => {
       ['DELETE', '/api/messages'],
     ] as const) {
       const res = await api(method, urlPath);
-      expect({ method, urlPath, status: res.status, body: res.body }).toEqual({ method, urlPath, status: 404, body: { message: 'Not Found' } });
+      expect({ method, urlPath, status: res.status, body: res.body }).toEqual({
+        method,
+        urlPath,
+        status: 404,
+        body: { message: 'Not Found' },
+      });
       expect(res.headers.get('content-type')).toContain('application/json');
     }
   });

@@ -16,7 +16,6 @@ import { signedInUser, type SignedInUser } from './users';
 /** A bound on the wait, not a speed assertion (push latency is a bench figure). */
 const DELIVERY_WAIT_MS = 10_000;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const cognitoLocalKey: { pem: string } = require('cognito-local/lib/keys/cognitoLocal.private.json');
 
 interface PushEvent {

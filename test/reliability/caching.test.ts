@@ -27,7 +27,12 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   const changedAt = Date.now();
   for (const key of [keys.userProfile(a.uuid), keys.userHandle(a.handle), keys.userCognitoSub(profile!.cognito_user_id!)]) {
     await db().send(
-      new UpdateCommand({ TableName: tableName(), Key: key, UpdateExpression: 'SET display_name = :n', ExpressionAttributeValues: { ':n': renamed } }),
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET display_name = :n',
+        ExpressionAttributeValues: { ':n': renamed },
+      }),
     );
   }
 
@@ -37,7 +42,10 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   let longestStaleMs = 0;
   while (Date.now() - changedAt < TTL_MS + MARGIN_MS + 1500) {
     const sentAt = Date.now();
-    const reply = await call('POST', '/api/messages', { token: a.accessToken, json: { message_group_uuid: group, message: 'which name?' } });
+    const reply = await call('POST', '/api/messages', {
+      token: a.accessToken,
+      json: { message_group_uuid: group, message: 'which name?' },
+    });
     expect(reply.status).toBe(200);
     const stale = reply.body.display_name !== renamed;
     const age = sentAt - changedAt;
@@ -52,7 +60,13 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   }
 
   recordFigure({ area: 'caching', name: 'profile TTL on this stack', value: TTL_MS, unit: 'ms' });
-  recordFigure({ area: 'caching', name: 'longest a changed profile was served stale', value: longestStaleMs, unit: 'ms', max: TTL_MS + MARGIN_MS });
+  recordFigure({
+    area: 'caching',
+    name: 'longest a changed profile was served stale',
+    value: longestStaleMs,
+    unit: 'ms',
+    max: TTL_MS + MARGIN_MS,
+  });
   recordFigure({ area: 'caching', name: 'stale answers beyond the TTL', value: staleBeyondBound, max: 0 });
   recordFigure({ area: 'caching', name: 'fresh answers after the TTL', value: freshAfterBound, min: 1 });
   expect(staleBeyondBound).toBe(0);

@@ -10,7 +10,6 @@ import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 
-
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'local', 'dynamodb', 'cli.js');
 const START_TIMEOUT_MS = 20_000;
@@ -45,7 +44,12 @@ function alive(pid: number): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the engine CLI on `port` with `dataPath`, resolves once it accepts connections. */
-export async function startEngineProcess(stateFile: string, port: number, dataPath: string, logFile: string): Promise<EngineState> {
+export async function startEngineProcess(
+  stateFile: string,
+  port: number,
+  dataPath: string,
+  logFile: string,
+): Promise<EngineState> {
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, [CLI, '--port', String(port), '--host', '127.0.0.1', '--path', dataPath], {
     cwd: ROOT,
@@ -57,7 +61,8 @@ export async function startEngineProcess(stateFile: string, port: number, dataPa
   writeFileSync(stateFile, JSON.stringify(state));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await listening(port))) {
-    if (!alive(state.pid)) throw new Error(`engine exited on start; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (!alive(state.pid))
+      throw new Error(`engine exited on start; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`engine not listening on ${port} after ${START_TIMEOUT_MS} ms; see ${logFile}`);
     await sleep(50);
   }

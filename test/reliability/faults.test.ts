@@ -48,11 +48,18 @@ function required(name: string): string {
 function dlqLines(): any[] {
   const file = required('LOCAL_DLQ_FILE');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 async function pairs(prefix: string, count: number): Promise<Array<{ group: string; members: [Client, Client] }>> {
-  const clients = await inParallel(Array.from({ length: count * 2 }, (_, i) => i), 4, (i) => newClient(`${prefix}${i}`));
+  const clients = await inParallel(
+    Array.from({ length: count * 2 }, (_, i) => i),
+    4,
+    (i) => newClient(`${prefix}${i}`),
+  );
   const result = [];
   for (let i = 0; i < clients.length; i += 2) {
     const members: [Client, Client] = [clients[i]!, clients[i + 1]!];
@@ -88,7 +95,11 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
         const text = `outage ${run} w${w} m${m}`;
         const startedAt = Date.now();
         try {
-          const reply = await call('POST', '/api/messages', { token: client.accessToken, json: { message_group_uuid: group, message: text }, timeoutMs: SEND_TIMEOUT_MS });
+          const reply = await call('POST', '/api/messages', {
+            token: client.accessToken,
+            json: { message_group_uuid: group, message: text },
+            timeoutMs: SEND_TIMEOUT_MS,
+          });
           const error = reply.body?.error;
           sent.push({
             text,
@@ -102,11 +113,22 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
           });
           if (reply.status !== 200) await sleep(100);
         } catch {
-          sent.push({ text, startedAt, endedAt: Date.now(), status: 'hung', ms: Date.now() - startedAt, uuid: undefined, envelope: false, retryAfter: false });
+          sent.push({
+            text,
+            startedAt,
+            endedAt: Date.now(),
+            status: 'hung',
+            ms: Date.now() - startedAt,
+            uuid: undefined,
+            envelope: false,
+            retryAfter: false,
+          });
         }
       }
     };
-    const workers = conversations.flatMap(({ group, members }, c) => members.map((client, i) => worker(client, group, c * 2 + i)));
+    const workers = conversations.flatMap(({ group, members }, c) =>
+      members.map((client, i) => worker(client, group, c * 2 + i)),
+    );
 
     const stateFile = required('RELIABILITY_ENGINE_STATE');
     await sleep(1_500);
@@ -116,7 +138,12 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
     const restartAt = Date.now();
     await restartEngineProcess(stateFile);
     const upAt = Date.now();
-    const recovered = await waitFor('a send acknowledged after the restart', 30_000, async () => sent.find((s) => s.uuid && s.endedAt >= upAt), 50).catch(() => undefined);
+    const recovered = await waitFor(
+      'a send acknowledged after the restart',
+      30_000,
+      async () => sent.find((s) => s.uuid && s.endedAt >= upAt),
+      50,
+    ).catch(() => undefined);
     await sleep(1_500);
     stop = true;
     await Promise.all(workers);
@@ -129,7 +156,11 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
     const unacknowledged200 = sent.filter((s) => s.status === 200 && !s.uuid);
     const after = sent.filter((s) => s.startedAt >= upAt + 1_000);
     const acknowledged = new Map(sent.filter((s) => s.uuid).map((s) => [s.text, s.uuid as string]));
-    const delivery = await checkDelivery(conversations.map((c) => c.group), acknowledged, (text) => text.startsWith(`outage ${run} `));
+    const delivery = await checkDelivery(
+      conversations.map((c) => c.group),
+      acknowledged,
+      (text) => text.startsWith(`outage ${run} `),
+    );
     const rows = await rowsCatchUp(uuids(conversations), 60_000);
     const deadLettered = dlqLines().length - dlqBefore;
 
@@ -140,9 +171,26 @@ describe('local DynamoDB engine killed mid-load and restarted', () => {
     recordFigure({ area: 'outage', name: 'of those: not 503 + JSON error + retry-after', value: notQuick503.length, max: 0 });
     recordFigure({ area: 'outage', name: 'max latency of a 503 while down', value: max503, unit: 'ms', max: 2_000 });
     recordFigure({ area: 'outage', name: 'hung sends (no answer within 8 s)', value: hung.length, max: 0 });
-    recordFigure({ area: 'outage', name: 'answers other than 200/503 (or 200 w/o message)', value: otherFailures.length + unacknowledged200.length, max: 0 });
-    recordFigure({ area: 'outage', name: 'max recovery time (engine restarted → first 200)', value: recovered ? recovered.endedAt - restartAt : -1, unit: 'ms', min: 0, max: 10_000 });
-    recordFigure({ area: 'outage', name: 'of which: engine listening → first 200', value: recovered ? recovered.endedAt - upAt : -1, unit: 'ms' });
+    recordFigure({
+      area: 'outage',
+      name: 'answers other than 200/503 (or 200 w/o message)',
+      value: otherFailures.length + unacknowledged200.length,
+      max: 0,
+    });
+    recordFigure({
+      area: 'outage',
+      name: 'max recovery time (engine restarted → first 200)',
+      value: recovered ? recovered.endedAt - restartAt : -1,
+      unit: 'ms',
+      min: 0,
+      max: 10_000,
+    });
+    recordFigure({
+      area: 'outage',
+      name: 'of which: engine listening → first 200',
+      value: recovered ? recovered.endedAt - upAt : -1,
+      unit: 'ms',
+    });
     recordFigure({ area: 'outage', name: 'messages acknowledged', value: delivery.acknowledged });
     recordFigure({ area: 'outage', name: 'acknowledged messages stored', value: delivery.stored });
     recordFigure({ area: 'outage', name: 'messages lost', value: delivery.lost.length, max: 0 });
@@ -177,10 +225,14 @@ describe('local DynamoDB engine paused (accepts connections, never answers)', ()
     const [client] = members;
     const { pid } = engineState(required('RELIABILITY_ENGINE_STATE'));
     const send = (text: string) =>
-      call('POST', '/api/messages', { token: client.accessToken, json: { message_group_uuid: group, message: text }, timeoutMs: HTTP_FUNCTION_TIMEOUT_MS + 5_000 });
+      call('POST', '/api/messages', {
+        token: client.accessToken,
+        json: { message_group_uuid: group, message: text },
+        timeoutMs: HTTP_FUNCTION_TIMEOUT_MS + 5_000,
+      });
 
     process.kill(pid, 'SIGSTOP');
-    let paused;
+    let paused: Awaited<ReturnType<typeof send>>[] | undefined;
     try {
       paused = await Promise.all([send('while paused 1'), send('while paused 2'), send('while paused 3')]);
     } finally {
@@ -192,8 +244,19 @@ describe('local DynamoDB engine paused (accepts connections, never answers)', ()
     });
 
     const slowest = Math.max(...paused.map((r) => r.ms));
-    recordFigure({ area: 'hang', name: 'sends while paused answered 503 + JSON error', value: paused.filter((r) => r.status === 503 && typeof r.body?.error?.code === 'string').length, min: 3 });
-    recordFigure({ area: 'hang', name: 'slowest answer while paused (function timeout 10 s)', value: slowest, unit: 'ms', max: HTTP_FUNCTION_TIMEOUT_MS });
+    recordFigure({
+      area: 'hang',
+      name: 'sends while paused answered 503 + JSON error',
+      value: paused.filter((r) => r.status === 503 && typeof r.body?.error?.code === 'string').length,
+      min: 3,
+    });
+    recordFigure({
+      area: 'hang',
+      name: 'slowest answer while paused (function timeout 10 s)',
+      value: slowest,
+      unit: 'ms',
+      max: HTTP_FUNCTION_TIMEOUT_MS,
+    });
     expect(paused.map((r) => [r.status, r.body?.error?.code])).toEqual(paused.map(() => [503, 'service_unavailable']));
     expect(slowest).toBeLessThan(HTTP_FUNCTION_TIMEOUT_MS);
     expect(resumed.status).toBe(200);
@@ -201,15 +264,21 @@ describe('local DynamoDB engine paused (accepts connections, never answers)', ()
 });
 
 describe('stream handler failing on purpose for one batch', () => {
-  test('the poison record is retried, then lands in the local DLQ stand-in in Lambda\'s shape; other conversations keep flowing and end exact; a later message moves the poisoned conversation\'s rows', async () => {
+  test("the poison record is retried, then lands in the local DLQ stand-in in Lambda's shape; other conversations keep flowing and end exact; a later message moves the poisoned conversation's rows", async () => {
     const marker = required('STREAM_FAULT_MARKER');
-    const [poisoned, ...others] = await pairs('psn', 3) as [{ group: string; members: [Client, Client] }, ...Array<{ group: string; members: [Client, Client] }>];
+    const [poisoned, ...others] = (await pairs('psn', 3)) as [
+      { group: string; members: [Client, Client] },
+      ...Array<{ group: string; members: [Client, Client] }>,
+    ];
     expect((await rowsCatchUp(uuids([poisoned, ...others]), 30_000)).problems).toEqual([]);
     const beforePoison = await newestMessage(poisoned.group);
 
     const poisonText = `poison ${marker} ${randomUUID()}`;
     const poisonSent = Date.now();
-    const poison = await call('POST', '/api/messages', { token: poisoned.members[0].accessToken, json: { message_group_uuid: poisoned.group, message: poisonText } });
+    const poison = await call('POST', '/api/messages', {
+      token: poisoned.members[0].accessToken,
+      json: { message_group_uuid: poisoned.group, message: poisonText },
+    });
     expect(acknowledgedUuid(poison, poisonText)).toBeDefined();
 
     // The other conversations keep receiving messages while the poison batch is retried.
@@ -219,7 +288,10 @@ describe('stream handler failing on purpose for one batch', () => {
       members.map(async (client, i) => {
         for (let m = 0; !stop; m++) {
           const text = `bystander ${group.slice(0, 8)} ${i} ${m}`;
-          const reply = await call('POST', '/api/messages', { token: client.accessToken, json: { message_group_uuid: group, message: text } });
+          const reply = await call('POST', '/api/messages', {
+            token: client.accessToken,
+            json: { message_group_uuid: group, message: text },
+          });
           if (!acknowledgedUuid(reply, text)) throw new Error(`bystander send failed: ${reply.status} ${reply.text}`);
           otherSends++;
           await sleep(100);
@@ -234,20 +306,52 @@ describe('stream handler failing on purpose for one batch', () => {
 
     const othersRows = await rowsCatchUp(uuids(others), 30_000);
     const items = await scanTable();
-    const poisonedStuck = rowProblems(items, poisoned.group, poisoned.members.map((m) => m.uuid), beforePoison);
+    const poisonedStuck = rowProblems(
+      items,
+      poisoned.group,
+      poisoned.members.map((m) => m.uuid),
+      beforePoison,
+    );
     const poisonStored = (await newestMessage(poisoned.group)).message === poisonText;
 
-    const later = await call('POST', '/api/messages', { token: poisoned.members[1].accessToken, json: { message_group_uuid: poisoned.group, message: 'after the poison' } });
+    const later = await call('POST', '/api/messages', {
+      token: poisoned.members[1].accessToken,
+      json: { message_group_uuid: poisoned.group, message: 'after the poison' },
+    });
     expect(acknowledgedUuid(later, 'after the poison')).toBeDefined();
     const poisonedRows = await rowsCatchUp(uuids([poisoned]), 30_000);
 
-    const poisonRecords = (letter.records as any[]).filter((r) => r.dynamodb?.Keys?.pk?.S === keys.messagePartition(poisoned.group));
-    recordFigure({ area: 'poison', name: 'delivery attempts before the DLQ (1 + retries)', value: letter.requestContext?.approximateInvokeCount ?? -1, min: 6, max: 6 });
+    const poisonRecords = (letter.records as any[]).filter(
+      (r) => r.dynamodb?.Keys?.pk?.S === keys.messagePartition(poisoned.group),
+    );
+    recordFigure({
+      area: 'poison',
+      name: 'delivery attempts before the DLQ (1 + retries)',
+      value: letter.requestContext?.approximateInvokeCount ?? -1,
+      min: 6,
+      max: 6,
+    });
     recordFigure({ area: 'poison', name: 'poison send → DLQ line', value: deadLetteredAfterMs, unit: 'ms' });
-    recordFigure({ area: 'poison', name: 'DLQ lines holding the poison record', value: dlqLines().filter((l) => JSON.stringify(l).includes(poisonText)).length, min: 1, max: 1 });
-    recordFigure({ area: 'poison', name: 'other conversations\' sends meanwhile', value: otherSends, min: 1 });
-    recordFigure({ area: 'poison', name: 'other conversations\' row problems after drain', value: othersRows.problems.length, max: 0 });
-    recordFigure({ area: 'poison', name: 'poisoned conversation row problems after a later send', value: poisonedRows.problems.length, max: 0 });
+    recordFigure({
+      area: 'poison',
+      name: 'DLQ lines holding the poison record',
+      value: dlqLines().filter((l) => JSON.stringify(l).includes(poisonText)).length,
+      min: 1,
+      max: 1,
+    });
+    recordFigure({ area: 'poison', name: "other conversations' sends meanwhile", value: otherSends, min: 1 });
+    recordFigure({
+      area: 'poison',
+      name: "other conversations' row problems after drain",
+      value: othersRows.problems.length,
+      max: 0,
+    });
+    recordFigure({
+      area: 'poison',
+      name: 'poisoned conversation row problems after a later send',
+      value: poisonedRows.problems.length,
+      max: 0,
+    });
 
     // Lambda's on-failure record for a stream source, plus the failed records (local extra).
     expect(letter).toEqual(

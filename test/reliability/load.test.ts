@@ -39,7 +39,11 @@ function changedItems(before: Item[], after: Item[]): number {
 
 describe('load', () => {
   test('20 concurrent clients × 50 messages into 10 conversations: every acknowledged message stored exactly once, every conversation row ends at its newest message', async () => {
-    const clients = await inParallel(Array.from({ length: CLIENTS }, (_, i) => i), 5, (i) => newClient(`ld${i}`));
+    const clients = await inParallel(
+      Array.from({ length: CLIENTS }, (_, i) => i),
+      5,
+      (i) => newClient(`ld${i}`),
+    );
     const conversations: Array<{ group: string; members: string[] }> = [];
     const groupOf = new Map<Client, string>();
     for (let i = 0; i < CLIENTS; i += 2) {
@@ -57,7 +61,10 @@ describe('load', () => {
       clients.map(async (client, c) => {
         for (let m = 0; m < MESSAGES_PER_CLIENT; m++) {
           const text = `load ${run} c${c} m${m}`;
-          const reply = await call('POST', '/api/messages', { token: client.accessToken, json: { message_group_uuid: groupOf.get(client), message: text } });
+          const reply = await call('POST', '/api/messages', {
+            token: client.accessToken,
+            json: { message_group_uuid: groupOf.get(client), message: text },
+          });
           const uuid = acknowledgedUuid(reply, text);
           if (uuid) acknowledged.set(text, uuid);
           else notAcknowledged.push(`${text} → ${reply.status} ${reply.text.slice(0, 200)}`);
@@ -66,7 +73,11 @@ describe('load', () => {
     );
     const sendMs = Date.now() - started;
 
-    const delivery = await checkDelivery(conversations.map((c) => c.group), acknowledged, (text) => text.startsWith(`load ${run} `));
+    const delivery = await checkDelivery(
+      conversations.map((c) => c.group),
+      acknowledged,
+      (text) => text.startsWith(`load ${run} `),
+    );
     const rows = await rowsCatchUp(conversations, 60_000);
 
     recordFigure({ area: 'load', name: 'sends (20 clients × 50, concurrent)', value: CLIENTS * MESSAGES_PER_CLIENT });
@@ -75,7 +86,12 @@ describe('load', () => {
     recordFigure({ area: 'load', name: 'acknowledged messages stored', value: delivery.stored });
     recordFigure({ area: 'load', name: 'messages lost', value: delivery.lost.length, max: 0 });
     recordFigure({ area: 'load', name: 'messages duplicated', value: delivery.duplicated.length, max: 0 });
-    recordFigure({ area: 'load', name: 'send throughput', value: Math.round((CLIENTS * MESSAGES_PER_CLIENT * 1000) / sendMs), unit: '/s' });
+    recordFigure({
+      area: 'load',
+      name: 'send throughput',
+      value: Math.round((CLIENTS * MESSAGES_PER_CLIENT * 1000) / sendMs),
+      unit: '/s',
+    });
     recordFigure({ area: 'load', name: 'stream catch-up after the last send', value: rows.ms, unit: 'ms' });
     recordFigure({ area: 'load', name: 'conversation row problems after drain', value: rows.problems.length, max: 0 });
 
@@ -102,7 +118,11 @@ describe('idempotent send', () => {
     const text = `idempotent ${key}`;
     const replies = await Promise.all(
       Array.from({ length: RETRIES }, () =>
-        call('POST', '/api/messages', { token: alice.accessToken, headers: { 'idempotency-key': key }, json: { message_group_uuid: group, message: text } }),
+        call('POST', '/api/messages', {
+          token: alice.accessToken,
+          headers: { 'idempotency-key': key },
+          json: { message_group_uuid: group, message: text },
+        }),
       ),
     );
     const stored = (await storedMessages(group)).filter((item) => item.message === text);
@@ -118,7 +138,9 @@ describe('idempotent send', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]!.message_uuid).toBe(replies[0]!.body.uuid);
     // Remembered per caller for 24 h: expires_at is the table's TTL attribute.
-    const remembered = (await db().send(new GetCommand({ TableName: tableName(), Key: keys.idempotency(alice.uuid, key), ConsistentRead: true }))).Item;
+    const remembered = (
+      await db().send(new GetCommand({ TableName: tableName(), Key: keys.idempotency(alice.uuid, key), ConsistentRead: true }))
+    ).Item;
     const dayFromNow = Math.floor(Date.now() / 1000) + 24 * 60 * 60;
     expect(remembered?.expires_at).toBeGreaterThan(dayFromNow - 120);
     expect(remembered?.expires_at).toBeLessThanOrEqual(dayFromNow);
@@ -129,7 +151,11 @@ describe('idempotent send', () => {
     const text = `idempotent start ${key}`;
     const replies = await Promise.all(
       Array.from({ length: RETRIES }, () =>
-        call('POST', '/api/messages', { token: carol.accessToken, headers: { 'idempotency-key': key }, json: { handle: bob.handle, message: text } }),
+        call('POST', '/api/messages', {
+          token: carol.accessToken,
+          headers: { 'idempotency-key': key },
+          json: { handle: bob.handle, message: text },
+        }),
       ),
     );
     expect(replies.map((reply) => reply.status)).toEqual(Array(RETRIES).fill(200));
@@ -144,7 +170,11 @@ describe('idempotent send', () => {
 
   test('the same Idempotency-Key with a different request answers 409 with the JSON error and writes nothing', async () => {
     const key = randomUUID();
-    const first = await call('POST', '/api/messages', { token: alice.accessToken, headers: { 'idempotency-key': key }, json: { message_group_uuid: group, message: `first ${key}` } });
+    const first = await call('POST', '/api/messages', {
+      token: alice.accessToken,
+      headers: { 'idempotency-key': key },
+      json: { message_group_uuid: group, message: `first ${key}` },
+    });
     expect(acknowledgedUuid(first, `first ${key}`)).toBeDefined();
     // Let the stream move the rows to the first message, so only the 409s can change the table.
     expect((await rowsCatchUp([{ group, members: [alice.uuid, bob.uuid] }], 30_000)).problems).toEqual([]);
@@ -155,11 +185,22 @@ describe('idempotent send', () => {
       { handle: carol.handle, message: `first ${key}` },
     ];
     const replies = [];
-    for (const json of attempts) replies.push(await call('POST', '/api/messages', { token: alice.accessToken, headers: { 'idempotency-key': key }, json }));
+    for (const json of attempts)
+      replies.push(await call('POST', '/api/messages', { token: alice.accessToken, headers: { 'idempotency-key': key }, json }));
     const after = await settledScan();
 
-    recordFigure({ area: 'idempotency', name: 'key reused for a different request: not 409', value: replies.filter((r) => r.status !== 409).length, max: 0 });
-    recordFigure({ area: 'idempotency', name: 'items written or changed by those 409s', value: changedItems(before, after), max: 0 });
+    recordFigure({
+      area: 'idempotency',
+      name: 'key reused for a different request: not 409',
+      value: replies.filter((r) => r.status !== 409).length,
+      max: 0,
+    });
+    recordFigure({
+      area: 'idempotency',
+      name: 'items written or changed by those 409s',
+      value: changedItems(before, after),
+      max: 0,
+    });
 
     for (const reply of replies) {
       expect(reply.status).toBe(409);

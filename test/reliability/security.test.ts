@@ -12,7 +12,16 @@ import { keys } from '../../domain/keys';
 import { recordFigure } from './figures';
 import { call, conversation, newClient, scanTable, settledScan, type Client, type Reply } from './support';
 
-const COGNITO_LOCAL_KEY = path.join(__dirname, '..', '..', 'node_modules', 'cognito-local', 'lib', 'keys', 'cognitoLocal.private.json');
+const COGNITO_LOCAL_KEY = path.join(
+  __dirname,
+  '..',
+  '..',
+  'node_modules',
+  'cognito-local',
+  'lib',
+  'keys',
+  'cognitoLocal.private.json',
+);
 
 let a: Client, b: Client, c: Client, d: Client;
 let ab: string, cd: string, ac: string;
@@ -50,12 +59,19 @@ describe('broken object-level authorisation', () => {
       const cursor = firstPage.headers.get('x-next-cursor');
       if (!cursor) throw new Error('expected a next cursor on a one-item page of a two-message conversation');
       const texts = new Set<string>(
-        (await call('GET', `/api/messages/${group}`, { token: owner.accessToken })).body.map((m: { message: string }) => m.message),
+        (await call('GET', `/api/messages/${group}`, { token: owner.accessToken })).body.map(
+          (m: { message: string }) => m.message,
+        ),
       );
 
       for (const user of users) {
         const isMember = members.get(group)!.includes(user.uuid);
-        const reads = [`/api/messages/${group}`, `/api/messages/${group.toUpperCase()}`, `/api/messages/${group}?cursor=${cursor}`, `/api/messages/${group}?limit=100`];
+        const reads = [
+          `/api/messages/${group}`,
+          `/api/messages/${group.toUpperCase()}`,
+          `/api/messages/${group}?cursor=${cursor}`,
+          `/api/messages/${group}?limit=100`,
+        ];
         for (const url of reads) {
           const reply = await call('GET', url, { token: user.accessToken });
           cases++;
@@ -67,11 +83,15 @@ describe('broken object-level authorisation', () => {
         }
 
         const before = await messageCount(group);
-        const write = await call('POST', '/api/messages', { token: user.accessToken, json: { message_group_uuid: group, message: `from ${user.handle}` } });
+        const write = await call('POST', '/api/messages', {
+          token: user.accessToken,
+          json: { message_group_uuid: group, message: `from ${user.handle}` },
+        });
         cases++;
         const after = await messageCount(group);
         if (isMember) {
-          if (write.status !== 200 || after !== before + 1) leak(`member ${user.handle} POST into own conversation → ${write.status}, ${after - before} stored`);
+          if (write.status !== 200 || after !== before + 1)
+            leak(`member ${user.handle} POST into own conversation → ${write.status}, ${after - before} stored`);
         } else if (write.status !== 404 || !isErrorEnvelope(write) || after !== before) {
           leak(`outsider ${user.handle} POST into ${group} → ${write.status}, ${after - before} stored`);
         }
@@ -79,11 +99,15 @@ describe('broken object-level authorisation', () => {
     }
 
     for (const user of users) {
-      const mine = [...members].filter(([, m]) => m.includes(user.uuid)).map(([g]) => g).sort();
+      const mine = [...members]
+        .filter(([, m]) => m.includes(user.uuid))
+        .map(([g]) => g)
+        .sort();
       const list = await call('GET', '/api/message_groups', { token: user.accessToken });
       cases++;
       const listed = (list.body as Array<{ uuid: string }>).map((g) => g.uuid).sort();
-      if (list.status !== 200 || JSON.stringify(listed) !== JSON.stringify(mine)) leak(`${user.handle} lists ${listed} instead of ${mine}`);
+      if (list.status !== 200 || JSON.stringify(listed) !== JSON.stringify(mine))
+        leak(`${user.handle} lists ${listed} instead of ${mine}`);
 
       // Another user's conversation-list cursor must not page through their list.
       for (const other of users.filter((u) => u !== user)) {
@@ -97,26 +121,44 @@ describe('broken object-level authorisation', () => {
 
       // Starting a conversation by handle never lands in someone else's conversation.
       for (const other of users.filter((u) => u !== user)) {
-        const sent = await call('POST', '/api/messages', { token: user.accessToken, json: { handle: other.handle, message: 'hi by handle' } });
+        const sent = await call('POST', '/api/messages', {
+          token: user.accessToken,
+          json: { handle: other.handle, message: 'hi by handle' },
+        });
         cases++;
         const group = sent.body?.message_group_uuid as string;
         const allowed = members.get(group);
-        if (sent.status !== 200 || (allowed && !allowed.includes(user.uuid))) leak(`${user.handle} → @${other.handle} landed in ${group}`);
+        if (sent.status !== 200 || (allowed && !allowed.includes(user.uuid)))
+          leak(`${user.handle} → @${other.handle} landed in ${group}`);
         if (!allowed) members.set(group, [user.uuid, other.uuid]);
       }
 
       // The public profile route exposes the three public fields only.
       const short = await call('GET', `/api/users/@${user.handle}/short`);
       cases++;
-      if (short.status !== 200 || JSON.stringify(Object.keys(short.body).sort()) !== '["display_name","handle","uuid"]') leak(`short profile of ${user.handle}: ${short.text}`);
+      if (short.status !== 200 || JSON.stringify(Object.keys(short.body).sort()) !== '["display_name","handle","uuid"]')
+        leak(`short profile of ${user.handle}: ${short.text}`);
     }
 
     // Idempotency keys are per user: B reusing A's key gets B's own new message, not A's.
     const key = `k${randomUUID().replace(/-/g, '')}`;
-    const first = await call('POST', '/api/messages', { token: a.accessToken, json: { message_group_uuid: ab, message: 'same text' }, headers: { 'idempotency-key': key } });
-    const second = await call('POST', '/api/messages', { token: b.accessToken, json: { message_group_uuid: ab, message: 'same text' }, headers: { 'idempotency-key': key } });
+    const first = await call('POST', '/api/messages', {
+      token: a.accessToken,
+      json: { message_group_uuid: ab, message: 'same text' },
+      headers: { 'idempotency-key': key },
+    });
+    const second = await call('POST', '/api/messages', {
+      token: b.accessToken,
+      json: { message_group_uuid: ab, message: 'same text' },
+      headers: { 'idempotency-key': key },
+    });
     cases++;
-    if (first.status !== 200 || second.status !== 200 || second.body.uuid === first.body.uuid || second.body.handle !== b.handle) {
+    if (
+      first.status !== 200 ||
+      second.status !== 200 ||
+      second.body.uuid === first.body.uuid ||
+      second.body.handle !== b.handle
+    ) {
       leak(`idempotency key shared across users: ${first.status}/${second.status} ${second.text}`);
     }
 
@@ -133,7 +175,10 @@ const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64ur
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.');
-  return { header: JSON.parse(Buffer.from(header!, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload!, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header!, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload!, 'base64url').toString()),
+  };
 }
 
 function signRs256(header: object, payload: object, pem: string): string {
@@ -148,7 +193,9 @@ describe('tokens', () => {
     const real = decode(victim.accessToken);
     const cognitoKey = (JSON.parse(readFileSync(COGNITO_LOCAL_KEY, 'utf8')) as { pem: string }).pem;
     const publicPem = readPublicPem();
-    const unknownKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const unknownKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const now = Math.floor(Date.now() / 1000);
     const claims = (changes: Record<string, unknown>) => ({ ...real.payload, ...changes });
     const withKey = (changes: Record<string, unknown>) => signRs256(real.header, claims(changes), cognitoKey);
@@ -187,7 +234,11 @@ describe('tokens', () => {
     const routes = (token: string | undefined) => [
       () => call('GET', '/api/message_groups', { ...(token !== undefined ? { token } : {}) }),
       () => call('GET', `/api/messages/${group}`, { ...(token !== undefined ? { token } : {}) }),
-      () => call('POST', '/api/messages', { ...(token !== undefined ? { token } : {}), json: { message_group_uuid: group, message: 'forged' } }),
+      () =>
+        call('POST', '/api/messages', {
+          ...(token !== undefined ? { token } : {}),
+          json: { message_group_uuid: group, message: 'forged' },
+        }),
     ];
     for (const [name, token] of attempts) {
       for (const route of routes(token)) {
@@ -228,17 +279,44 @@ describe('tokens', () => {
 });
 
 describe('injection into key material', () => {
-  test('uuids and handles carrying #, /, .., unicode or huge strings are rejected (400/404), reach no other user\'s items and write nothing', async () => {
+  test("uuids and handles carrying #, /, .., unicode or huge strings are rejected (400/404), reach no other user's items and write nothing", async () => {
     const foreign = cd; // a is not a member
     const handle = c.handle;
     const groupPaths = [
-      `MSG%23${foreign}`, `${foreign}%23x`, `..%2F${foreign}`, `${foreign}%2F..`, `%2e%2e`, `${foreign}%00`, `GRP%23${c.uuid}`,
-      `GROUP%23${foreign}`, `${foreign}${'%CC%81'}`, encodeURIComponent('ｃｄ'), 'x'.repeat(5000), `${foreign}x`, `${foreign.slice(0, -1)}%23`,
-      encodeURIComponent(`${foreign} `), '%F0%9F%92%A9', `${foreign}%2C${ab}`,
+      `MSG%23${foreign}`,
+      `${foreign}%23x`,
+      `..%2F${foreign}`,
+      `${foreign}%2F..`,
+      `%2e%2e`,
+      `${foreign}%00`,
+      `GRP%23${c.uuid}`,
+      `GROUP%23${foreign}`,
+      `${foreign}${'%CC%81'}`,
+      encodeURIComponent('ｃｄ'),
+      'x'.repeat(5000),
+      `${foreign}x`,
+      `${foreign.slice(0, -1)}%23`,
+      encodeURIComponent(`${foreign} `),
+      '%F0%9F%92%A9',
+      `${foreign}%2C${ab}`,
     ];
     const handles = [
-      `${handle}#x`, `USER#HANDLE#${handle}`, `../${handle}`, `${handle}/..`, `ｃ${handle.slice(1)}`, 'a'.repeat(5000), `${handle}\u0000`,
-      'HANDLE#', '*', '%', ` ${handle}`, `${handle} `, `${handle}\u200b`, `SUB#${decode(c.accessToken).payload.sub}`, '', '💩',
+      `${handle}#x`,
+      `USER#HANDLE#${handle}`,
+      `../${handle}`,
+      `${handle}/..`,
+      `ｃ${handle.slice(1)}`,
+      'a'.repeat(5000),
+      `${handle}\u0000`,
+      'HANDLE#',
+      '*',
+      '%',
+      ` ${handle}`,
+      `${handle} `,
+      `${handle}\u200b`,
+      `SUB#${decode(c.accessToken).payload.sub}`,
+      '',
+      '💩',
     ];
     const idempotencyKeys = ['x#y', '../../etc', 'a'.repeat(65), 'ключ', 'a b', `IDEMPOTENCY#${c.uuid}#k`];
     const secrets = ['secret of c and d', c.email, d.email];
@@ -248,25 +326,58 @@ describe('injection into key material', () => {
     const leaks: string[] = [];
     const check = (what: string, reply: Reply, allowed: number[]) => {
       cases++;
-      if (!allowed.includes(reply.status) || secrets.some((s) => reply.text.includes(s))) leak(`${what} → ${reply.status} ${reply.text.slice(0, 120)}`);
+      if (!allowed.includes(reply.status) || secrets.some((s) => reply.text.includes(s)))
+        leak(`${what} → ${reply.status} ${reply.text.slice(0, 120)}`);
     };
     const leak = (what: string) => leaks.push(what);
 
     for (const segment of groupPaths) {
-      check(`GET /api/messages/${segment.slice(0, 40)}`, await call('GET', `/api/messages/${segment}`, { token: a.accessToken }), [400, 404]);
-      check(`GET /api/messages/${segment.slice(0, 40)}?cursor`, await call('GET', `/api/messages/${segment}?cursor=${segment}`, { token: a.accessToken }), [400, 404]);
+      check(
+        `GET /api/messages/${segment.slice(0, 40)}`,
+        await call('GET', `/api/messages/${segment}`, { token: a.accessToken }),
+        [400, 404],
+      );
+      check(
+        `GET /api/messages/${segment.slice(0, 40)}?cursor`,
+        await call('GET', `/api/messages/${segment}?cursor=${segment}`, { token: a.accessToken }),
+        [400, 404],
+      );
     }
-    for (const group of [`MSG#${foreign}`, `${foreign}#x`, `../${foreign}`, `GRP#${c.uuid}`, 'x'.repeat(5000), `${foreign}\u0301`, foreign.toUpperCase()]) {
-      check(`POST group ${group.slice(0, 40)}`, await call('POST', '/api/messages', { token: a.accessToken, json: { message_group_uuid: group, message: 'inject' } }), [400, 404]);
+    for (const group of [
+      `MSG#${foreign}`,
+      `${foreign}#x`,
+      `../${foreign}`,
+      `GRP#${c.uuid}`,
+      'x'.repeat(5000),
+      `${foreign}\u0301`,
+      foreign.toUpperCase(),
+    ]) {
+      check(
+        `POST group ${group.slice(0, 40)}`,
+        await call('POST', '/api/messages', { token: a.accessToken, json: { message_group_uuid: group, message: 'inject' } }),
+        [400, 404],
+      );
     }
     for (const h of handles) {
-      check(`POST handle ${JSON.stringify(h.slice(0, 40))}`, await call('POST', '/api/messages', { token: a.accessToken, json: { handle: h, message: 'inject' } }), [400, 404]);
-      check(`GET short ${JSON.stringify(h.slice(0, 40))}`, await call('GET', `/api/users/${encodeURIComponent(`@${h}`)}/short`), [400, 404]);
+      check(
+        `POST handle ${JSON.stringify(h.slice(0, 40))}`,
+        await call('POST', '/api/messages', { token: a.accessToken, json: { handle: h, message: 'inject' } }),
+        [400, 404],
+      );
+      check(
+        `GET short ${JSON.stringify(h.slice(0, 40))}`,
+        await call('GET', `/api/users/${encodeURIComponent(`@${h}`)}/short`),
+        [400, 404],
+      );
     }
     for (const key of idempotencyKeys) {
       let reply: Reply;
       try {
-        reply = await call('POST', '/api/messages', { token: a.accessToken, json: { message_group_uuid: ab, message: 'keyed' }, headers: { 'idempotency-key': key } });
+        reply = await call('POST', '/api/messages', {
+          token: a.accessToken,
+          json: { message_group_uuid: ab, message: 'keyed' },
+          headers: { 'idempotency-key': key },
+        });
       } catch (error) {
         // fetch itself refuses header values that are not ByteStrings: nothing was sent.
         if (/ByteString|header/i.test(String((error as Error).message))) continue;
@@ -305,9 +416,13 @@ describe('invisible and spoofing text', () => {
     const before = await settledScan();
     const accepted: string[] = [];
     for (const message of texts) {
-      for (const json of [{ message_group_uuid: ab, message }, { handle: c.handle, message }]) {
+      for (const json of [
+        { message_group_uuid: ab, message },
+        { handle: c.handle, message },
+      ]) {
         const reply = await call('POST', '/api/messages', { token: a.accessToken, json });
-        if (reply.status !== 400 || !isErrorEnvelope(reply)) accepted.push(`${JSON.stringify(message.slice(0, 12))} → ${reply.status}`);
+        if (reply.status !== 400 || !isErrorEnvelope(reply))
+          accepted.push(`${JSON.stringify(message.slice(0, 12))} → ${reply.status}`);
       }
     }
     const written = changedItems(before, await scanTable());
@@ -321,7 +436,8 @@ describe('invisible and spoofing text', () => {
 
 /** Items added, removed or changed between two scans. */
 export function changedItems(before: Array<Record<string, unknown>>, after: Array<Record<string, unknown>>): number {
-  const index = (items: Array<Record<string, unknown>>) => new Map(items.map((item) => [`${item.pk}\u0000${item.sk}`, JSON.stringify(item)]));
+  const index = (items: Array<Record<string, unknown>>) =>
+    new Map(items.map((item) => [`${item.pk}\u0000${item.sk}`, JSON.stringify(item)]));
   const [was, now] = [index(before), index(after)];
   let changed = 0;
   for (const [key, value] of now) if (was.get(key) !== value) changed++;

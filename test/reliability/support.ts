@@ -105,7 +105,12 @@ export async function scanTable(): Promise<Item[]> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes (a failure naming `what`). */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -115,7 +120,10 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await sleep(intervalMs);
   }
 }
@@ -137,14 +145,19 @@ export async function inParallel<T, R>(items: T[], limit: number, run: (item: T,
 /** Waits until the table stops changing (the stream consumer has caught up): two equal scans in a row. */
 export async function settledScan(timeoutMs = 30_000): Promise<Item[]> {
   let previous = JSON.stringify(await scanTable());
-  return waitFor('the table to settle (stream consumer idle)', timeoutMs, async () => {
-    await sleep(400);
-    const items = await scanTable();
-    const now = JSON.stringify(items);
-    if (now === previous) return items;
-    previous = now;
-    return undefined;
-  }, 0);
+  return waitFor(
+    'the table to settle (stream consumer idle)',
+    timeoutMs,
+    async () => {
+      await sleep(400);
+      const items = await scanTable();
+      const now = JSON.stringify(items);
+      if (now === previous) return items;
+      previous = now;
+      return undefined;
+    },
+    0,
+  );
 }
 
 /** Every message item stored in one conversation (consistent read, all pages), oldest first. */
@@ -166,7 +179,11 @@ export interface Delivery {
  * = a text stored more than once (a send that wrote twice). Sends that were not acknowledged
  * may or may not be stored; they are neither lost nor duplicated unless stored twice.
  */
-export async function checkDelivery(groups: string[], acknowledged: Map<string, string>, isOurs: (text: string) => boolean): Promise<Delivery> {
+export async function checkDelivery(
+  groups: string[],
+  acknowledged: Map<string, string>,
+  isOurs: (text: string) => boolean,
+): Promise<Delivery> {
   const stored = new Map<string, Item[]>();
   for (const group of groups) {
     for (const item of await storedMessages(group)) {
@@ -197,7 +214,9 @@ export function rowProblems(items: Item[], groupUuid: string, members: string[],
     const own = rows.filter((row) => row.pk === keys.conversationPartition(member));
     if (own.length !== 1) problems.push(`${groupUuid}: member ${member} has ${own.length} rows`);
     else if (own[0]!.sk !== newest.sk || own[0]!.message !== newest.message) {
-      problems.push(`${groupUuid}: member ${member} row at ${own[0]!.sk} "${own[0]!.message}", newest is ${newest.sk} "${newest.message}"`);
+      problems.push(
+        `${groupUuid}: member ${member} row at ${own[0]!.sk} "${own[0]!.message}", newest is ${newest.sk} "${newest.message}"`,
+      );
     }
   }
   if (rows.length !== members.length) problems.push(`${groupUuid}: ${rows.length} rows for ${members.length} members`);
@@ -225,15 +244,21 @@ export async function rowsCatchUp(
   const check = async () => {
     const items = await scanTable();
     const problems: string[] = [];
-    for (const { group, members } of conversations) problems.push(...rowProblems(items, group, members, await newestMessage(group)));
+    for (const { group, members } of conversations)
+      problems.push(...rowProblems(items, group, members, await newestMessage(group)));
     return problems;
   };
   let problems: string[] = [];
   try {
-    await waitFor('conversation rows at their newest message', timeoutMs, async () => {
-      problems = await check();
-      return problems.length === 0 ? true : undefined;
-    }, 250);
+    await waitFor(
+      'conversation rows at their newest message',
+      timeoutMs,
+      async () => {
+        problems = await check();
+        return problems.length === 0 ? true : undefined;
+      },
+      250,
+    );
   } catch {
     return { problems, ms: Date.now() - started };
   }

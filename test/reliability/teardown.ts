@@ -11,6 +11,7 @@ export default async function reliabilityTeardown(): Promise<void> {
   const lines = figuresFile && existsSync(figuresFile) ? readFileSync(figuresFile, 'utf8') : '';
   const { text, violations } = summarize(lines);
   console.log(`\n${text}\n`);
-  if (process.env.RELIABILITY_DIR && !process.env.KEEP_STACK_LOG) rmSync(process.env.RELIABILITY_DIR, { recursive: true, force: true });
+  if (process.env.RELIABILITY_DIR && !process.env.KEEP_STACK_LOG)
+    rmSync(process.env.RELIABILITY_DIR, { recursive: true, force: true });
   if (violations.length > 0) throw new Error(`reliability violations: ${violations.join('; ')}`);
 }

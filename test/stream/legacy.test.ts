@@ -13,7 +13,13 @@ import { formatMicros } from '../../domain/time';
 import type { UserProfile } from '../../domain/types';
 import { handler } from '../../handlers/stream/update-conversation-rows';
 import { partition } from '../support/fixtures';
-import { legacyCreateMessage, legacyCreateMessageGroup, legacyListMessageGroups, legacyUser, pythonIsoformat } from '../support/legacy';
+import {
+  legacyCreateMessage,
+  legacyCreateMessageGroup,
+  legacyListMessageGroups,
+  legacyUser,
+  pythonIsoformat,
+} from '../support/legacy';
 import { pkOf, streamEvent, tapStream, type StreamTap } from '../support/stream-events';
 
 let tap: StreamTap;
@@ -41,15 +47,26 @@ async function rowsOf(owner: UserProfile, group: string) {
 
 /** Each member has exactly one row, at `sk`, in the shape both backends write. */
 async function expectRows(a: UserProfile, b: UserProfile, group: string, sk: string, message: string): Promise<void> {
-  for (const [owner, other] of [[a, b], [b, a]] as const) {
+  for (const [owner, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     expect(await rowsOf(owner, group)).toEqual([
-      { pk: `GRP#${owner.uuid}`, sk, message_group_uuid: group, message, user_uuid: other.uuid, user_handle: other.handle, user_display_name: other.display_name },
+      {
+        pk: `GRP#${owner.uuid}`,
+        sk,
+        message_group_uuid: group,
+        message,
+        user_uuid: other.uuid,
+        user_handle: other.handle,
+        user_display_name: other.display_name,
+      },
     ]);
   }
 }
 
-describe('pattern E over the original backend\'s items', () => {
-  it('applies a message written by the original\'s create_message exactly like ours: both rows move, once, to its instant in our form', async () => {
+describe("pattern E over the original backend's items", () => {
+  it("applies a message written by the original's create_message exactly like ours: both rows move, once, to its instant in our form", async () => {
     const [ada, ben] = await Promise.all([legacyUser('Andrew Brown'), legacyUser('Andrew Bayko')]);
     const group = (await createMessageGroup(ada, ben.handle, 'ours: hello')).message_group_uuid;
     const stamp = pythonIsoformat(nextSecondMicros() + 753_263); // e.g. 2026-12-01T18:19:28.753263+00:00
@@ -66,7 +83,7 @@ describe('pattern E over the original backend\'s items', () => {
     expect(rowWrites(await tap.read(), [ada, ben])).toBe(0);
   });
 
-  it('moves the rows of a conversation the original\'s create_message_group wrote (its shape, +00:00 sk) like ours; both backends read the result', async () => {
+  it("moves the rows of a conversation the original's create_message_group wrote (its shape, +00:00 sk) like ours; both backends read the result", async () => {
     const [ada, ben] = await Promise.all([legacyUser('Andrew Brown'), legacyUser('Andrew Bayko')]);
     const base = nextSecondMicros();
     const group = await legacyCreateMessageGroup(ada, ben, 'theirs: started', pythonIsoformat(base)); // microsecond 0: no fraction
@@ -79,7 +96,14 @@ describe('pattern E over the original backend\'s items', () => {
     const canonical = formatMicros(base + 1_000_042);
     await expectRows(ada, ben, group, canonical, 'theirs: second message');
     expect((await listMessageGroups(ada.uuid)).items).toEqual([
-      { message_group_uuid: group, user_uuid: ben.uuid, user_handle: ben.handle, user_display_name: 'Andrew Bayko', message: 'theirs: second message', last_message_at: canonical },
+      {
+        message_group_uuid: group,
+        user_uuid: ben.uuid,
+        user_handle: ben.handle,
+        user_display_name: 'Andrew Bayko',
+        message: 'theirs: second message',
+        last_message_at: canonical,
+      },
     ]);
     expect(await legacyListMessageGroups(ben.uuid, canonical.slice(0, 4))).toEqual([
       { uuid: group, display_name: 'Andrew Brown', handle: ada.handle, message: 'theirs: second message', created_at: canonical },

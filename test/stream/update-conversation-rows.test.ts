@@ -10,10 +10,7 @@ import { createMessageGroup } from '../../domain/create-message-group';
 import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import type { Message, UserProfile } from '../../domain/types';
-import {
-  ConversationRowsBusyError,
-  updateConversationRows,
-} from '../../domain/update-conversation-rows';
+import { ConversationRowsBusyError, updateConversationRows } from '../../domain/update-conversation-rows';
 import { linkCognitoSub } from '../../domain/users';
 import { logger } from '../../handlers/logger';
 import { handler } from '../../handlers/stream/update-conversation-rows';
@@ -91,7 +88,7 @@ function rowWrites(records: DynamoDBRecord[], users: UserProfile[]) {
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items];
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j] as T, out[i] as T];
@@ -121,7 +118,10 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
 
     expect(await handler(streamEvent(batch))).toEqual({ batchItemFailures: [] });
 
-    const writes = rowWrites(await tap.read(), convs.flatMap((c) => [c.a, c.b]));
+    const writes = rowWrites(
+      await tap.read(),
+      convs.flatMap((c) => [c.a, c.b]),
+    );
     expect(writes).toEqual({ removes: 20, inserts: 20 });
     for (const [i, c] of convs.entries()) await expectRowsAt(c, sent[i]!.at(-1)!);
   });
@@ -189,7 +189,17 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     const all = ownRecords(seen, ...ids, `sub-${c1.a.uuid}`);
     const kinds = new Set(all.map((r) => `${r.eventName} ${pkOf(r).split('#')[0]}`));
     expect([...kinds].sort()).toEqual(
-      ['INSERT GROUP', 'INSERT GRP', 'INSERT MSG', 'INSERT PAIR', 'INSERT USER', 'MODIFY MSG', 'MODIFY USER', 'REMOVE GRP', 'REMOVE MSG'].sort(),
+      [
+        'INSERT GROUP',
+        'INSERT GRP',
+        'INSERT MSG',
+        'INSERT PAIR',
+        'INSERT USER',
+        'MODIFY MSG',
+        'MODIFY USER',
+        'REMOVE GRP',
+        'REMOVE MSG',
+      ].sort(),
     );
 
     expect(await handler(streamEvent(all))).toEqual({ batchItemFailures: [] });
@@ -203,7 +213,10 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     await send(other, 5);
     const records = await tap.read();
     const [o1, o2, o3, o4, o5] = messageInserts(records, other).slice(1);
-    const withImage = (r: DynamoDBRecord, change: Record<string, AttributeValue>): DynamoDBRecord => ({ ...r, dynamodb: { ...r.dynamodb, NewImage: { ...r.dynamodb!.NewImage, ...change } } });
+    const withImage = (r: DynamoDBRecord, change: Record<string, AttributeValue>): DynamoDBRecord => ({
+      ...r,
+      dynamodb: { ...r.dynamodb, NewImage: { ...r.dynamodb!.NewImage, ...change } },
+    });
     const poisons: DynamoDBRecord[] = [
       withImage(o1!, { sk: { S: 'yesterday' } }),
       withImage(o2!, { message: { N: '42' } }),
@@ -220,7 +233,9 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
 
       expect(response.batchItemFailures).toEqual([]);
       const dropped = errors.mock.calls.filter(([message]) => String(message).startsWith('record dropped'));
-      expect(dropped.map(([, extra]) => (extra as { sequenceNumber: string }).sequenceNumber)).toEqual(poisons.map(sequenceNumberOf));
+      expect(dropped.map(([, extra]) => (extra as { sequenceNumber: string }).sequenceNumber)).toEqual(
+        poisons.map(sequenceNumberOf),
+      );
       expect(JSON.stringify(dropped)).not.toContain('m 1'); // keys and reason, never the text
       expect(infos.mock.calls.find(([message]) => message === 'batch done')?.[1]).toMatchObject({ dropped: 5, failures: 0 });
     } finally {
@@ -236,7 +251,9 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     const sent = await send(good, 1);
     const sentOther = await send(other, 1);
     await send(broken, 1);
-    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.conversation(broken.b.uuid, broken.first.created_at) }));
+    await db().send(
+      new DeleteCommand({ TableName: tableName(), Key: keys.conversation(broken.b.uuid, broken.first.created_at) }),
+    );
     const records = await tap.read();
     const unnamed = (r: DynamoDBRecord): DynamoDBRecord => {
       const { SequenceNumber: _dropped, ...change } = r.dynamodb!;
@@ -247,7 +264,9 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     expect(applied).toEqual({ batchItemFailures: [] });
     await expectRowsAt(other, sentOther[0]!);
 
-    await expect(handler(streamEvent([unnamed(messageInserts(records, broken)[1]!)]))).rejects.toThrow('without a sequence number');
+    await expect(handler(streamEvent([unnamed(messageInserts(records, broken)[1]!)]))).rejects.toThrow(
+      'without a sequence number',
+    );
     await expectRowsAt(good, sent[0]!);
   });
 
@@ -256,7 +275,9 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     await send(broken, 1);
     const sentFine = await send(fine, 1);
     // Ben's row is gone but Ada's row still names him: the index looks stale for good.
-    await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.conversation(broken.b.uuid, broken.first.created_at) }));
+    await db().send(
+      new DeleteCommand({ TableName: tableName(), Key: keys.conversation(broken.b.uuid, broken.first.created_at) }),
+    );
     const records = await tap.read();
     const brokenBatch = messageInserts(records, broken);
     const batch = [...brokenBatch, ...messageInserts(records, fine)];

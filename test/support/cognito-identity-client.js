@@ -40,7 +40,8 @@ async function run(request) {
       // The PASSWORD_VERIFIER answer as sent, for tests that replay altered copies of it.
       const originalFetch = globalThis.fetch;
       globalThis.fetch = async (input, init) => {
-        if (new Headers(init?.headers).get('x-amz-target')?.endsWith('RespondToAuthChallenge')) answer = JSON.parse(String(init?.body));
+        if (new Headers(init?.headers).get('x-amz-target')?.endsWith('RespondToAuthChallenge'))
+          answer = JSON.parse(String(init?.body));
         return originalFetch(input, init);
       };
     }
@@ -51,16 +52,24 @@ async function run(request) {
       user.authenticateUser(new AuthenticationDetails({ Username: request.email, Password: request.password }), {
         onSuccess: resolve,
         onFailure: reject,
-        newPasswordRequired: () => reject(Object.assign(new Error('unexpected NEW_PASSWORD_REQUIRED'), { code: 'NewPasswordRequired' })),
+        newPasswordRequired: () =>
+          reject(Object.assign(new Error('unexpected NEW_PASSWORD_REQUIRED'), { code: 'NewPasswordRequired' })),
       }),
     );
-    return { flow, ms: Math.round(performance.now() - started), username: user.getUsername(), ...tokens(session), ...(answer ? { answer } : {}) };
+    return {
+      flow,
+      ms: Math.round(performance.now() - started),
+      username: user.getUsername(),
+      ...tokens(session),
+      ...(answer ? { answer } : {}),
+    };
   }
   if (request.op === 'refresh') {
     const user = new CognitoUser({ Username: request.username, Pool: pool });
     const session = await new Promise((resolve, reject) =>
-      user.refreshSession(new CognitoRefreshToken({ RefreshToken: request.refreshToken }), (/** @type {any} */ error, /** @type {any} */ result) =>
-        error ? reject(error) : resolve(result),
+      user.refreshSession(
+        new CognitoRefreshToken({ RefreshToken: request.refreshToken }),
+        (/** @type {any} */ error, /** @type {any} */ result) => (error ? reject(error) : resolve(result)),
       ),
     );
     return tokens(session);

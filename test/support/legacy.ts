@@ -56,7 +56,12 @@ export function pythonIsoformat(micros: number): string {
 
 /** A user as the original's Postgres holds one (db/seed.sql), carried over as our profile. */
 export async function legacyUser(display_name: string): Promise<UserProfile> {
-  return createUserProfile({ uuid: randomUUID(), display_name, handle: uniqueHandle('legacy'), email: `${randomUUID()}@exampro.co` });
+  return createUserProfile({
+    uuid: randomUUID(),
+    display_name,
+    handle: uniqueHandle('legacy'),
+    email: `${randomUUID()}@exampro.co`,
+  });
 }
 
 type Person = Pick<UserProfile, 'uuid' | 'display_name' | 'handle'>;
@@ -73,7 +78,13 @@ export function legacyMessageItem(groupUuid: string, createdAt: string, message:
   };
 }
 
-export function legacyRowItem(owner: Person, other: Person, groupUuid: string, lastMessageAt: string, message: string): LegacyItem {
+export function legacyRowItem(
+  owner: Person,
+  other: Person,
+  groupUuid: string,
+  lastMessageAt: string,
+  message: string,
+): LegacyItem {
   return {
     pk: { S: `GRP#${owner.uuid}` },
     sk: { S: lastMessageAt },
@@ -86,7 +97,12 @@ export function legacyRowItem(owner: Person, other: Person, groupUuid: string, l
 }
 
 /** ddb.py `create_message` (put_item, no condition); `createdAt` is what `isoformat()` gave. */
-export async function legacyCreateMessage(groupUuid: string, message: string, sender: Person, createdAt: string): Promise<LegacyItem> {
+export async function legacyCreateMessage(
+  groupUuid: string,
+  message: string,
+  sender: Person,
+  createdAt: string,
+): Promise<LegacyItem> {
   const Item = legacyMessageItem(groupUuid, createdAt, message, sender);
   await boto3().send(new PutItemCommand({ TableName: dynamoConfig().tableName, Item }));
   return Item;

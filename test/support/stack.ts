@@ -84,9 +84,19 @@ export async function startStack({
   seed = false,
   webOrigin = TEST_WEB_ORIGIN,
   dataDir,
-}: { seed?: boolean; webOrigin?: string; dataDir?: string } = {}): Promise<RunningStack> {
+}: {
+  seed?: boolean;
+  webOrigin?: string;
+  dataDir?: string;
+} = {}): Promise<RunningStack> {
   const started = Date.now();
-  const [httpPort, lambdaPort, dynamodbPort, cognitoPort, websocketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [httpPort, lambdaPort, dynamodbPort, cognitoPort, websocketPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const scratch = mkdtempSync(path.join(tmpdir(), 'cruddur-stack-'));
   const cognitoPath = path.join(dataDir ?? scratch, 'cognito');
   const logFile = path.join(scratch, 'offline.log');
@@ -115,7 +125,19 @@ export async function startStack({
   }
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--host', '127.0.0.1'],
+    [
+      path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+      'offline',
+      'start',
+      '--httpPort',
+      String(httpPort),
+      '--lambdaPort',
+      String(lambdaPort),
+      '--websocketPort',
+      String(websocketPort),
+      '--host',
+      '127.0.0.1',
+    ],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const record = (chunk: Buffer) => {
@@ -154,7 +176,12 @@ export async function startStack({
     await stop();
     throw error;
   }
-  const state = JSON.parse(readFileSync(stateFile(cognitoPath), 'utf8')) as { endpoint: string; issuer: string; userPoolId: string; clientId: string };
+  const state = JSON.parse(readFileSync(stateFile(cognitoPath), 'utf8')) as {
+    endpoint: string;
+    issuer: string;
+    userPoolId: string;
+    clientId: string;
+  };
   return {
     apiUrl: `http://127.0.0.1:${httpPort}`,
     websocketUrl: `ws://127.0.0.1:${websocketPort}`,

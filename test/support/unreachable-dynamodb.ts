@@ -27,8 +27,14 @@ server.listen(0, '127.0.0.1', async () => {
   };
   const results: Record<string, unknown> = {};
   for (const [name, request] of Object.entries(requests)) {
-    const error = await request().then(() => undefined, (e: unknown) => e);
-    results[name] = error instanceof DomainError ? { class: error.name, statusCode: error.statusCode } : { class: String((error as Error)?.name) };
+    const error = await request().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    results[name] =
+      error instanceof DomainError
+        ? { class: error.name, statusCode: error.statusCode }
+        : { class: String((error as Error)?.name) };
   }
   console.log(JSON.stringify(results));
   server.close();

@@ -18,22 +18,33 @@ const DAX_READERS: Record<string, string[]> = {
 };
 
 function daxGrants(t: Template, roleId: string): Array<{ actions: string[]; resource: Json }> {
-  const policies = (resource(t, roleId).Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: Array<Record<string, Json>> } }>;
+  const policies = (resource(t, roleId).Properties?.Policies ?? []) as Array<{
+    PolicyDocument: { Statement: Array<Record<string, Json>> };
+  }>;
   return policies
     .flatMap((p) => p.PolicyDocument.Statement)
     .filter((s) => JSON.stringify(s.Action).includes('dax:'))
-    .map((s) => ({ actions: ([] as Json[]).concat(s.Action as Json).map(String).sort(), resource: s.Resource as Json }));
+    .map((s) => ({
+      actions: ([] as Json[])
+        .concat(s.Action as Json)
+        .map(String)
+        .sort(),
+      resource: s.Resource as Json,
+    }));
 }
 
 test('off by default: no DAX resource, no dax grant, DAX_ENDPOINT empty', () => {
   expect(Object.keys(off.Resources).filter((id) => id.startsWith('Dax') || id.includes('ToDax'))).toEqual([]);
   for (const [id] of resourcesOfType(off, 'AWS::IAM::Role')) expect(daxGrants(off, id)).toEqual([]);
-  const env = (resource(off, 'GetUserShortLambdaFunction').Properties?.Environment as { Variables: Record<string, Json> }).Variables;
+  const env = (resource(off, 'GetUserShortLambdaFunction').Properties?.Environment as { Variables: Record<string, Json> })
+    .Variables;
   expect(env.DAX_ENDPOINT).toBe('');
 });
 
 test('the condition needs both dax and vpcMode', () => {
-  expect(raw.Conditions?.DaxEnabled).toEqual({ 'Fn::And': [{ 'Fn::Equals': ['false-', 'true-'] }, { 'Fn::Equals': ['false-', 'true-'] }] });
+  expect(raw.Conditions?.DaxEnabled).toEqual({
+    'Fn::And': [{ 'Fn::Equals': ['false-', 'true-'] }, { 'Fn::Equals': ['false-', 'true-'] }],
+  });
 });
 
 test('on: the cluster is encrypted at rest and in transit, in the private subnets, reachable on 9111 from the functions only', () => {
@@ -50,7 +61,12 @@ test('on: the cluster is encrypted at rest and in transit, in the private subnet
   });
   expect(resource(on, 'DaxSubnetGroup').Properties?.SubnetIds).toEqual([{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }]);
   expect(resource(on, 'DaxSecurityGroup').Properties?.SecurityGroupIngress).toEqual([
-    expect.objectContaining({ IpProtocol: 'tcp', FromPort: 9111, ToPort: 9111, SourceSecurityGroupId: { Ref: 'LambdaSecurityGroup' } }),
+    expect.objectContaining({
+      IpProtocol: 'tcp',
+      FromPort: 9111,
+      ToPort: 9111,
+      SourceSecurityGroupId: { Ref: 'LambdaSecurityGroup' },
+    }),
   ]);
   expect(resource(on, 'LambdaToDaxEgress').Properties).toMatchObject({
     GroupId: { Ref: 'LambdaSecurityGroup' },
@@ -69,13 +85,18 @@ test('on: item and query TTLs come from the daxItemTtlMs / daxQueryTtlMs paramet
 test("on: DAX's own role reads the table and its index, and writes nothing", () => {
   const grants = daxGrants(on, 'DaxServiceRole');
   expect(grants).toEqual([]);
-  const policies = resource(on, 'DaxServiceRole').Properties?.Policies as Array<{ PolicyDocument: { Statement: Array<Record<string, Json>> } }>;
+  const policies = resource(on, 'DaxServiceRole').Properties?.Policies as Array<{
+    PolicyDocument: { Statement: Array<Record<string, Json>> };
+  }>;
   const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
   expect(statements).toEqual([
     {
       Effect: 'Allow',
       Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-      Resource: [{ 'Fn::GetAtt': ['MessagingTable', 'Arn'] }, { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' }],
+      Resource: [
+        { 'Fn::GetAtt': ['MessagingTable', 'Arn'] },
+        { 'Fn::Sub': '${MessagingTable.Arn}/index/message-group-sk-index' },
+      ],
     },
   ]);
 });

@@ -21,7 +21,10 @@ async function slsFailure(name: string, args: string[]): Promise<{ code?: number
   };
   return run('npx', ['sls', ...args.map((arg) => arg.replace('<home>', home))], { cwd: ROOT, env }).then(
     () => undefined,
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code,
+      output: `${error.stdout}${error.stderr}`,
+    }),
   );
 }
 
@@ -32,7 +35,14 @@ test('sls deploy --stage dev fails with a message naming the offline stage, with
 }, 120_000);
 
 test('packaging a stage with dax on but vpcMode off fails with a message naming both parameters', async () => {
-  const failure = await slsFailure('dax-guard', ['package', '--stage', 'prod', '--param=dax=true', '--package', '<home>/package']);
+  const failure = await slsFailure('dax-guard', [
+    'package',
+    '--stage',
+    'prod',
+    '--param=dax=true',
+    '--package',
+    '<home>/package',
+  ]);
   expect(failure?.code).not.toBe(0);
   expect(failure?.output).toContain('The dax parameter needs vpcMode: true');
 }, 120_000);

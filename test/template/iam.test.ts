@@ -30,7 +30,12 @@ const EXPECTED: Record<string, string[]> = {
   scan: ['dynamodb:Scan @ table'],
   listConversations: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   getConversation: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
-  adoptLegacyConversations: ['dynamodb:Scan @ message-group-sk-index', 'dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:Query @ table'],
+  adoptLegacyConversations: [
+    'dynamodb:Scan @ message-group-sk-index',
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:Query @ table',
+  ],
   syncCognitoUsers: [
     'cognito-idp:ListUsers @ user pool',
     'dynamodb:GetItem @ table',
@@ -79,7 +84,17 @@ const KNOWN_RESOURCES: Record<string, Json> = {
   'websocket connections': {
     'Fn::Join': [
       '',
-      ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'WebsocketsApi' }, '/prod/POST/@connections/*'],
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':execute-api:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':',
+        { Ref: 'WebsocketsApi' },
+        '/prod/POST/@connections/*',
+      ],
     ],
   },
   'user pool': { 'Fn::GetAtt': ['CognitoUserPoolCruddur', 'Arn'] },
@@ -99,7 +114,9 @@ const functionNames = resourcesOfType(template, 'AWS::Lambda::Function').map(([i
 });
 
 function roleIdOf(functionName: string): string {
-  const role = resource(template, `${logicalName(functionName)}LambdaFunction`).Properties?.Role as { 'Fn::GetAtt'?: [string, string] };
+  const role = resource(template, `${logicalName(functionName)}LambdaFunction`).Properties?.Role as {
+    'Fn::GetAtt'?: [string, string];
+  };
   const id = role['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`${functionName}: Role is not a role of this stack: ${JSON.stringify(role)}`);
   return id;
@@ -176,7 +193,8 @@ async function callsInCode(functionName: string): Promise<string[]> {
   for (const [i, match] of commands.entries()) {
     const name = match[1];
     if (name === 'TransactWrite') {
-      for (const [, kind] of code.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)) calls.add(`${TRANSACT_ACTIONS[kind as string]} @ table`);
+      for (const [, kind] of code.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g))
+        calls.add(`${TRANSACT_ACTIONS[kind as string]} @ table`);
       continue;
     }
     const action = COMMAND_ACTIONS[name as string];
@@ -202,7 +220,8 @@ function callsForEvents(functionName: string): string[] {
   for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
     if (JSON.stringify(mapping.Properties?.FunctionName) !== fnRef) continue;
     const source = resourceLabel(mapping.Properties?.EventSourceArn as Json, functionName);
-    for (const action of ['DescribeStream', 'GetRecords', 'GetShardIterator', 'ListStreams']) calls.push(`dynamodb:${action} @ ${source}`);
+    for (const action of ['DescribeStream', 'GetRecords', 'GetShardIterator', 'ListStreams'])
+      calls.push(`dynamodb:${action} @ ${source}`);
     const onFailure = (mapping.Properties?.DestinationConfig as { OnFailure?: { Destination: Json } } | undefined)?.OnFailure;
     if (onFailure) calls.push(`sqs:SendMessage @ ${resourceLabel(onFailure.Destination, functionName)}`);
   }
@@ -223,7 +242,11 @@ describe('IAM (packaged prod stack)', () => {
     const roles = functionNames.map(roleIdOf);
     expect(new Set(roles).size).toBe(functionNames.length);
     for (const id of roles) expect(resource(template, id).Type).toBe('AWS::IAM::Role');
-    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roles].sort());
+    expect(
+      resourcesOfType(template, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...roles].sort());
   });
 
   test('roles trust only the Lambda service and set no fixed name or external managed policy', () => {
@@ -252,7 +275,10 @@ describe('IAM (packaged prod stack)', () => {
     const offenders = policyStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow')
       // The one exception: ManageConnections alone, on this API's stage, POST, any connection id.
-      .filter(({ statement }) => !(statement.Action === 'execute-api:ManageConnections' && JSON.stringify(statement.Resource) === connections))
+      .filter(
+        ({ statement }) =>
+          !(statement.Action === 'execute-api:ManageConnections' && JSON.stringify(statement.Resource) === connections),
+      )
       .filter(({ statement }) => {
         const fields = [statement.Action, statement.Resource, statement.NotAction, statement.NotResource];
         return statement.NotAction !== undefined || statement.NotResource !== undefined || JSON.stringify(fields).includes('*');
@@ -288,7 +314,9 @@ describe('IAM (packaged prod stack)', () => {
     ]);
     // And with those on, every role still holds its reviewed grants plus only those.
     for (const name of functionNames) {
-      const extra = grantsOf(everythingOn, name).filter((g) => !g.startsWith('ec2:') && !g.startsWith('xray:') && !g.startsWith('dax:'));
+      const extra = grantsOf(everythingOn, name).filter(
+        (g) => !g.startsWith('ec2:') && !g.startsWith('xray:') && !g.startsWith('dax:'),
+      );
       expect(extra).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
     }
   });

@@ -154,7 +154,10 @@ describe('Lambda functions', () => {
         // token (`error.message` is an error's text, not a chat message).
         for (const [, args] of source.matchAll(/logger\.(?:info|debug|warn|error|appendKeys)\(([^;]*?)\);/gs)) {
           const code = (args ?? '').replace(/'[^']*'|`[^`]*`|"[^"]*"/g, "''");
-          expect([file, code]).not.toEqual([file, expect.stringMatching(/\b(body|text|token|authorization|event)\b|(?<!\.)\bmessage\b(?!_)/i)]);
+          expect([file, code]).not.toEqual([
+            file,
+            expect.stringMatching(/\b(body|text|token|authorization|event)\b|(?<!\.)\bmessage\b(?!_)/i),
+          ]);
         }
       }
     }
@@ -232,7 +235,8 @@ describe('Cognito', () => {
 
 describe('alarms', () => {
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-  const metricOf = (alarm: { Properties?: Record<string, Json> }) => `${alarm.Properties?.Namespace}/${alarm.Properties?.MetricName}`;
+  const metricOf = (alarm: { Properties?: Record<string, Json> }) =>
+    `${alarm.Properties?.Namespace}/${alarm.Properties?.MetricName}`;
 
   test('are on in prod and all notify the SNS topic', () => {
     expect(resource(template, 'AlarmTopic').Type).toBe('AWS::SNS::Topic');
@@ -250,10 +254,15 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     const age = alarms.find(([id]) => id === 'StreamIteratorAgeAlarm')?.[1];
-    expect(age?.Properties).toMatchObject({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'UpdateConversationRowsLambdaFunction' } }], Threshold: 60000 });
+    expect(age?.Properties).toMatchObject({
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'UpdateConversationRowsLambdaFunction' } }],
+      Threshold: 60000,
+    });
     const errorFunctions = alarms
       .filter(([, a]) => metricOf(a) === 'AWS/Lambda/Errors')
-      .map(([, a]) => ((a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]?.Value.Ref ?? '').replace(/LambdaFunction$/, ''))
+      .map(([, a]) =>
+        ((a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]?.Value.Ref ?? '').replace(/LambdaFunction$/, ''),
+      )
       .sort();
     expect(errorFunctions).toEqual([
       'CreateMessage',
@@ -310,7 +319,8 @@ describe('network (VPC mode)', () => {
       expect(resourcesOfType(on, type)).toEqual([]);
     }
     // The endpoint policy admits only this stack's roles, on the table and its index.
-    const statement = (props(on, 'DynamoDbGatewayEndpoint').PolicyDocument as { Statement: Array<Record<string, Json>> }).Statement[0];
+    const statement = (props(on, 'DynamoDbGatewayEndpoint').PolicyDocument as { Statement: Array<Record<string, Json>> })
+      .Statement[0];
     expect(props(on, 'PushEventsLambdaFunction')).not.toHaveProperty('VpcConfig');
     // Every role in the VPC that uses DynamoDB: all but pushEvents (outside) and wsDefault (no data).
     expect((statement?.Principal as { AWS: Json[] }).AWS).toHaveLength(functions.length - 2);
@@ -338,7 +348,10 @@ describe('resource list', () => {
   test('matches the reviewed snapshot (update deliberately with `jest --selectProjects template -u`)', () => {
     // Version and WebSocket deployment resources carry a hash in their id: listed without it.
     const list = Object.entries(raw.Resources)
-      .map(([id, r]) => `${id.replace(/(LambdaVersion)\w+$/, '$1<hash>').replace(/^WebsocketsDeployment(?!Stage$)\w+$/, 'WebsocketsDeployment<hash>')} ${r.Type}${r.Condition ? ` (if ${r.Condition})` : ''}`)
+      .map(
+        ([id, r]) =>
+          `${id.replace(/(LambdaVersion)\w+$/, '$1<hash>').replace(/^WebsocketsDeployment(?!Stage$)\w+$/, 'WebsocketsDeployment<hash>')} ${r.Type}${r.Condition ? ` (if ${r.Condition})` : ''}`,
+      )
       .sort();
     expect(list).toMatchSnapshot();
   });

@@ -15,10 +15,13 @@ interface Pattern {
 function streamPatterns(): Pattern[] {
   // Pattern E's mapping (the realtime fan-out has its own, with its own filter: test/template/websocket.test.ts).
   const mappings = resourcesOfType(loadTemplate(), 'AWS::Lambda::EventSourceMapping').filter(
-    ([, mapping]) => JSON.stringify(mapping.Properties?.FunctionName) === JSON.stringify({ 'Fn::GetAtt': ['UpdateConversationRowsLambdaFunction', 'Arn'] }),
+    ([, mapping]) =>
+      JSON.stringify(mapping.Properties?.FunctionName) ===
+      JSON.stringify({ 'Fn::GetAtt': ['UpdateConversationRowsLambdaFunction', 'Arn'] }),
   );
   expect(mappings).toHaveLength(1);
-  const filters = (mappings[0]![1].Properties?.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)?.Filters ?? [];
+  const filters =
+    (mappings[0]![1].Properties?.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)?.Filters ?? [];
   return filters.map((filter) => JSON.parse(filter.Pattern) as Pattern);
 }
 

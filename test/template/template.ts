@@ -123,7 +123,10 @@ export function resource(template: Template, id: string): Resource {
 export function policyStatements(template: Template): Array<{ where: string; statement: Record<string, Json> }> {
   const found: Array<{ where: string; statement: Record<string, Json> }> = [];
   const walk = (value: Json, where: string): void => {
-    if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${where}[${i}]`));
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${where}[${i}]`));
+      return;
+    }
     if (!isObject(value)) return;
     for (const [key, v] of Object.entries(value)) {
       if (key === 'Statement') {

@@ -36,7 +36,10 @@ describe('cursor', () => {
     ['empty', ''],
     ['not base64url', '***'],
     ['not JSON', Buffer.from('nope').toString('base64url')],
-    ['a sort key that is not a timestamp', Buffer.from(JSON.stringify({ v: 1, k: 'messages', o: group, sk: 'MEMBER#x' })).toString('base64url')],
+    [
+      'a sort key that is not a timestamp',
+      Buffer.from(JSON.stringify({ v: 1, k: 'messages', o: group, sk: 'MEMBER#x' })).toString('base64url'),
+    ],
     ['too long', 'A'.repeat(600)],
   ])('rejects a tampered cursor: %s', (_label, cursor) => {
     expect(() => decodeCursor(cursor, { kind: 'messages', groupUuid: group })).toThrow(ValidationError);
@@ -124,7 +127,9 @@ describe('timestamps the original backend wrote (and other writers)', () => {
     const legacy = '2026-12-01T18:19:28.753263+00:00';
     const cursor = encodeCursor({ kind: 'groups', userUuid: group }, legacy);
     expect(decodeCursor(cursor, { kind: 'groups', userUuid: group })).toBe(legacy);
-    const naive = Buffer.from(JSON.stringify({ v: 1, k: 'groups', o: group, sk: '2026-12-01T18:19:28.753263' })).toString('base64url');
+    const naive = Buffer.from(JSON.stringify({ v: 1, k: 'groups', o: group, sk: '2026-12-01T18:19:28.753263' })).toString(
+      'base64url',
+    );
     expect(() => decodeCursor(naive, { kind: 'groups', userUuid: group })).toThrow(ValidationError);
   });
 });

@@ -26,7 +26,8 @@ function specifiers(dirs: string[]): Set<string> {
   const found = new Set<string>();
   for (const file of dirs.flatMap(sources)) {
     const text = readFileSync(file, 'utf8');
-    for (const [, spec] of text.matchAll(/(?:from\s+|require\(\s*|import\(\s*|require\.resolve\(\s*)['"]([^'"]+)['"]/g)) found.add(spec!);
+    for (const [, spec] of text.matchAll(/(?:from\s+|require\(\s*|import\(\s*|require\.resolve\(\s*)['"]([^'"]+)['"]/g))
+      found.add(spec!);
   }
   return found;
 }

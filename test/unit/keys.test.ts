@@ -6,13 +6,21 @@ const user = '6f1c2a8e-1d4b-4c6e-9a51-0b7f3e2d4c11';
 describe('keys', () => {
   it('keep the original Cruddur message and conversation-row shapes', () => {
     expect(keys.message(group, '2026-01-01T00:00:00.000000Z')).toEqual({ pk: `MSG#${group}`, sk: '2026-01-01T00:00:00.000000Z' });
-    expect(keys.conversation(user, '2026-01-01T00:00:00.000000Z')).toEqual({ pk: `GRP#${user}`, sk: '2026-01-01T00:00:00.000000Z' });
+    expect(keys.conversation(user, '2026-01-01T00:00:00.000000Z')).toEqual({
+      pk: `GRP#${user}`,
+      sk: '2026-01-01T00:00:00.000000Z',
+    });
   });
 
   it('read the conversation back from a message partition key, and nothing from other items', () => {
     expect(groupUuidOfMessagePartition(keys.messagePartition(group))).toBe(group);
     expect(isMessagePartition(keys.messagePartition(group))).toBe(true);
-    for (const other of [keys.conversationPartition(user), keys.membership(group, user).pk, keys.pair(user, group).pk, keys.userProfile(user).pk]) {
+    for (const other of [
+      keys.conversationPartition(user),
+      keys.membership(group, user).pk,
+      keys.pair(user, group).pk,
+      keys.userProfile(user).pk,
+    ]) {
       expect(groupUuidOfMessagePartition(other)).toBeUndefined();
     }
   });
@@ -45,7 +53,9 @@ describe('README entity table', () => {
     const table = readme.slice(readme.indexOf('| item | pk | sk |'), readme.indexOf('Messages and conversation rows keep'));
     expect(table.length).toBeGreaterThan(0);
     // Every builder, with digits as arguments: the text before the first digit is the fixed prefix.
-    const built = Object.values(keys).map((build) => (build as (...args: string[]) => string | { pk: string; sk: string })('0', '1'));
+    const built = Object.values(keys).map((build) =>
+      (build as (...args: string[]) => string | { pk: string; sk: string })('0', '1'),
+    );
     const missing: string[] = [];
     for (const key of built) {
       if (typeof key === 'string') continue; // partition builders repeat the item builders' pk

@@ -1,7 +1,12 @@
 import { ProfileCache } from '../../domain/profile-cache';
 import type { UserProfile } from '../../domain/types';
 
-const ada: UserProfile = { uuid: '11111111-1111-4111-8111-111111111111', handle: 'ada', display_name: 'Ada', cognito_user_id: 'sub-ada' };
+const ada: UserProfile = {
+  uuid: '11111111-1111-4111-8111-111111111111',
+  handle: 'ada',
+  display_name: 'Ada',
+  cognito_user_id: 'sub-ada',
+};
 
 function setup(ttlMs = 60_000) {
   let now = 0;

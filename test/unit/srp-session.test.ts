@@ -17,7 +17,8 @@ function srpTargets(clock: { now: number }) {
   const services = {
     cognito: {
       getUserPoolForClientId: async () => userPool,
-      getAppClient: async (_ctx: unknown, id: string) => (id === CLIENT_ID ? { ClientId: CLIENT_ID, ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH'] } : null),
+      getAppClient: async (_ctx: unknown, id: string) =>
+        id === CLIENT_ID ? { ClientId: CLIENT_ID, ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH'] } : null,
     },
   };
   const passedOn: string[] = [];
@@ -42,7 +43,11 @@ describe('SRP attempt lifetime', () => {
     const clock = { now: Date.UTC(2026, 0, 1) };
     const { route } = srpTargets(clock);
     const ctx = {};
-    const challenge = await route('InitiateAuth')(ctx, { AuthFlow: 'USER_SRP_AUTH', ClientId: CLIENT_ID, AuthParameters: { USERNAME: 'a@example.com', SRP_A: 'abcdef' } });
+    const challenge = await route('InitiateAuth')(ctx, {
+      AuthFlow: 'USER_SRP_AUTH',
+      ClientId: CLIENT_ID,
+      AuthParameters: { USERNAME: 'a@example.com', SRP_A: 'abcdef' },
+    });
     expect(challenge.ChallengeParameters.USER_ID_FOR_SRP).toBe(USER.Username);
     const answer = {
       ChallengeName: 'PASSWORD_VERIFIER',
@@ -56,14 +61,23 @@ describe('SRP attempt lifetime', () => {
     };
 
     clock.now += AUTH_SESSION_MS;
-    expect(await errorOf(route('RespondToAuthChallenge')(ctx, answer))).toMatchObject({ code: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await errorOf(route('RespondToAuthChallenge')(ctx, answer))).toMatchObject({
+      code: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
     clock.now += 1000;
-    expect(await errorOf(route('RespondToAuthChallenge')(ctx, answer))).toMatchObject({ code: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
+    expect(await errorOf(route('RespondToAuthChallenge')(ctx, answer))).toMatchObject({
+      code: 'NotAuthorizedException',
+      message: 'Invalid session for the user, session is expired.',
+    });
   });
 
   test("an answer for another client or another user than the challenge's is refused", async () => {
     const { route } = srpTargets({ now: Date.UTC(2026, 0, 1) });
-    const challenge = await route('InitiateAuth')({}, { AuthFlow: 'USER_SRP_AUTH', ClientId: CLIENT_ID, AuthParameters: { USERNAME: 'a@example.com', SRP_A: 'abcdef' } });
+    const challenge = await route('InitiateAuth')(
+      {},
+      { AuthFlow: 'USER_SRP_AUTH', ClientId: CLIENT_ID, AuthParameters: { USERNAME: 'a@example.com', SRP_A: 'abcdef' } },
+    );
     const responses = {
       USERNAME: USER.Username,
       PASSWORD_CLAIM_SECRET_BLOCK: challenge.ChallengeParameters.SECRET_BLOCK,
@@ -74,7 +88,10 @@ describe('SRP attempt lifetime', () => {
       { ChallengeName: 'PASSWORD_VERIFIER', ClientId: 'another-client', ChallengeResponses: responses },
       { ChallengeName: 'PASSWORD_VERIFIER', ClientId: CLIENT_ID, ChallengeResponses: { ...responses, USERNAME: 'someone-else' } },
     ]) {
-      expect(await errorOf(route('RespondToAuthChallenge')({}, answer))).toMatchObject({ code: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
+      expect(await errorOf(route('RespondToAuthChallenge')({}, answer))).toMatchObject({
+        code: 'NotAuthorizedException',
+        message: 'Invalid session for the user, session is expired.',
+      });
     }
   });
 

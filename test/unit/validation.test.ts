@@ -43,8 +43,13 @@ describe('page limit (domain)', () => {
 describe('list query at the edge (?limit=&cursor=)', () => {
   const Request = route({ query: pageQuery });
   const query = (q: Record<string, string>) => parseRequest(Request, { path: {}, query: q, headers: {}, body: undefined }).query;
-  it.each([['1', 1], ['100', 100], ['007', 7]])('parses limit=%j to the number %j', (raw, limit) => expect(query({ limit: raw }).limit).toBe(limit));
-  it('treats empty values as absent', () => expect(query({ limit: '', cursor: '' })).toEqual({ limit: undefined, cursor: undefined }));
+  it.each([
+    ['1', 1],
+    ['100', 100],
+    ['007', 7],
+  ])('parses limit=%j to the number %j', (raw, limit) => expect(query({ limit: raw }).limit).toBe(limit));
+  it('treats empty values as absent', () =>
+    expect(query({ limit: '', cursor: '' })).toEqual({ limit: undefined, cursor: undefined }));
   it('passes the cursor through, opaque', () => expect(query({ cursor: 'abc_-' }).cursor).toBe('abc_-'));
   it.each(['0', '101', '-1', '1.5', 'ten', ' 5', '1e2', '0x10'])('rejects limit=%j with a 400 that says why', (raw) =>
     expect(() => query({ limit: raw })).toThrow(new ValidationError('limit must be an integer from 1 to 100')),
@@ -52,11 +57,21 @@ describe('list query at the edge (?limit=&cursor=)', () => {
 });
 
 describe('route schemas', () => {
-  const Request = route({ headers: z.object({ 'idempotency-key': z.optional(z.string()) }), body: z.object({ message: z.string() }) }, 'send {message}');
+  const Request = route(
+    { headers: z.object({ 'idempotency-key': z.optional(z.string()) }), body: z.object({ message: z.string() }) },
+    'send {message}',
+  );
   it('types the declared parts and leaves the rest unread', () => {
-    const input = parseRequest(Request, { path: { x: '1' }, query: {}, headers: { 'idempotency-key': 'k', other: 'y' }, body: { message: 'hi', extra: 1 } });
+    const input = parseRequest(Request, {
+      path: { x: '1' },
+      query: {},
+      headers: { 'idempotency-key': 'k', other: 'y' },
+      body: { message: 'hi', extra: 1 },
+    });
     expect(input).toEqual({ path: { x: '1' }, query: {}, headers: { 'idempotency-key': 'k' }, body: { message: 'hi' } });
   });
-  it('names the failing part and the route\'s hint', () =>
-    expect(() => parseRequest(Request, { path: {}, query: {}, headers: {}, body: { message: 3 } })).toThrow(new ValidationError('invalid request body: send {message}')));
+  it("names the failing part and the route's hint", () =>
+    expect(() => parseRequest(Request, { path: {}, query: {}, headers: {}, body: { message: 3 } })).toThrow(
+      new ValidationError('invalid request body: send {message}'),
+    ));
 });
