@@ -95,12 +95,14 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
         log.notice(`Cognito (local): profiles ${sync.linked} linked, ${sync.created} created, ${sync.skipped.length} skipped`);
       }
       const httpPort = Number(options.httpPort ?? offline.httpPort ?? 3000);
+      const websocketPort = Number(options.websocketPort ?? offline.websocketPort ?? 3001);
       const webConfig = {
         region: service.provider.region,
         userPoolId: ids.userPoolId,
         userPoolClientId: ids.clientId,
         userPoolEndpoint: cognito.endpoint,
         apiUrl: `http://${lambdaHost}:${httpPort}`,
+        websocketUrl: `ws://${lambdaHost}:${websocketPort}`,
         webOrigins: corsOrigins,
       };
       const file = path.resolve(ROOT, process.env.WEB_CONFIG_FILE ?? '.local/web-config.json');
@@ -114,6 +116,7 @@ async function startLocalCognito({ serverless, options, log, loadTs }) {
           `  client id          ${webConfig.userPoolClientId}`,
           `  Cognito endpoint   ${webConfig.userPoolEndpoint}`,
           `  API URL            ${webConfig.apiUrl}`,
+          `  WebSocket URL      ${webConfig.websocketUrl}`,
           `  CORS origin(s)     ${corsOrigins.join(', ') || 'none'} (WEB_ORIGIN)`,
         ].join('\n'),
       );

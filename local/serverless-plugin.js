@@ -17,7 +17,7 @@
  *
  * Stream functions run under the event-source-mapping stand-in (local/event-source-mapping.js:
  * partial batch responses, retries, a JSON-lines DLQ), configured from their `stream` event in
- * serverless.yml. LOCAL_DLQ_FILE moves the DLQ file (default .local/dlq/<function>.jsonl);
+ * serverless.yml. Each writes its own DLQ file, <function>.jsonl in LOCAL_DLQ_DIR (default .local/dlq);
  * STREAM_FAULT_MARKER turns on fault injection (the reliability suite's poison record). Both
  * are read here, in this process: no deployed function ever sees them.
  */
@@ -180,7 +180,7 @@ class LocalStackPlugin {
       const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       mappings[key] = {
         maximumRetryAttempts: Number(stream.maximumRetryAttempts ?? 5),
-        dlqFile: process.env.LOCAL_DLQ_FILE ?? path.join(ROOT, '.local', 'dlq', `${kebab}.jsonl`),
+        dlqFile: path.join(process.env.LOCAL_DLQ_DIR ?? path.join(ROOT, '.local', 'dlq'), `${kebab}.jsonl`),
         ...(process.env.STREAM_FAULT_MARKER ? { faultMarker: process.env.STREAM_FAULT_MARKER } : {}),
         log: (message) => this.log.error(message),
       };

@@ -231,6 +231,26 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
       }),
       ok: status200,
     },
+    preSignUp: {
+      event: {
+        version: '1',
+        triggerSource: 'PreSignUp_SignUp',
+        region: 'us-east-1',
+        userPoolId,
+        userName: `presignup-${sub}`,
+        callerContext: { awsSdkVersion: 'bench', clientId },
+        // A fresh handle: admitted, so the first call runs the whole check (one GetItem).
+        request: {
+          userAttributes: {
+            email: `presignup-${sub}@example.com`,
+            preferred_username: `bench_${sub.slice(0, 8)}`,
+            name: 'Bench User',
+          },
+        },
+        response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+      },
+      ok: returned,
+    },
     postConfirmation: {
       event: {
         version: '1',

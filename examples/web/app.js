@@ -20,6 +20,7 @@ Amplify.configure({
 });
 
 let current; // the open conversation: { uuid, handle, display_name }
+let socket; // the realtime connection (README, Realtime): events for the signed-in user's conversations
 
 function status(text, error = false) {
   $('status').textContent = text;
@@ -67,12 +68,33 @@ async function showConversations() {
   status(`${groups.length} conversation(s)`);
 }
 
+function showMessage(m, attributes = {}) {
+  // Delivery is at least once, and our own sends come back too: one line per message uuid.
+  if (document.querySelector(`#messages li[data-uuid="${m.uuid}"]`)) return;
+  $('messages').append(item(`${m.display_name}: ${m.message}`, { uuid: m.uuid, ...attributes }));
+}
+
+/** Pushes from the WebSocket API: new messages of the open conversation appear without a reload. */
+async function connectRealtime() {
+  socket?.close();
+  // Browsers cannot set headers on a WebSocket: the token travels as the second subprotocol.
+  socket = new WebSocket(config.websocketUrl, ['cruddur.v1', await accessToken()]);
+  socket.addEventListener('open', () => (document.body.dataset.realtime = 'open'));
+  socket.addEventListener('close', () => (document.body.dataset.realtime = 'closed'));
+  socket.addEventListener('message', (event) => {
+    const data = JSON.parse(event.data);
+    if (data.type === 'message.created' && data.message_group_uuid === current?.uuid)
+      showMessage(data.message, { pushed: 'true' });
+  });
+}
+
 async function openConversation(group) {
   current = group;
   $('conversation-title').textContent = `With ${group.display_name} (@${group.handle})`;
   const messages = await callApi('GET', `/api/messages/${group.uuid}`);
   // The latest page, oldest → newest (X-Next-Cursor would page to older ones).
-  $('messages').replaceChildren(...messages.map((m) => item(`${m.display_name}: ${m.message}`, { uuid: m.uuid })));
+  $('messages').replaceChildren();
+  for (const m of messages) showMessage(m);
   $('conversation-section').hidden = false;
   status(`${messages.length} message(s) with @${group.handle}`);
 }
@@ -82,7 +104,7 @@ async function showSignedIn() {
   $('me').textContent = session.tokens?.idToken?.payload?.email ?? '';
   $('signin-section').hidden = true;
   $('app-section').hidden = false;
-  await showConversations();
+  await Promise.all([showConversations(), connectRealtime()]);
 }
 
 $('signin').addEventListener('submit', async (event) => {

@@ -85,7 +85,7 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
-  test('signs in with SRP, lists conversations, opens one, sends a message the other member can read, refreshes the session', async () => {
+  test('signs in with SRP, lists conversations, opens one, sends a message the other member can read, shows their reply by push, refreshes the session', async () => {
     const ada = demoUsers.ada;
     const logs: Logs = { console: [], network: [], cognito: [] };
     const page = await context!.newPage();
@@ -131,6 +131,18 @@ describe('example web client (aws-amplify v6) in Chromium', () => {
       const read = await api('GET', `/api/messages/${groupUuid}`, { token: accessToken });
       expect(read.status).toBe(200);
       expect(read.body.at(-1)).toMatchObject({ message: text, handle: ada.handle });
+
+      // The other member answers: the page shows it by push over the WebSocket API, without a reload.
+      await page.locator('body[data-realtime="open"]').waitFor({ timeout: 15_000 });
+      const reply = `Reply by push ${started}`;
+      const sent = await api('POST', '/api/messages', {
+        token: accessToken,
+        json: { message_group_uuid: groupUuid, message: reply },
+      });
+      expect(sent.status).toBe(200);
+      await page.locator('#messages li[data-pushed="true"]', { hasText: reply }).waitFor({ timeout: 15_000 });
+      expect(await page.locator('#messages li').last().textContent()).toBe(`${partner!.display_name}: ${reply}`);
+      expect(await page.locator('#messages li', { hasText: text }).count()).toBe(1);
 
       // Amplify v6's token refresh (GetTokensFromRefreshToken with the refresh token of the SRP sign-in).
       await page.click('#refresh');

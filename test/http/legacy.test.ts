@@ -16,7 +16,7 @@ const DELIVERY_WAIT_MS = 10_000;
 // The offline stand-in retries a failed record 5 times, 250 ms doubling (≈ 7.75 s), before
 // its DLQ line: waiting this long after the writes is what "nothing was dead-lettered" needs.
 const DEAD_LETTER_WINDOW_MS = 9_000;
-// Where the stack's stream handler writes it (domain/config.ts default; the stack sets no LOCAL_DLQ_FILE).
+// Where the stack's stream handler writes it (local/serverless-plugin.js default; the stack sets no LOCAL_DLQ_DIR).
 const DLQ_FILE = path.join(__dirname, '..', '..', '.local', 'dlq', 'update-conversation-rows.jsonl');
 
 interface Listed {

@@ -45,7 +45,7 @@ function corsHeaders(headers: Headers): Record<string, string> {
 }
 
 describe('web client settings', () => {
-  test('the stack writes region, pool id, client id, Cognito endpoint, API URL and the CORS origin to the web config file', () => {
+  test('the stack writes region, pool id, client id, Cognito endpoint, API URL and the WebSocket URL and the CORS origin to the web config file', () => {
     const s = stack();
     expect(JSON.parse(readFileSync(s.webConfigFile, 'utf8'))).toEqual({
       region: 'us-east-1',
@@ -53,6 +53,7 @@ describe('web client settings', () => {
       userPoolClientId: s.clientId,
       userPoolEndpoint: s.cognitoEndpoint,
       apiUrl: s.apiUrl,
+      websocketUrl: s.websocketUrl.replace('127.0.0.1', new URL(s.apiUrl).hostname),
       webOrigins: [s.webOrigin],
     });
   });

@@ -10,11 +10,12 @@
  * Poison record: a message carrying the offline-only fault marker (STREAM_FAULT_MARKER, set
  * by setup.ts) fails on every attempt: the local plugin's event-source-mapping stand-in
  * (local/event-source-mapping.js) reports it failed, retries it, then writes it to the local
- * DLQ stand-in (LOCAL_DLQ_FILE) in Lambda's failure-record shape; the other conversations,
+ * DLQ stand-in (pattern E's file in LOCAL_DLQ_DIR) in Lambda's failure-record shape; the other conversations,
  * receiving messages meanwhile, end exact, and a later message in the poisoned
  * conversation moves its rows.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { keys } from '../../domain/keys';
 import { engineState, restartEngineProcess, stopEngineProcess } from './engine';
@@ -46,7 +47,7 @@ function required(name: string): string {
 }
 
 function dlqLines(): any[] {
-  const file = required('LOCAL_DLQ_FILE');
+  const file = path.join(required('LOCAL_DLQ_DIR'), 'update-conversation-rows.jsonl');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')

@@ -26,7 +26,8 @@ export default async function reliabilitySetup(): Promise<void> {
     RELIABILITY_FIGURES: path.join(scratch, 'figures.jsonl'),
     DYNAMODB_EXTERNAL: `http://127.0.0.1:${port}`,
     STREAM_FAULT_MARKER: `poison-${randomUUID()}`,
-    LOCAL_DLQ_FILE: path.join(scratch, 'dlq.jsonl'),
+    // One DLQ file per stream function: <function>.jsonl (faults.test.ts reads pattern E's).
+    LOCAL_DLQ_DIR: path.join(scratch, 'dlq'),
     // Short, so caching.test.ts can watch a changed profile expire from the cache.
     PROFILE_CACHE_TTL_MS: '1500',
   };

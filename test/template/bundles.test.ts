@@ -12,7 +12,7 @@ import { loadTemplate, packageDir, resourcesOfType } from './template';
 const LOCAL_EMULATION: Array<[string, RegExp]> = [
   ['a file write', /\b(appendFileSync|writeFileSync|createWriteStream|mkdirSync|appendFile|writeFile)\b/],
   ['the fault-injection switch', /STREAM_FAULT_MARKER|faultMarker/],
-  ['the local DLQ stand-in', /LOCAL_DLQ_FILE|dlqFile|RetryAttemptsExhausted/],
+  ['the local DLQ stand-in', /LOCAL_DLQ_DIR|dlqFile|RetryAttemptsExhausted/],
   ['offline detection', /IS_OFFLINE/],
   ['fixed local credentials', /accessKeyId\s*:\s*["'`]local["'`]/],
   ['a local endpoint', /127\.0\.0\.1|localhost:\d+/],
