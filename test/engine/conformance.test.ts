@@ -9,29 +9,18 @@ import {
   QueryCommand,
   TagResourceCommand,
   UpdateTableCommand,
-  DynamoDBServiceException,
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness } from './helpers';
+import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness, failure } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ allowedOrigins: ['http://localhost:3000'] });
 });
 afterAll(async () => h.stop());
-
-async function failure(p: Promise<unknown>): Promise<DynamoDBServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DynamoDBServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('ReturnValuesOnConditionCheckFailure', () => {
   const t = tableName('rvcf');

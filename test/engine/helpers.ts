@@ -4,6 +4,7 @@ import {
   type AttributeDefinition,
   type CreateTableCommandInput,
   type StreamViewType,
+  DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { start, type Engine, type StartOptions } from '../../local/dynamodb';
@@ -182,3 +183,14 @@ export async function raw(
 }
 
 export const DDB = (op: string) => `DynamoDB_20120810.${op}`;
+
+/** The service error a request fails with; a request that succeeds fails the test. */
+export async function failure(p: Promise<unknown>): Promise<DynamoDBServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof DynamoDBServiceException) return err;
+    throw err;
+  }
+  throw new Error('expected the request to fail');
+}

@@ -3,15 +3,8 @@
 // The engine runs as its own process (the CLI), so a crash shows up as an exit.
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import {
-  DynamoDBClient,
-  DynamoDBServiceException,
-  ListTablesCommand,
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { clientConfig, createTable, DDB, N, raw, S, startCli, tableName, type CliEngine } from './helpers';
+import { DynamoDBClient, ListTablesCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { clientConfig, createTable, DDB, N, raw, S, startCli, tableName, type CliEngine, failure } from './helpers';
 
 let engine: CliEngine;
 let ddb: DynamoDBClient;
@@ -32,16 +25,6 @@ async function expectServing() {
   expect(engine.alive()).toBe(true);
   const out = await ddb.send(new ListTablesCommand({}));
   expect(out.TableNames).toContain(t);
-}
-
-async function rejection(p: Promise<unknown>): Promise<DynamoDBServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DynamoDBServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
 }
 
 /** `a<b OR (a<b OR (...))`, n levels of parentheses. */
@@ -120,7 +103,7 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
 
   test('more than 32 levels of nesting is a ValidationException, at 149 levels and at 2,046 parentheses too', async () => {
     for (const expr of [nested(33), nested(149), `${'('.repeat(1023)}a < :b${')'.repeat(1023)}`]) {
-      const err = await rejection(
+      const err = await failure(
         ddb.send(new ScanCommand({ TableName: t, FilterExpression: expr, ExpressionAttributeValues: { ':b': N(5) } })),
       );
       expect(err.name).toBe('ValidationException');
@@ -133,7 +116,7 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
 
   test('an expression over 4 KB is a ValidationException with its size', async () => {
     const expr = Array.from({ length: 700 }, () => 'a < :b').join(' OR ');
-    const err = await rejection(
+    const err = await failure(
       ddb.send(new ScanCommand({ TableName: t, FilterExpression: expr, ExpressionAttributeValues: { ':b': N(5) } })),
     );
     expect(err.name).toBe('ValidationException');
@@ -143,7 +126,7 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
   });
 
   test('syntax errors use DynamoDB\'s "token / near" form', async () => {
-    const err = await rejection(
+    const err = await failure(
       ddb.send(
         new UpdateItemCommand({
           TableName: t,
@@ -153,7 +136,7 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
       ),
     );
     expect(err.message).toBe('Invalid UpdateExpression: Syntax error; token: "0", near: ", 0)"');
-    const err2 = await rejection(ddb.send(new ScanCommand({ TableName: t, FilterExpression: 'a <' })));
+    const err2 = await failure(ddb.send(new ScanCommand({ TableName: t, FilterExpression: 'a <' })));
     expect(err2.message).toBe('Invalid FilterExpression: Syntax error; token: "<EOF>", near: "<"');
   });
 
@@ -167,7 +150,7 @@ describe('expressions parse in linear time, with DynamoDB limits', () => {
   test('a huge ExpressionAttributeNames map is answered (unused names are a ValidationException)', async () => {
     const names: Record<string, string> = {};
     for (let i = 0; i < 50_000; i++) names[`#n${i}`] = `a${i}`;
-    const err = await rejection(
+    const err = await failure(
       ddb.send(
         new ScanCommand({
           TableName: t,
@@ -264,7 +247,7 @@ describe('last-resort guard', () => {
     try {
       const name = tableName('guard');
       await createTable(client, name);
-      const err = await rejection(client.send(new PutItemCommand({ TableName: name, Item: { pk: S('x') } })));
+      const err = await failure(client.send(new PutItemCommand({ TableName: name, Item: { pk: S('x') } })));
       expect(err.name).toBe('InternalServerError');
       expect(err.$metadata.httpStatusCode).toBe(500);
       // stderr and the HTTP answer travel on different pipes: wait for the log line

@@ -5,7 +5,6 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBServiceException,
   GetItemCommand,
   PutItemCommand,
   ResourceNotFoundException,
@@ -19,21 +18,11 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import { migrate } from '../../local/migrate';
-import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness } from './helpers';
+import { createTable, DDB, N, raw, S, startHarness, tableName, type Harness, failure } from './helpers';
 
 const nowS = () => Math.floor(Date.now() / 1000);
 const enable = (h: Harness, t: string, attr = 'exp') =>
   h.ddb.send(new UpdateTimeToLiveCommand({ TableName: t, TimeToLiveSpecification: { AttributeName: attr, Enabled: true } }));
-
-async function failure(p: Promise<unknown>): Promise<DynamoDBServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DynamoDBServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 async function records(h: Harness, t: string): Promise<_Record[]> {
   const arn = (await h.ddb.send(new DescribeTableCommand({ TableName: t }))).Table?.LatestStreamArn;

@@ -2,43 +2,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { loadCfnYaml } from '../support/cfn-yaml';
 
 const ROOT = path.join(__dirname, '..', '..');
-
-// CloudFormation short forms (!Ref, !Join…) appear in serverless.yml; their content does not matter here.
-const cfnTags = [
-  'Ref',
-  'GetAtt',
-  'Join',
-  'Sub',
-  'If',
-  'Not',
-  'Equals',
-  'Select',
-  'Split',
-  'ImportValue',
-  'Condition',
-  'And',
-  'Or',
-  'FindInMap',
-  'Base64',
-  'GetAZs',
-  'Cidr',
-];
-const schema = yaml.DEFAULT_SCHEMA.extend(
-  cfnTags.flatMap((tag) =>
-    (['scalar', 'sequence', 'mapping'] as const).map(
-      (kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) }),
-    ),
-  ),
-);
 
 type Route = { route: string; auth: boolean };
 
 function serverlessRoutes(): Route[] {
-  const doc = yaml.load(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { schema }) as {
+  const doc = loadCfnYaml<{
     functions: Record<string, { events?: Array<{ httpApi?: { method: string; path: string; authorizer?: { name: string } } }> }>;
-  };
+  }>('serverless.yml');
   return Object.values(doc.functions)
     .flatMap((fn) => fn.events ?? [])
     .flatMap((event) => (event.httpApi ? [event.httpApi] : []))
