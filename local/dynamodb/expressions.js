@@ -449,33 +449,29 @@ function parseCondition(input, context) {
   // Nodes carry their kind while parsing: 'cond' (a boolean condition) or 'operand'.
   /** @typedef {{ kind: 'cond'|'operand', node: any, parens: number, end: number }} Parsed */
 
-  /** @returns {Parsed} */
-  const orExpr = () => {
-    const first = andExpr();
-    if (!c.isKeyword('OR')) return first;
+  /**
+   * One precedence level of a left-to-right chain of `keyword` (OR over AND over NOT), folded
+   * into a right-nested tree as dynalite's evaluator expects.
+   * @param {'OR'|'AND'} keyword
+   * @param {() => Parsed} operand the next tighter level
+   * @returns {Parsed}
+   */
+  const chain = (keyword, operand) => {
+    const first = operand();
+    if (!c.isKeyword(keyword)) return first;
     /** @type {any[]} */
     const parts = [asCond(first)];
-    while (c.isKeyword('OR')) {
+    while (c.isKeyword(keyword)) {
       c.next();
-      parts.push(asCond(andExpr()));
+      parts.push(asCond(operand()));
     }
     parts.forEach(misusedSize);
-    return { kind: 'cond', node: foldRight('or', parts), parens: 0, end: c.i };
+    return { kind: 'cond', node: foldRight(keyword === 'OR' ? 'or' : 'and', parts), parens: 0, end: c.i };
   };
-
   /** @returns {Parsed} */
-  const andExpr = () => {
-    const first = notExpr();
-    if (!c.isKeyword('AND')) return first;
-    /** @type {any[]} */
-    const parts = [asCond(first)];
-    while (c.isKeyword('AND')) {
-      c.next();
-      parts.push(asCond(notExpr()));
-    }
-    parts.forEach(misusedSize);
-    return { kind: 'cond', node: foldRight('and', parts), parens: 0, end: c.i };
-  };
+  const orExpr = () => chain('OR', andExpr);
+  /** @returns {Parsed} */
+  const andExpr = () => chain('AND', notExpr);
 
   /** @returns {Parsed} */
   const notExpr = () => {
