@@ -5,11 +5,9 @@
  * so the middleware's own rejection of them is proven by calling a handler in process.
  */
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handler as listMessageGroups } from '../../handlers/http/list-message-groups';
-import { login as cognitoLogin } from '../../local/cognito';
-import { api, stack } from '../support/stack';
+import { api, foreignClientAccessToken } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
 
 // cognito-local's signing key ships in its package; signing with it makes a token that differs from a real one only where we choose.
@@ -97,22 +95,7 @@ describe('authentication', () => {
   });
 
   test("another app client's access token → 401, over HTTP and from the middleware itself", async () => {
-    const { cognitoEndpoint, userPoolId } = stack();
-    const cognito = new CognitoIdentityProviderClient({
-      endpoint: cognitoEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const { UserPoolClient } = await cognito.send(
-      new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }),
-    );
-    cognito.destroy();
-    const other = await cognitoLogin({
-      endpoint: cognitoEndpoint,
-      clientId: UserPoolClient!.ClientId!,
-      email: user.email,
-      password: user.password,
-    });
+    const other = { accessToken: await foreignClientAccessToken(user.email, user.password) };
     expect((await api('GET', '/api/message_groups', { token: other.accessToken })).status).toBe(401);
     const direct = await listMessageGroups(event(other.accessToken), context);
     expect(direct.statusCode).toBe(401);

@@ -5,12 +5,10 @@
  */
 import { createSign } from 'node:crypto';
 import fc from 'fast-check';
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { registerConnection } from '../../domain/connections';
 import { keys } from '../../domain/keys';
-import { login as cognitoLogin } from '../../local/cognito';
 import { partition } from '../support/fixtures';
-import { api, stack } from '../support/stack';
+import { api, foreignClientAccessToken, stack } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
 
 /** A bound on the wait, not a speed assertion (push latency is a bench figure). */
@@ -292,25 +290,7 @@ describe('WebSocket push (offline stack)', () => {
       ['an ID token', async () => ['cruddur.v1', user.idToken]],
       [
         'an access token of another app client of the pool',
-        async () => {
-          const { cognitoEndpoint, userPoolId } = stack();
-          const cognito = new CognitoIdentityProviderClient({
-            endpoint: cognitoEndpoint,
-            region: 'us-east-1',
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          });
-          const { UserPoolClient } = await cognito.send(
-            new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }),
-          );
-          cognito.destroy();
-          const other = await cognitoLogin({
-            endpoint: cognitoEndpoint,
-            clientId: UserPoolClient?.ClientId as string,
-            email: user.email,
-            password: user.password,
-          });
-          return ['cruddur.v1', other.accessToken];
-        },
+        async () => ['cruddur.v1', await foreignClientAccessToken(user.email, user.password)],
       ],
     ];
 

@@ -7,6 +7,7 @@
  *
  * Reuse: `globalSetup: test/support/stack-setup.ts`, `globalTeardown: test/support/stack-teardown.ts`.
  */
+import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -304,4 +305,26 @@ export async function api(
     /* not JSON: keep the text */
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * An access token for `email` from ANOTHER app client of the stack's pool (created here): valid
+ * signature, issuer and expiry, wrong `client_id`, which every authenticated path must refuse.
+ */
+export async function foreignClientAccessToken(email: string, password: string): Promise<string> {
+  const { cognitoEndpoint, userPoolId } = stack();
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: cognitoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const { UserPoolClient } = await cognito.send(
+      new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}` }),
+    );
+    if (!UserPoolClient?.ClientId) throw new Error('no client id from CreateUserPoolClient');
+    return (await cognitoLogin({ endpoint: cognitoEndpoint, clientId: UserPoolClient.ClientId, email, password })).accessToken;
+  } finally {
+    cognito.destroy();
+  }
 }
