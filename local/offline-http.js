@@ -13,9 +13,17 @@
  *    list of every route); API Gateway HTTP APIs answer 404 `{"message":"Not Found"}`, for an
  *    unknown path and for a known path with another method alike.
  *
+ * 3. Browser origins on the Lambda invoke port. It runs any function for any caller; a page open
+ *    in the developer's browser could POST to it (a preflight-free text/plain request) and run
+ *    `scan`. Requests that carry an Origin not on the allow-list are refused with 403 before
+ *    routing. (cognito-local and our tools invoke from Node, without an Origin.)
+ * 4. Two Authorization headers. API Gateway joins repeated headers with commas, so the JWT
+ *    authorizer refuses them (401 `{"message":"Unauthorized"}`); serverless-offline's authorizer
+ *    read the first while the handler got the last. Refused here the same way, before routing.
+ *
  * Hapi is patched where serverless-offline loads it: its Server's `start` registers one
- * onPreResponse extension, after serverless-offline's own (hapi runs them in order). Fails
- * loudly if those internals are not where they were.
+ * onRequest and one onPreResponse extension, after serverless-offline's own (hapi runs them in
+ * order). Fails loudly if those internals are not where they were.
  */
 const { createRequire } = require('node:module');
 
@@ -46,10 +54,34 @@ function patchOfflineHttp({ allowedOrigins }) {
   proto.start = async function patchedStart(/** @type {unknown[]} */ ...args) {
     if (!this[EXTENDED]) {
       this[EXTENDED] = true;
+      this.ext('onRequest', (/** @type {any} */ request, /** @type {any} */ h) => onRequest(request, h, origins));
       this.ext('onPreResponse', (/** @type {any} */ request, /** @type {any} */ h) => onPreResponse(request, h, origins));
     }
     return start.apply(this, args);
   };
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\//;
+
+/**
+ * @param {any} request hapi request
+ * @param {any} h hapi toolkit
+ * @param {string[]} allowedOrigins
+ */
+function onRequest(request, h, allowedOrigins) {
+  const origin = request.headers.origin;
+  if (INVOKE_PATH.test(request.path) && origin !== undefined && !allowedOrigins.includes(String(origin))) {
+    return h
+      .response({ message: 'Forbidden: the Lambda invoke port refuses browser origins' })
+      .code(403)
+      .type('application/json')
+      .takeover();
+  }
+  /** @type {string[]} */
+  const raw = request.raw?.req?.rawHeaders ?? [];
+  const authorizations = raw.filter((_value, i) => i % 2 === 0 && String(raw[i]).toLowerCase() === 'authorization').length;
+  if (authorizations > 1) return h.response({ message: 'Unauthorized' }).code(401).type('application/json').takeover();
+  return h.continue;
 }
 
 /**
