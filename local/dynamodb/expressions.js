@@ -52,6 +52,33 @@ const TYPE_WORDS = /** @type {Record<string, string>} */ ({
 const MAX_IN_OPERANDS = 100;
 
 /**
+ * The name-and-arity check every function call gets, condition and update expressions alike:
+ * an unknown name, then a wrong number of operands (recorded under `bucket`), in DynamoDB's
+ * order and words. False when the call cannot be checked further.
+ * @param {any} p the expression's problem list
+ * @param {string} name
+ * @param {number | undefined} arity undefined for an unknown function
+ * @param {any[]} args
+ * @param {string} bucket
+ */
+function knownWithArity(p, name, arity, args, bucket) {
+  if (p.has('unknownFunction')) return false;
+  if (arity === undefined) {
+    p.add('unknownFunction', `Invalid function name; function: ${name}`);
+    return false;
+  }
+  if (p.has(bucket)) return false;
+  if (arity !== args.length) {
+    p.add(
+      bucket,
+      `Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`,
+    );
+    return false;
+  }
+  return true;
+}
+
+/**
  * @typedef {{ t: string, v: string, s: number, e: number }} Token
  *   t: 'id' | 'name' (#x) | 'value' (:x) | 'num' | 'eof' | the punctuation itself
  */
@@ -351,23 +378,8 @@ function parseCondition(input, context) {
 
   /** @param {string} name @param {any[]} args */
   const checkFunction = (name, args) => {
-    if (p.has('unknownFunction')) return undefined;
     const arity = Object.hasOwn(CONDITION_FUNCTIONS, name) ? CONDITION_FUNCTIONS[name] : undefined;
-    if (arity === undefined) {
-      p.add('unknownFunction', `Invalid function name; function: ${name}`);
-      return undefined;
-    }
-    if (p.has('operand')) return undefined;
-    if (arity !== args.length) {
-      p.add(
-        'operand',
-        'Incorrect number of operands for operator or function; operator or function: ' +
-          name +
-          ', number of operands: ' +
-          args.length,
-      );
-      return undefined;
-    }
+    if (!knownWithArity(p, name, arity, args, 'operand')) return undefined;
     distinct(name, args);
     if (p.has('function')) return undefined;
     const bad = (/** @type {string} */ type) => {
@@ -690,23 +702,8 @@ function parseUpdate(input, context) {
 
   /** @param {string} name @param {any[]} args */
   const checkFunction = (name, args) => {
-    if (p.has('unknownFunction')) return undefined;
     const arity = name === '+' || name === '-' ? 2 : Object.hasOwn(UPDATE_FUNCTIONS, name) ? UPDATE_FUNCTIONS[name] : undefined;
-    if (arity === undefined) {
-      p.add('unknownFunction', `Invalid function name; function: ${name}`);
-      return undefined;
-    }
-    if (p.has('function')) return undefined;
-    if (arity !== args.length) {
-      p.add(
-        'function',
-        'Incorrect number of operands for operator or function; operator or function: ' +
-          name +
-          ', number of operands: ' +
-          args.length,
-      );
-      return undefined;
-    }
+    if (!knownWithArity(p, name, arity, args, 'function')) return undefined;
     const requireType = (/** @type {string} */ want) => {
       for (const a of args) {
         const t = immediateType(a);

@@ -502,3 +502,47 @@ async function createTableOut(name: string): Promise<string | undefined> {
   );
   return out.TableDescription?.TableId;
 }
+
+describe('function names and operand counts', () => {
+  const t = tableName('fn');
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+
+  test.each([
+    [
+      'an unknown function in a condition',
+      { ConditionExpression: 'no_such_fn(a)' },
+      'Invalid function name; function: no_such_fn',
+    ],
+    [
+      'a condition function with too many operands',
+      { ConditionExpression: 'attribute_exists(a, b)' },
+      'Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2',
+    ],
+    [
+      'an unknown function in an update',
+      { UpdateExpression: 'SET a = no_such_fn(b)' },
+      'Invalid function name; function: no_such_fn',
+    ],
+    [
+      'an update function with too few operands',
+      { UpdateExpression: 'SET a = list_append(b)' },
+      'Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1',
+    ],
+  ])('%s is a ValidationException naming it', async (_label, expression, message) => {
+    const error = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('fn') },
+          UpdateExpression: 'SET x = :one',
+          ExpressionAttributeValues: { ':one': N(1) },
+          ...expression,
+        }),
+      ),
+    );
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toContain(message);
+  });
+});

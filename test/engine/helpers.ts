@@ -194,3 +194,17 @@ export async function failure(p: Promise<unknown>): Promise<DynamoDBServiceExcep
   }
   throw new Error('expected the request to fail');
 }
+
+/**
+ * serverless-offline-dynamodb-streams' own poller (the real consumer `npm start` runs), pointed
+ * at `endpoint` with a checkpoint file of its own and a silent log.
+ */
+export function streamPoller(lambda: unknown, endpoint: string, checkpointFile: string): any {
+  const DynamodbStreams = require('serverless-offline-dynamodb-streams/src/dynamodb-streams');
+  const quiet = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {}, error: () => {}, success: () => {} };
+  return new DynamodbStreams(
+    lambda,
+    { endpoint, region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local', checkpointFile },
+    quiet,
+  );
+}

@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { patchStreamEmulator } from '../../local/offline-streams';
-import { createTable, S, startHarness, tableName, type Harness } from './helpers';
-
-const DynamodbStreams = require('serverless-offline-dynamodb-streams/src/dynamodb-streams');
+import { createTable, S, startHarness, tableName, type Harness, streamPoller } from './helpers';
 
 let h: Harness;
 let dir: string;
@@ -25,8 +23,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const quiet = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {}, error: () => {}, success: () => {} };
-
 /** A poller with one function per key; `handlers[key]` runs its batches. */
 async function consumer(table: string, handlers: Record<string, (event: DynamoDBStreamEvent) => Promise<void>>) {
   let pending: Record<string, DynamoDBStreamEvent> = {};
@@ -38,17 +34,7 @@ async function consumer(table: string, handlers: Record<string, (event: DynamoDB
       runHandler: () => handlers[key]?.(pending[key] as DynamoDBStreamEvent),
     }),
   };
-  const poller = new DynamodbStreams(
-    lambda,
-    {
-      endpoint: h.engine.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'local',
-      secretAccessKey: 'local',
-      checkpointFile: join(dir, 'checkpoint.json'),
-    },
-    quiet,
-  );
+  const poller = streamPoller(lambda, h.engine.endpoint, join(dir, 'checkpoint.json'));
   await poller.create(
     Object.keys(handlers).map((functionKey) => ({
       functionKey,

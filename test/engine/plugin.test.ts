@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { createTable, S, startHarness, tableName, type Harness } from './helpers';
+import { createTable, S, startHarness, tableName, type Harness, streamPoller } from './helpers';
 
 // The real consumer: serverless-offline-dynamodb-streams' stream reader, driven without a whole
 // serverless-offline. It resolves the stream through DescribeTable's LatestStreamArn, calls
 // DescribeStream, GetShardIterator (TRIM_HORIZON / LATEST, or AFTER_SEQUENCE_NUMBER on resume)
 // and polls GetRecords, then hands `{Records}` to the function's handler.
-const DynamodbStreams = require('serverless-offline-dynamodb-streams/src/dynamodb-streams');
 
 interface Readable {
   close(): void;
@@ -42,18 +41,7 @@ test('serverless-offline-dynamodb-streams delivers INSERT and REMOVE records fro
       },
     }),
   };
-  const quiet = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {}, error: () => {}, success: () => {} };
-  const consumer = new DynamodbStreams(
-    lambda,
-    {
-      endpoint: h.engine.endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'local',
-      secretAccessKey: 'local',
-      checkpointFile: join(dir, 'checkpoint.json'),
-    },
-    quiet,
-  );
+  const consumer = streamPoller(lambda, h.engine.endpoint, join(dir, 'checkpoint.json'));
   await consumer.create([
     {
       functionKey: 'onChange',
