@@ -83,6 +83,18 @@ export function db(): DynamoDBDocumentClient {
   }));
 }
 
+/**
+ * Creates the client now (at a handler's module load, Lambda's init phase) when the
+ * configuration is there; without it, nothing happens and the first request reports it.
+ */
+export function prepareClient(): void {
+  try {
+    db();
+  } catch {
+    /* configuration missing: the first request answers with the ConfigError */
+  }
+}
+
 export function tableName(): string {
   return dynamoConfig().tableName;
 }

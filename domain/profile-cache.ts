@@ -1,6 +1,7 @@
 /**
- * The caller's profile by Cognito `sub`, kept per warm container: it is the one request every
- * authenticated call makes before its route's own, and a profile changes rarely.
+ * Profiles kept per warm container, by Cognito `sub` (the caller behind a token: the one
+ * request every authenticated call makes before its route's own) and by handle (the public
+ * profile route). A profile changes rarely.
  *
  * Staleness bound: an entry is served for at most `ttlMs` (60 s by default). A profile written
  * in this container (created, linked, revoked) is dropped from its cache at once; a change made
@@ -20,32 +21,50 @@ export interface ProfileCacheOptions {
   now?: () => number;
 }
 
+type Load = (key: string) => Promise<UserProfile | undefined>;
+
+async function through(cache: LruCache<UserProfile>, key: string, load: Load): Promise<UserProfile | undefined> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const loaded = await load(key);
+  if (loaded) cache.set(key, loaded);
+  return loaded;
+}
+
+/** Handles are unique case-insensitively, so `@Ada` and `@ada` share one entry. */
+const handleKey = (handle: string) => handle.toLowerCase();
+
 export class ProfileCache {
   private readonly bySub: LruCache<UserProfile>;
+  private readonly byHandle: LruCache<UserProfile>;
 
   constructor(options: ProfileCacheOptions) {
     this.bySub = new LruCache<UserProfile>(options);
+    this.byHandle = new LruCache<UserProfile>(options);
   }
 
   /** The cached profile of `sub`, or what `load` finds (cached when found). */
-  async get(sub: string, load: (sub: string) => Promise<UserProfile | undefined>): Promise<UserProfile | undefined> {
-    const cached = this.bySub.get(sub);
-    if (cached) return cached;
-    const loaded = await load(sub);
-    if (loaded) this.bySub.set(sub, loaded);
-    return loaded;
+  get(sub: string, load: Load): Promise<UserProfile | undefined> {
+    return through(this.bySub, sub, load);
   }
 
-  /** After a write to this profile in this container: the next read goes to the table. */
-  forget(profile: Pick<UserProfile, 'cognito_user_id'>): void {
+  /** The cached profile with this handle, or what `load` finds (cached when found). */
+  getByHandle(handle: string, load: Load): Promise<UserProfile | undefined> {
+    return through(this.byHandle, handleKey(handle), () => load(handle));
+  }
+
+  /** After a write to this profile in this container: the next read of either key goes to the table. */
+  forget(profile: Pick<UserProfile, 'cognito_user_id' | 'handle'>): void {
     if (profile.cognito_user_id) this.bySub.delete(profile.cognito_user_id);
+    this.byHandle.delete(handleKey(profile.handle));
   }
 
   stats() {
-    return this.bySub.stats();
+    return { bySub: this.bySub.stats(), byHandle: this.byHandle.stats() };
   }
 
   clear(): void {
     this.bySub.clear();
+    this.byHandle.clear();
   }
 }

@@ -65,7 +65,7 @@ export async function createUserProfile(input: NewUserProfile): Promise<UserProf
     if (error.failed('profile')) throw new ConflictError('a user with this uuid exists');
     throw error;
   }
-  callerCache().forget(profile);
+  profileCache().forget(profile);
   return profile;
 }
 
@@ -86,10 +86,10 @@ export async function findUserByCognitoSub(sub: string): Promise<UserProfile | u
   return typeof sub === 'string' && SUB.test(sub) ? getProfile(keys.userCognitoSub(sub)) : undefined;
 }
 
-let callers: ProfileCache | undefined;
-function callerCache(): ProfileCache {
+let profiles: ProfileCache | undefined;
+function profileCache(): ProfileCache {
   const { profileMaxEntries, profileTtlMs } = cacheConfig();
-  return (callers ??= new ProfileCache({ maxEntries: profileMaxEntries, ttlMs: profileTtlMs }));
+  return (profiles ??= new ProfileCache({ maxEntries: profileMaxEntries, ttlMs: profileTtlMs }));
 }
 
 /**
@@ -98,11 +98,23 @@ function callerCache(): ProfileCache {
  * be). Requests: 0 on a warm hit, else 1 GetItem. Authorisation (membership) is never cached.
  */
 export function findCallerBySub(sub: string): Promise<UserProfile | undefined> {
-  return callerCache().get(sub, findUserByCognitoSub);
+  return profileCache().get(sub, findUserByCognitoSub);
 }
 
 export async function getUserByHandle(handle: string): Promise<UserProfile> {
   const user = await findUserByHandle(parseHandle(handle));
+  if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
+  return user;
+}
+
+/**
+ * The profile behind a public `@handle`, cached per warm container like the caller's (same
+ * bound, same invalidation): it authorises nothing, so a display name up to one TTL old is
+ * harmless. Unknown handles are not cached: a user who signs up is found at once.
+ * Requests: 0 on a warm hit, else 1 GetItem.
+ */
+export async function getPublicProfile(handle: string): Promise<UserProfile> {
+  const user = await profileCache().getByHandle(parseHandle(handle), (h) => findUserByHandle(h));
   if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
 }
@@ -134,7 +146,7 @@ export async function linkCognitoSub(handle: string, sub: string): Promise<UserP
     }
     throw error;
   }
-  callerCache().forget(linked);
+  profileCache().forget(linked);
   return linked;
 }
 

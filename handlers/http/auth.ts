@@ -51,6 +51,22 @@ function createVerifier() {
 
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
+/**
+ * Init, not first call: every handler that checks tokens calls this at module load, in
+ * Lambda's init phase. It creates the verifier and starts fetching the pool's JWKS, so the
+ * first request finds the keys fetched or the one fetch in flight (the cache shares it). Where
+ * the keys are not reachable yet (no configuration, Cognito not up), nothing fails here: the
+ * first request fetches again and answers 503 if it still cannot.
+ */
+export function prepareTokenVerification(): void {
+  try {
+    verifier ??= createVerifier();
+  } catch {
+    return; // No Cognito configuration in this environment: the first request reports it.
+  }
+  verifier.hydrate().catch(() => undefined);
+}
+
 export interface VerifiedCaller {
   /** Cognito `sub`: the stable user id, linked to our profile by the PostConfirmation trigger. */
   sub: string;

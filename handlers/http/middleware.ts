@@ -17,7 +17,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { findCallerBySub } from '../../domain/users';
-import { verifyBearer } from './auth';
+import { prepareClient } from '../../domain/dynamodb';
+import { prepareTokenVerification, verifyBearer } from './auth';
 import { parseRequest, type RouteInput, type RouteSchema } from './validation';
 
 const HANDLER_DEADLINE_MARGIN_MS = 1000;
@@ -49,7 +50,8 @@ export interface AuthenticatedRequest<R extends RouteSchema> extends HttpRequest
 
 export interface HttpResult {
   statusCode?: number;
-  body: unknown;
+  /** Absent only for a response that has none (304). */
+  body?: unknown;
   headers?: Record<string, string>;
 }
 
@@ -163,6 +165,10 @@ export function httpHandler<R extends RouteSchema>(
   options: { auth: boolean; request: R },
   fn: (request: AuthenticatedRequest<R>) => Promise<HttpResult>,
 ): Handler {
+  // At module load (Lambda's init phase): the client and, for authenticated routes, the token
+  // verifier and the pool's keys, so none of it waits for the first request.
+  prepareClient();
+  if (options.auth) prepareTokenVerification();
   // Give up on the handler a second before Lambda would kill it, so a stalled dependency is
   // answered with our 503 JSON instead of the platform's timeout.
   const stack = middy<Event, Result, Error, HttpContext>({
@@ -185,6 +191,7 @@ export function httpHandler<R extends RouteSchema>(
       body: context.parsedBody,
     });
     const result = await fn({ input, caller: context.caller as UserProfile });
+    if (result.body === undefined) return { statusCode: result.statusCode ?? 204, headers: result.headers ?? {} };
     return jsonResponse(result.statusCode ?? 200, result.body, result.headers);
   }) as unknown as Handler;
 }

@@ -12,9 +12,12 @@ import type { Context } from 'aws-lambda';
 import { registerConnection } from '../../domain/connections';
 import { UnauthenticatedError } from '../../domain/errors';
 import { findUserByCognitoSub } from '../../domain/users';
-import { verifyBearer } from '../http/auth';
+import { prepareTokenVerification, verifyBearer } from '../http/auth';
 import { logger } from '../logger';
 import { SUBPROTOCOL, type WebSocketEvent, type WebSocketResult, tokenFromSubprotocols, wsStatusOf } from './protocol';
+
+// Init, not first call (handlers/http/auth.ts).
+prepareTokenVerification();
 
 export async function handler(event: WebSocketEvent, context?: Context): Promise<WebSocketResult> {
   if (context) logger.addContext(context);

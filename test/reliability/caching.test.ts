@@ -3,7 +3,8 @@
  * a profile changed outside this container (here: in the table directly, as another
  * container or an ops function would) is served stale for at most PROFILE_CACHE_TTL_MS
  * (1.5 s on the reliability stack, test/reliability/setup.ts; 60 s deployed), never longer.
- * The sender's display name in a send's response is the cached profile's.
+ * The sender's display name in a send's response is the cached profile's; the public profile
+ * route caches by handle under the same bound, and its ETag validator follows the change.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
@@ -22,6 +23,10 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   const group = await conversation(a, b, 'warm the cache');
   const profile = await findUserByHandle(a.handle, true);
   const renamed = `Renamed ${a.handle}`;
+  const publicBefore = await call('GET', `/api/users/@${a.handle}/short`);
+  expect(publicBefore.status).toBe(200);
+  const oldTag = publicBefore.headers.get('etag') as string;
+  expect(oldTag).toMatch(/^"/);
 
   // As a profile update elsewhere would: every copy of the profile (uuid, handle and sub items).
   const changedAt = Date.now();
@@ -40,6 +45,9 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   let staleBeyondBound = 0;
   let freshAfterBound = 0;
   let longestStaleMs = 0;
+  let publicStaleBeyondBound = 0;
+  let publicFreshAfterBound = 0;
+  let publicLongestStaleMs = 0;
   while (Date.now() - changedAt < TTL_MS + MARGIN_MS + 1500) {
     const sentAt = Date.now();
     const reply = await call('POST', '/api/messages', {
@@ -56,6 +64,18 @@ test('a changed profile is served stale for at most the cache TTL, then always f
     } else if (age > TTL_MS + MARGIN_MS) {
       freshAfterBound++;
     }
+    // The public route, revalidating with the tag of the old body: 304 means "still the old name".
+    const shortAt = Date.now();
+    const short = await call('GET', `/api/users/@${a.handle}/short`, { headers: { 'if-none-match': oldTag } });
+    expect([200, 304]).toContain(short.status);
+    const shortAge = shortAt - changedAt;
+    if (short.status === 304 || short.body.display_name !== renamed) {
+      publicLongestStaleMs = Math.max(publicLongestStaleMs, shortAge);
+      if (shortAge > TTL_MS + MARGIN_MS) publicStaleBeyondBound++;
+    } else if (shortAge > TTL_MS + MARGIN_MS) {
+      expect(short.headers.get('etag')).not.toBe(oldTag);
+      publicFreshAfterBound++;
+    }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 
@@ -69,7 +89,17 @@ test('a changed profile is served stale for at most the cache TTL, then always f
   });
   recordFigure({ area: 'caching', name: 'stale answers beyond the TTL', value: staleBeyondBound, max: 0 });
   recordFigure({ area: 'caching', name: 'fresh answers after the TTL', value: freshAfterBound, min: 1 });
+  recordFigure({
+    area: 'caching',
+    name: 'longest a changed public profile was served stale (body or 304)',
+    value: publicLongestStaleMs,
+    unit: 'ms',
+    max: TTL_MS + MARGIN_MS,
+  });
+  recordFigure({ area: 'caching', name: 'stale public profiles beyond the TTL', value: publicStaleBeyondBound, max: 0 });
   expect(staleBeyondBound).toBe(0);
+  expect(publicStaleBeyondBound).toBe(0);
+  expect(publicFreshAfterBound).toBeGreaterThan(0);
   expect(freshAfterBound).toBeGreaterThan(0);
   // The cache is really in use: right after the change the old name is still served.
   expect(staleWithinBound).toBeGreaterThan(0);

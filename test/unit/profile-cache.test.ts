@@ -62,3 +62,16 @@ test('a missing profile is not cached: it is found as soon as it exists', async 
   expect(await s.cache.get('sub-ada', s.load)).toEqual(ada);
   expect(s.loads).toHaveLength(2);
 });
+
+test('by handle: one entry whatever the case, served until the TTL, dropped by a write here', async () => {
+  const s = setup(1000);
+  expect(await s.cache.getByHandle('Ada', s.load)).toEqual(ada);
+  expect(await s.cache.getByHandle('ADA', s.load)).toEqual(ada);
+  expect(s.loads).toEqual(['Ada']);
+  s.store({ ...ada, display_name: 'Renamed' });
+  s.cache.forget(ada);
+  expect((await s.cache.getByHandle('ada', s.load))?.display_name).toBe('Renamed');
+  s.advance(1000);
+  await s.cache.getByHandle('ada', s.load);
+  expect(s.loads).toHaveLength(3);
+});
