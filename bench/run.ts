@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Figures, markdownTable, met, table } from './lib/figures';
 import { ROOT } from './lib/local-engine';
 import { runEngineBench } from './engine';
+import { cacheHitRatio } from './sections/cache-hit-ratio';
 import { coldStart } from './sections/cold-start';
 import { domainOverhead } from './sections/domain-overhead';
 import { httpAndStream } from './sections/http';
@@ -110,6 +111,11 @@ const SECTIONS: Section[] = [
     title:
       "realtime push: POST 200 → other member's socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held",
     run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
+  },
+  {
+    id: '8',
+    title: 'caller-profile cache hit ratio under a modelled request mix (simulated clock, real cache class)',
+    run: (figures, quick) => cacheHitRatio(figures, quick ? [200] : [200, 2_000, 20_000]),
   },
 ];
 

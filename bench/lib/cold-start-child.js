@@ -45,8 +45,10 @@ function peakRssMb() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+// Exit only once stdout is flushed: a handler that logs a lot (scan) would otherwise lose the
+// result line still queued on the pipe.
 main().then(
-  () => process.exit(0),
+  () => process.stdout.write('', () => process.exit(0)),
   (error) => {
     process.stdout.write(`\nBENCH_ERROR ${String(error?.stack ? error.stack : error)}\n`);
     process.exit(1);

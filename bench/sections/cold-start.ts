@@ -32,6 +32,15 @@ export interface Settings {
 const BUNDLE_TARGET_KB = { max: 250 };
 const COLD_START_TARGET_MS = { max: 150 };
 const CHILD = path.join(__dirname, '..', 'lib', 'cold-start-child.js');
+const WARM_CHILD = path.join(__dirname, '..', 'lib', 'warm-calls-child.js');
+/** Warm calls per pattern after the first (cold) one, counted on the wire. */
+const WARM_CALLS = 10;
+/**
+ * Sequential DynamoDB round trips per warm call (issue #14): the caller's profile comes from the
+ * warm container's cache, so what remains is the route's own requests.
+ */
+const ROUND_TRIP_TARGETS = { A: { max: 1 }, B: { max: 1 }, C: { max: 2 }, D: { max: 2 } } as const;
+type Pattern = keyof typeof ROUND_TRIP_TARGETS;
 
 interface PackagedFunction {
   name: string;
@@ -127,6 +136,7 @@ export async function coldStart(figures: Figures, settings: Settings): Promise<v
       figures.add(`6.${fn.name}.peak_rss_mb`, summarize(samples.map((s) => s.peak_rss_mb as number)).max);
       boots.push(...samples.map((s) => s.boot_ms as number));
     }
+    await warmRoundTrips(figures, scratch, bundleDir, functions, events);
     figures.add(
       '6.node_boot_before_bundle.p50_ms',
       summarize(boots).p50,
@@ -137,6 +147,58 @@ export async function coldStart(figures: Figures, settings: Settings): Promise<v
     await cognito?.stop();
     await engine.stop();
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Per pattern, in one fresh process on the packaged bundle: one cold call, then WARM_CALLS warm
+ * ones, with the profile cache as deployed and with it effectively off (a 1 ms TTL), each
+ * DynamoDB request counted by bench/lib/warm-calls-child.js.
+ */
+async function warmRoundTrips(
+  figures: Figures,
+  scratch: string,
+  bundleDir: string,
+  functions: PackagedFunction[],
+  events: Awaited<ReturnType<typeof prepareEvents>>,
+): Promise<void> {
+  const variants = [
+    { name: '', env: {} },
+    { name: 'no_profile_cache.', env: { PROFILE_CACHE_TTL_MS: '1' } },
+  ];
+  for (const [variantIndex, variant] of variants.entries()) {
+    for (const pattern of Object.keys(ROUND_TRIP_TARGETS) as Pattern[]) {
+      const { functionName, events: calls } = events.warm(pattern, variantIndex);
+      const fn = functions.find((f) => f.name === functionName);
+      if (!fn) throw new Error(`function ${functionName} is not in the package`);
+      const file = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`;
+      const eventsFile = path.join(scratch, `${pattern}.${variantIndex}.warm-events.json`);
+      writeFileSync(eventsFile, JSON.stringify(calls));
+      const output = await run(
+        process.execPath,
+        [WARM_CHILD, path.join(bundleDir, file), fn.handler.slice(fn.handler.lastIndexOf('.') + 1), eventsFile],
+        { ...process.env, ...events.env, ...variant.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+      );
+      const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (!line) throw new Error(`${pattern}: warm calls printed no result:\n${output.slice(-2000)}`);
+      const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as {
+        calls: Array<{ status: number; ms: number; requests: number; round_trips: number; ops: string }>;
+      };
+      const failed = result.calls.find((c) => c.status !== 200);
+      if (failed) throw new Error(`${pattern}: a warm call answered ${failed.status}`);
+      const [cold, ...warm] = result.calls;
+      const worst = warm.reduce((a, b) => (b.round_trips > a.round_trips ? b : a));
+      const prefix = `6.${pattern}.${variant.name}`;
+      figures.add(
+        `${prefix}sequential_round_trips_count`,
+        worst.round_trips,
+        variant.name === '' ? ROUND_TRIP_TARGETS[pattern] : undefined,
+        worst.ops,
+      );
+      figures.add(`${prefix}requests_per_warm_call_count`, summarize(warm.map((c) => c.requests)).max);
+      figures.add(`${prefix}cold_call.sequential_round_trips_count`, cold?.round_trips ?? 0);
+      figures.add(`${prefix}warm_call.p50_ms`, summarize(warm.map((c) => c.ms)).p50);
+    }
   }
 }
 
@@ -173,8 +235,10 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   });
   const partner = newProfile(gen, 'partner');
   const group = gen.uuid();
+  // Pattern D starts a new conversation per call: a fresh counterpart for each, in each variant.
+  const strangers = Array.from({ length: 2 * (WARM_CALLS + 1) }, (_, i) => newProfile(gen, `stranger${i}`));
   await writeItems([
-    ...profileItems(partner),
+    ...[partner, ...strangers].flatMap(profileItems),
     ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1))),
   ]);
   const tap = await tapStream();
@@ -290,7 +354,37 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     adoptLegacyConversations: { event: {}, ok: returned }, // dry run: writes nothing
     syncCognitoUsers: { event: {}, ok: returned },
   };
-  return { env, byFunction };
+  const send = (body: Record<string, string>) =>
+    http('POST', '/api/messages', 'POST /api/messages', { body: JSON.stringify(body) });
+  /** The events of one warm-calls run: the first is the cold call. */
+  const warm = (pattern: Pattern, variant: number) => {
+    const calls = WARM_CALLS + 1;
+    switch (pattern) {
+      case 'A':
+        return {
+          functionName: 'listMessages',
+          events: Array.from({ length: calls }, () => (byFunction.listMessages as Invocation).event),
+        };
+      case 'B':
+        return {
+          functionName: 'listMessageGroups',
+          events: Array.from({ length: calls }, () => (byFunction.listMessageGroups as Invocation).event),
+        };
+      case 'C':
+        return {
+          functionName: 'createMessage',
+          events: Array.from({ length: calls }, (_, i) => send({ message: `warm ${variant}.${i}`, message_group_uuid: group })),
+        };
+      case 'D':
+        return {
+          functionName: 'createMessage',
+          events: strangers
+            .slice(variant * calls, (variant + 1) * calls)
+            .map((stranger, i) => send({ message: `start ${variant}.${i}`, handle: stranger.handle })),
+        };
+    }
+  };
+  return { env, byFunction, warm };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
