@@ -119,6 +119,38 @@ const SECTIONS: Section[] = [
   },
 ];
 
+/** The HTTP routes of section 2 and the pattern whose bare DynamoDB requests section 1 times. */
+const ROUTE_PATTERNS = { GET_api_messages_group: 'A', GET_api_message_groups: 'B', POST_api_messages: 'C' } as const;
+
+/**
+ * Issue #14's HTTP goals, from figures of this one run (sections 1 and 2 both ran):
+ * warm route p50 ≤ floor route p50 + 1.2 × the route's bare DynamoDB requests (section 1's
+ * floor: the same requests with the bare SDK client), and at concurrency 16 at least half the
+ * floor route's requests/s.
+ */
+function deriveHttpGoals(figures: Figures): void {
+  for (const [route, pattern] of Object.entries(ROUTE_PATTERNS)) {
+    const p50 = figures.value(`2.${route}.c1.p50_ms`);
+    const floorRoute = figures.value(`2.${route}.c1.floor.p50_ms`);
+    const bare = figures.value(`1.${pattern}.floor.p50_ms`);
+    if (p50 !== undefined && floorRoute !== undefined && bare !== undefined) {
+      const goal = floorRoute + 1.2 * bare;
+      figures.add(
+        `2.${route}.c1.goal_ms`,
+        goal,
+        undefined,
+        `floor route ${floorRoute.toFixed(2)} + 1.2 × bare ${pattern} ${bare.toFixed(2)}`,
+      );
+      figures.add(`2.${route}.c1.p50_vs_goal_ratio`, p50 / goal, { max: 1 });
+    }
+    const rps = figures.value(`2.${route}.c16.requests_per_s`);
+    const floorRps = figures.value('2.floor.c16.requests_per_s');
+    if (rps !== undefined && floorRps !== undefined) {
+      figures.add(`2.${route}.c16.vs_floor.requests_per_s_ratio`, rps / floorRps, { min: 0.5 });
+    }
+  }
+}
+
 export async function runBench(options: RunOptions) {
   const figures = new Figures();
   const started = performance.now();
@@ -137,6 +169,7 @@ export async function runBench(options: RunOptions) {
     sectionSeconds[section.id] = Math.round((performance.now() - t0) / 100) / 10;
     console.error(`[bench] ${section.id}: done in ${sectionSeconds[section.id]} s`);
   }
+  deriveHttpGoals(figures);
   const results = {
     mode: options.quick ? 'quick' : 'full',
     finished_at: new Date().toISOString(),

@@ -8,6 +8,8 @@ export interface Target {
   max?: number;
   /** Exact value expected (e.g. a request count). */
   equals?: number;
+  /** Lower bound, inclusive. */
+  min?: number;
 }
 
 export interface Figure {
@@ -23,6 +25,7 @@ export function met(figure: Figure): boolean | undefined {
   if (!Number.isFinite(value)) return false;
   if (target.equals !== undefined && value !== target.equals) return false;
   if (target.max !== undefined && value > target.max) return false;
+  if (target.min !== undefined && value < target.min) return false;
   return true;
 }
 
@@ -30,6 +33,10 @@ export class Figures {
   readonly list: Figure[] = [];
   /** Sections that could not run, with the reason: reported, not silently absent. */
   readonly notDone: Record<string, string> = {};
+
+  value(name: string): number | undefined {
+    return this.list.find((f) => f.name === name)?.value;
+  }
 
   add(name: string, value: number, target?: Target, note?: string): void {
     if (this.list.some((f) => f.name === name)) throw new Error(`figure ${name} reported twice`);
@@ -55,6 +62,7 @@ function format(value: number): string {
 function describeTarget(target: Target | undefined): string {
   if (!target) return '';
   if (target.equals !== undefined) return `= ${target.equals}`;
+  if (target.min !== undefined) return `≥ ${target.min}`;
   return `≤ ${target.max}`;
 }
 

@@ -78,6 +78,18 @@ function expectedFigures(): Array<string | RegExp> {
       `2.${r}.c16.p95_ms`,
       `2.${r}.c16.requests_per_s`,
     ]),
+    ...patterns.flatMap((p) => [
+      `6.${p}.sequential_round_trips_count`,
+      `6.${p}.requests_per_warm_call_count`,
+      `6.${p}.warm_call.p50_ms`,
+      `6.${p}.no_profile_cache.sequential_round_trips_count`,
+      `6.${p}.no_profile_cache.warm_call.p50_ms`,
+    ]),
+    ...['GET_api_message_groups', 'GET_api_messages_group', 'POST_api_messages'].flatMap((r) => [
+      `2.${r}.c1.p50_vs_goal_ratio`,
+      `2.${r}.c16.vs_floor.requests_per_s_ratio`,
+    ]),
+    /^8\.profile_cache\.users_\d+\.hit_ratio$/,
     '2.floor.c16.requests_per_s',
     '2.offline_stack.c16.peak_rss_mb',
     '4a.stream_lag_put_to_both_rows.p50_ms',
