@@ -100,6 +100,26 @@ export const cacheConfig = memo(
   }),
 );
 
+export interface DaxConfig {
+  /**
+   * The DAX cluster's discovery endpoint (`daxs://…`, set by serverless.yml from resources/dax.yml
+   * when the stage has `dax: true`); empty: no DAX, every read goes to DynamoDB.
+   */
+  endpoint: string | undefined;
+  region: string;
+  /** Per request, like DynamoDB's (lib-dax waits 60 s by default: longer than an HTTP function lives). */
+  requestTimeoutMs: number;
+}
+
+/** The switch for reads that tolerate eventual consistency (domain/dynamodb.ts cacheableReads). */
+export const daxConfig = memo(
+  (): DaxConfig => ({
+    endpoint: optional('DAX_ENDPOINT'),
+    region: optional('AWS_REGION') ?? 'us-east-1',
+    requestTimeoutMs: positiveInt('DYNAMODB_REQUEST_TIMEOUT_MS', 2000),
+  }),
+);
+
 export interface WebSocketConfig {
   /**
    * The API Gateway Management API endpoint of the WebSocket API and stage

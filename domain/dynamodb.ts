@@ -8,7 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoConfig } from './config';
+import { daxConfig, dynamoConfig } from './config';
 import { ServiceUnavailableError } from './errors';
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -77,6 +77,33 @@ export function createDynamoClient(): DynamoDBClient {
   return client;
 }
 
+/** What the table module needs of a client for reads: DynamoDB's document client, or DAX's. */
+export type ReadClient = Pick<DynamoDBDocumentClient, 'send' | 'destroy'>;
+/** How a function that reads through DAX makes its client (registered by domain/dax.ts). */
+type CacheableClientFactory = (config: { endpoint: string; region: string; requestTimeoutMs: number }) => Promise<ReadClient>;
+let cacheableFactory: CacheableClientFactory | undefined;
+let cacheable: Promise<ReadClient> | undefined;
+
+/** Called by domain/dax.ts, which only the functions that read through DAX import (so only their bundles carry lib-dax). */
+export function registerCacheableReadsClient(factory: CacheableClientFactory): void {
+  cacheableFactory = factory;
+}
+
+/**
+ * The client for reads that tolerate eventual consistency and a cache's staleness (public
+ * profiles by handle, the ops reports' scan and lookups): DAX when the stage has a cluster
+ * (`dax: true` sets DAX_ENDPOINT, read by domain/config.ts) and the function carries the DAX
+ * client (domain/dax.ts); else the one DynamoDB client. DAX answers from its item cache
+ * (daxItemTtlMs) and query cache (daxQueryTtlMs), so strongly consistent reads and all writes
+ * never come here: they use db().
+ */
+export function cacheableReads(): Promise<ReadClient> {
+  const { endpoint, region, requestTimeoutMs } = daxConfig();
+  if (!endpoint || !cacheableFactory) return Promise.resolve(db());
+  cacheable ??= cacheableFactory({ endpoint, region, requestTimeoutMs });
+  return cacheable;
+}
+
 export function db(): DynamoDBDocumentClient {
   return (documentClient ??= DynamoDBDocumentClient.from(createDynamoClient(), {
     marshallOptions: { removeUndefinedValues: true },
@@ -103,4 +130,6 @@ export function tableName(): string {
 export function resetDynamoClientForTests(): void {
   documentClient?.destroy();
   documentClient = undefined;
+  void cacheable?.then((client) => client.destroy()).catch(() => undefined);
+  cacheable = undefined;
 }

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, type CursorScope } from './cursor';
-import { db, tableName } from './dynamodb';
+import { cacheableReads, db, tableName } from './dynamodb';
 import { ServiceUnavailableError } from './errors';
 import type { Key } from './keys';
 import { compareTimestamps, isTimestamp, timestampSecond } from './time';
@@ -163,8 +163,13 @@ export async function transactWrite<N extends string>(
   }
 }
 
-export async function getItem(key: Key, options: { consistent?: boolean; projection?: string } = {}): Promise<Item | undefined> {
-  const { Item } = await db().send(
+export async function getItem(
+  key: Key,
+  options: { consistent?: boolean; projection?: string; cacheable?: boolean } = {},
+): Promise<Item | undefined> {
+  // A strongly consistent read never goes through the cache, whatever the caller asked.
+  const client = options.cacheable && !options.consistent ? await cacheableReads() : db();
+  const { Item } = await client.send(
     new GetCommand({
       TableName: tableName(),
       Key: key,
@@ -307,10 +312,11 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
 }
 
 /** The whole table, page by page: 1 MB or `pageSize` items each. */
-export async function* scanPages(options: { pageSize?: number } = {}): AsyncGenerator<Item[]> {
+export async function* scanPages(options: { pageSize?: number; cacheable?: boolean } = {}): AsyncGenerator<Item[]> {
+  const client = options.cacheable ? await cacheableReads() : db();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await db().send(
+    const page = await client.send(
       new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ...(options.pageSize ? { Limit: options.pageSize } : {}) }),
     );
     yield page.Items ?? [];

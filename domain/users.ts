@@ -69,8 +69,9 @@ export async function createUserProfile(input: NewUserProfile): Promise<UserProf
   return profile;
 }
 
-async function getProfile(key: Key, consistent = false): Promise<UserProfile | undefined> {
-  const item = await getItem(key, { consistent });
+/** `cacheable`: the read may be served by DAX on a stage that has it (never a consistent one). */
+async function getProfile(key: Key, consistent = false, cacheable = false): Promise<UserProfile | undefined> {
+  const item = await getItem(key, { consistent, cacheable });
   return item ? profileFromItem(item) : undefined;
 }
 
@@ -101,8 +102,14 @@ export function findCallerBySub(sub: string): Promise<UserProfile | undefined> {
   return profileCache().get(sub, findUserByCognitoSub);
 }
 
+/**
+ * A profile by handle for display or lookup (pattern D's counterpart, the public route, the ops
+ * reports): eventually consistent, so in a function that reads through DAX (domain/dax.ts: the
+ * public route and the ops reports, not pattern D's) it may come from the cluster's item cache.
+ */
 export async function getUserByHandle(handle: string): Promise<UserProfile> {
-  const user = await findUserByHandle(parseHandle(handle));
+  const parsed = parseHandle(handle);
+  const user = await getProfile(keys.userHandle(parsed), false, true);
   if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
 }
@@ -114,7 +121,7 @@ export async function getUserByHandle(handle: string): Promise<UserProfile> {
  * Requests: 0 on a warm hit, else 1 GetItem.
  */
 export async function getPublicProfile(handle: string): Promise<UserProfile> {
-  const user = await profileCache().getByHandle(parseHandle(handle), (h) => findUserByHandle(h));
+  const user = await profileCache().getByHandle(parseHandle(handle), (h) => getProfile(keys.userHandle(h), false, true));
   if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
 }

@@ -4,6 +4,7 @@
  * so the handle arrives as `@ada`; the `@` is optional. Path parameters arrive decoded: no
  * second decoding here (it would throw on a literal `%`), the domain rejects what is not a handle.
  */
+import '../../domain/dax';
 import * as z from 'zod/mini';
 import { getPublicProfile } from '../../domain/users';
 import { conditionalGet } from './conditional-get';

@@ -1,3 +1,4 @@
+import '../../domain/dax';
 import * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { readMessages } from '../../domain/list-messages';

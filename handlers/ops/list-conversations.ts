@@ -1,3 +1,4 @@
+import '../../domain/dax';
 import * as z from 'zod/mini';
 import { listMessageGroups } from '../../domain/list-message-groups';
 import { getUserByHandle } from '../../domain/users';

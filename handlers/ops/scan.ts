@@ -1,3 +1,4 @@
+import '../../domain/dax';
 import * as z from 'zod/mini';
 import { scanPages } from '../../domain/table';
 import { parseInput } from './report';
@@ -13,7 +14,7 @@ export async function handler(event?: unknown) {
   const { pageSize } = parseInput(Input, event, 'pass {} or {"pageSize": <positive integer>}');
   let items = 0;
   let pages = 0;
-  for await (const page of scanPages({ pageSize })) {
+  for await (const page of scanPages({ pageSize, cacheable: true })) {
     for (const item of page) console.log(JSON.stringify(item));
     items += page.length;
     pages++;
