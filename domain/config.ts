@@ -111,10 +111,19 @@ export interface DaxConfig {
   requestTimeoutMs: number;
 }
 
+/** A cluster discovery endpoint or nothing: anything else is a deployment mistake, said so. */
+function daxEndpoint(): string | undefined {
+  const value = optional('DAX_ENDPOINT');
+  if (value !== undefined && !/^daxs?:\/\/[^\s/]+$/.test(value)) {
+    throw new ConfigError('DAX_ENDPOINT must be a DAX cluster discovery endpoint (daxs://host or dax://host)');
+  }
+  return value;
+}
+
 /** The switch for reads that tolerate eventual consistency (domain/dynamodb.ts cacheableReads). */
 export const daxConfig = memo(
   (): DaxConfig => ({
-    endpoint: optional('DAX_ENDPOINT'),
+    endpoint: daxEndpoint(),
     region: optional('AWS_REGION') ?? 'us-east-1',
     requestTimeoutMs: positiveInt('DYNAMODB_REQUEST_TIMEOUT_MS', 2000),
   }),

@@ -83,8 +83,8 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     const floor = () => fetch(`${stack.apiUrl}/bench/floor`, { headers: auth });
     const call = async (request: () => Promise<Response>) => {
       const response = await request();
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`HTTP ${response.status} from the offline stack`);
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`HTTP ${response.status} from the offline stack: ${body.slice(0, 300)}`);
     };
 
     for (let i = 0; i < settings.warmup; i++) {

@@ -47,3 +47,8 @@ test('with DAX_ENDPOINT, strongly consistent and ordinary reads and every write 
   expect(await getItem({ pk, sk: 'S' }, { cacheable: true, consistent: true })).toMatchObject({ pk });
   expect(await getItem({ pk, sk: 'S' })).toMatchObject({ pk });
 });
+
+test('a DAX_ENDPOINT that is no cluster endpoint (an unresolved template value) is a configuration error, not a silent fallback', async () => {
+  withDaxEndpoint('[object Object]');
+  expect(() => cacheableReads()).toThrow(/DAX_ENDPOINT must be a DAX cluster discovery endpoint/);
+});
