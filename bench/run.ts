@@ -113,7 +113,7 @@ const SECTIONS: Section[] = [
     run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
   },
   {
-    id: '8',
+    id: '9',
     title: 'caller-profile cache hit ratio under a modelled request mix (simulated clock, real cache class)',
     run: (figures, quick) => cacheHitRatio(figures, quick ? [200] : [200, 2_000, 20_000]),
   },

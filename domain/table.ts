@@ -21,7 +21,7 @@ import { decodeCursor, encodeCursor, type CursorScope } from './cursor';
 import { cacheableReads, db, tableName } from './dynamodb';
 import { ServiceUnavailableError } from './errors';
 import type { Key } from './keys';
-import { compareTimestamps, isTimestamp, timestampSecond } from './time';
+import { compareTimestamps, timestampMicros, timestampSecond } from './time';
 
 export type Item = Record<string, unknown>;
 /** One action of a TransactWriteItems request. */
@@ -279,6 +279,7 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
   const { pk, limit } = query;
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.scope);
   const candidates: Array<Item & { sk: string }> = [];
+  const instants = new Map<string, number>();
   let startKey: Record<string, unknown> | undefined;
   for (;;) {
     const page = await db().send(
@@ -295,9 +296,11 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
       }),
     );
     for (const item of page.Items ?? []) {
-      if (!isTimestamp(item.sk)) continue;
-      if (after !== undefined && compareTimestamps(item.sk, after) >= 0) continue;
+      const micros = timestampMicros(item.sk);
+      if (micros === undefined) continue;
+      if (after !== undefined && compareTimestamps(item.sk as string, after) >= 0) continue;
       candidates.push(item as Item & { sk: string });
+      instants.set(item.sk as string, micros);
     }
     startKey = page.LastEvaluatedKey;
     if (!startKey) break;
@@ -305,7 +308,10 @@ export async function queryPage(query: PageQuery): Promise<{ items: Item[]; next
     const lastSecond = timestampSecond(String(startKey.sk));
     if (candidates.filter((item) => timestampSecond(item.sk) > lastSecond).length > limit) break;
   }
-  candidates.sort((a, b) => compareTimestamps(b.sk, a.sk));
+  // Newest first: by instant (each key parsed once, above), ties by the key string.
+  candidates.sort(
+    (a, b) => (instants.get(b.sk) as number) - (instants.get(a.sk) as number) || (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0),
+  );
   const items = candidates.slice(0, limit);
   const last = items[items.length - 1];
   return { items, ...(candidates.length > limit && last ? { nextCursor: encodeCursor(query.scope, last.sk) } : {}) };

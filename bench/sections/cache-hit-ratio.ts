@@ -1,5 +1,5 @@
 /**
- * (8) Caller-profile cache hit ratio under a modelled request mix — a simulation, not a
+ * (9) Caller-profile cache hit ratio under a modelled request mix — a simulation, not a
  * measurement of traffic: the real ProfileCache class (domain/profile-cache.ts, 60 s TTL,
  * 1,000 entries) on a simulated clock, one cache per simulated Lambda container.
  *
@@ -34,14 +34,14 @@ export async function cacheHitRatio(figures: Figures, users: number[]): Promise<
   for (const count of users) {
     const result = await simulate(count, 8);
     figures.add(
-      `8.profile_cache.users_${count}.hit_ratio`,
+      `9.profile_cache.users_${count}.hit_ratio`,
       result.hitRatio,
       undefined,
       'modelled mix, see bench/sections/cache-hit-ratio.ts',
     );
-    figures.add(`8.profile_cache.users_${count}.requests_per_s`, result.requests / 3600);
-    figures.add(`8.profile_cache.users_${count}.containers_count`, result.containers);
-    figures.add(`8.profile_cache.users_${count}.profile_getitems_saved_per_1000_requests`, result.hitRatio * 1000);
+    figures.add(`9.profile_cache.users_${count}.requests_per_s`, result.requests / 3600);
+    figures.add(`9.profile_cache.users_${count}.containers_count`, result.containers);
+    figures.add(`9.profile_cache.users_${count}.profile_getitems_saved_per_1000_requests`, result.hitRatio * 1000);
   }
 }
 

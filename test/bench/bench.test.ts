@@ -89,7 +89,7 @@ function expectedFigures(): Array<string | RegExp> {
       `2.${r}.c1.p50_vs_goal_ratio`,
       `2.${r}.c16.vs_floor.requests_per_s_ratio`,
     ]),
-    /^8\.profile_cache\.users_\d+\.hit_ratio$/,
+    /^9\.profile_cache\.users_\d+\.hit_ratio$/,
     '2.floor.c16.requests_per_s',
     '2.offline_stack.c16.peak_rss_mb',
     '4a.stream_lag_put_to_both_rows.p50_ms',

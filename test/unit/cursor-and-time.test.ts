@@ -9,6 +9,7 @@ import {
   nextTimestamp,
   parseTimestampMicros,
   setClockForTests,
+  timestampMicros,
   timestampSecond,
 } from '../../domain/time';
 
@@ -131,5 +132,53 @@ describe('timestamps the original backend wrote (and other writers)', () => {
       'base64url',
     );
     expect(() => decodeCursor(naive, { kind: 'groups', userUuid: group })).toThrow(ValidationError);
+  });
+});
+
+describe('timestampMicros field checks agree with a Date round trip (the implementation it replaced)', () => {
+  /** The previous implementation: build a Date, and accept only what reads back unchanged. */
+  function viaDate(value: string): number | undefined {
+    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}|\d{6}))?(?:Z|\+00:00)$/.exec(value);
+    if (!match) return undefined;
+    const [, year, month, day, hour, minute, second, fraction = ''] = match;
+    const date = new Date(0);
+    date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+    date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== value.slice(0, 19)) return undefined;
+    return date.getTime() * 1000 + Number(fraction.padEnd(6, '0'));
+  }
+
+  test.each([
+    '2024-02-29T12:00:00Z',
+    '2026-02-29T12:00:00Z',
+    '2000-02-29T00:00:00.123456Z',
+    '1900-02-29T00:00:00Z',
+    '0050-01-01T00:00:00Z',
+    '0099-12-31T23:59:59.999Z',
+    '0000-01-01T00:00:00Z',
+    '2026-12-01T24:00:00Z',
+    '2026-12-01T23:60:00Z',
+    '2026-12-01T23:59:60Z',
+    '2026-00-10T10:00:00Z',
+    '2026-13-10T10:00:00Z',
+    '2026-04-31T10:00:00Z',
+    '2026-04-00T10:00:00Z',
+    '2026-12-01T18:19:28.753263+00:00',
+    '9999-12-31T23:59:59.999999Z',
+  ])('%s', (stamp) => {
+    expect(timestampMicros(stamp)).toBe(viaDate(stamp));
+  });
+
+  test('10,000 random field combinations, valid or not', () => {
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const two = (n: number) => String(n).padStart(2, '0');
+    for (let i = 0; i < 10_000; i++) {
+      const stamp = `${String(next(10_000)).padStart(4, '0')}-${two(next(14))}-${two(next(33))}T${two(next(25))}:${two(next(61))}:${two(next(61))}.${String(next(1_000_000)).padStart(6, '0')}Z`;
+      expect([stamp, timestampMicros(stamp)]).toEqual([stamp, viaDate(stamp)]);
+    }
   });
 });
