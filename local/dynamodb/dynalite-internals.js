@@ -109,6 +109,15 @@ let returnOldOnFailure = () => false;
 function setReturnOldProbe(probe) {
   returnOldOnFailure = probe;
 }
+/**
+ * The operation (X-Amz-Target) of the request being served, set by index.js.
+ * @type {() => string}
+ */
+let currentOperation = () => '';
+/** @param {() => string} probe */
+function setOperationProbe(probe) {
+  currentOperation = probe;
+}
 
 /**
  * Swaps dynalite's expression layer for ours, once per process:
@@ -142,6 +151,26 @@ function installExpressionLayer() {
       err.body.Item = existingItem;
     }
     return err || null;
+  };
+
+  // Secondary index keys of every item written (PutItem, UpdateItem, BatchWriteItem and the
+  // members of a transaction all reach db.updateIndexes): empty or too-long values are refused.
+  const { indexKeyProblem } = require('./indexkeys');
+  const originalUpdateIndexes = db.updateIndexes;
+  db.updateIndexes = function (
+    /** @type {any} */ store,
+    /** @type {any} */ table,
+    /** @type {any} */ existingItem,
+    /** @type {any} */ item,
+    /** @type {(err?: any) => void} */ cb,
+  ) {
+    const problem = item ? indexKeyProblem(table, item) : null;
+    if (problem) {
+      const err = db.validationError(currentOperation().endsWith('.UpdateItem') ? problem.update : problem.put);
+      err.indexKeyProblem = problem;
+      return cb(err);
+    }
+    return originalUpdateIndexes.call(this, store, table, existingItem, item, cb);
   };
 
   const originalQueryTable = db.queryTable;
@@ -229,6 +258,7 @@ module.exports = {
   prefixes,
   installExpressionLayer,
   setReturnOldProbe,
+  setOperationProbe,
   assertInternals,
   createDynalite,
 };

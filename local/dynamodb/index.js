@@ -29,6 +29,7 @@ const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
 const errors = require('./errors');
+const { indexKeyProblem, mayHaveIndexKeyProblem } = require('./indexkeys');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
@@ -37,6 +38,7 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
 internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld);
+internals.setOperationProbe(() => requestScope.getStore()?.op || '');
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
@@ -380,6 +382,10 @@ async function route(req, res, ctx) {
   relay(res, out, ctx);
 }
 
+const MAX_TOTAL_SEGMENTS = 1000000;
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+
 const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 /**
@@ -448,6 +454,30 @@ function precheck(op, data) {
     }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
       throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
+    }
+    if (data.Select === 'SPECIFIC_ATTRIBUTES' && data.ProjectionExpression == null && data.AttributesToGet == null) {
+      // DynamoDB wraps this one in the validation envelope on Query, not on Scan
+      const text = 'Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES';
+      throw errors.validation(op === 'Query' ? `1 validation error detected: ${text}` : text);
+    }
+    if (typeof data.TotalSegments === 'number' && data.TotalSegments > MAX_TOTAL_SEGMENTS) {
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          data.TotalSegments +
+          "' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to " +
+          MAX_TOTAL_SEGMENTS,
+      );
+    }
+  }
+  if ((op === 'BatchGetItem' || op === 'BatchWriteItem') && data.RequestItems && typeof data.RequestItems === 'object') {
+    // DynamoDB counts the keys / writes of all tables together
+    let count = 0;
+    for (const v of Object.values(data.RequestItems)) {
+      const list = op === 'BatchGetItem' ? v?.Keys : v;
+      if (Array.isArray(list)) count += list.length;
+    }
+    if (count > (op === 'BatchGetItem' ? MAX_BATCH_GET : MAX_BATCH_WRITE)) {
+      throw errors.validation(`Too many items requested for the ${op} call`);
     }
   }
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
@@ -527,7 +557,9 @@ async function checkTagTarget(op, data, store) {
 }
 
 /**
- * An empty string or binary as a secondary index key is refused (dynalite stores it).
+ * Secondary index keys of PutItem / BatchWriteItem items, checked before anything else (an empty
+ * string or binary, or a value over the key size limits, is refused; dynalite stores them).
+ * Updates and transactions are checked where dynalite writes the index (dynalite-internals.js).
  * @param {string} op
  * @param {any} data
  * @param {any} store
@@ -542,29 +574,14 @@ async function checkIndexKeys(op, data, store) {
     }
   }
   for (const [name, item] of writes) {
-    if (!item || typeof item !== 'object') continue;
-    // only an item holding an empty string or binary needs its table's index keys (a table read)
-    if (!Object.values(item).some((v) => v && typeof v === 'object' && (v.S === '' || v.B === ''))) continue;
+    // only an item holding an empty or long string / binary needs its table's index keys (a table read)
+    if (!mayHaveIndexKeyProblem(item)) continue;
     const table = await new Promise((resolve) =>
       store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
     );
     if (!table) continue; // dynalite reports the missing table
-    for (const index of [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])]) {
-      for (const { AttributeName } of index.KeySchema || []) {
-        const v = item[AttributeName];
-        if (v && typeof v === 'object' && (v.S === '' || v.B === '')) {
-          throw errors.validation(
-            'One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
-              'The AttributeValue for a key attribute cannot contain an empty ' +
-              (v.S === '' ? 'string' : 'binary') +
-              ' value. IndexName: ' +
-              index.IndexName +
-              ', IndexKey: ' +
-              AttributeName,
-          );
-        }
-      }
-    }
+    const problem = indexKeyProblem(table, item);
+    if (problem) throw errors.validation(problem.put);
   }
 }
 

@@ -1,0 +1,77 @@
+// @ts-check
+
+/**
+ * The checks DynamoDB makes on the secondary index keys of an item being written (dynalite
+ * makes none of them): an index key value may not be an empty string or binary, and is held to
+ * the same size limits as a table key (2048 bytes for a partition key, 1024 for a sort key).
+ *
+ * Messages are DynamoDB's; an empty value has one form for PutItem / BatchWriteItem / a
+ * transaction's Put and another for an update.
+ */
+
+const HASH_LIMIT = 2048;
+const RANGE_LIMIT = 1024;
+
+/** @param {any} table */
+function secondaryIndexes(table) {
+  return [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])];
+}
+
+/** Bytes of a key value (numbers are never too long). @param {any} v */
+function keyBytes(v) {
+  if (typeof v.S === 'string') return Buffer.byteLength(v.S, 'utf8');
+  if (typeof v.B === 'string') return Buffer.from(v.B, 'base64').length;
+  return 0;
+}
+
+/**
+ * The first problem with `item`'s secondary index keys, in both message forms, or null.
+ * @param {any} table dynalite's table description
+ * @param {any} item
+ * @returns {{ put: string, update: string } | null}
+ */
+function indexKeyProblem(table, item) {
+  if (!item || typeof item !== 'object') return null;
+  for (const index of secondaryIndexes(table)) {
+    for (const { AttributeName, KeyType } of index.KeySchema || []) {
+      const v = item[AttributeName];
+      if (!v || typeof v !== 'object') continue;
+      if (v.S === '' || v.B === '') {
+        const kind = v.S === '' ? 'string' : 'binary';
+        return {
+          put:
+            'One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
+            `The AttributeValue for a key attribute cannot contain an empty ${kind} value. ` +
+            `IndexName: ${index.IndexName}, IndexKey: ${AttributeName}`,
+          update:
+            'One or more parameter values are not valid. The update expression attempted to update a secondary index key ' +
+            `to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty ${kind} value.`,
+        };
+      }
+      const bytes = keyBytes(v);
+      let message = null;
+      if (KeyType === 'HASH' && bytes > HASH_LIMIT) {
+        // (sic: DynamoDB's text has no space after "of")
+        message = `One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of${HASH_LIMIT} bytes`;
+      } else if (KeyType === 'RANGE' && bytes > RANGE_LIMIT) {
+        message = `One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of ${RANGE_LIMIT} bytes`;
+      }
+      if (message) return { put: message, update: message };
+    }
+  }
+  return null;
+}
+
+/** True if some value of the item could break an index key rule (so its table must be read). @param {any} item */
+function mayHaveIndexKeyProblem(item) {
+  if (!item || typeof item !== 'object') return false;
+  for (const v of Object.values(item)) {
+    if (!v || typeof v !== 'object') continue;
+    if (v.S === '' || v.B === '') return true;
+    if (typeof v.S === 'string' && v.S.length > RANGE_LIMIT / 3) return true;
+    if (typeof v.B === 'string' && v.B.length > RANGE_LIMIT) return true;
+  }
+  return false;
+}
+
+module.exports = { indexKeyProblem, mayHaveIndexKeyProblem, HASH_LIMIT, RANGE_LIMIT };

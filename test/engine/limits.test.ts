@@ -1,0 +1,330 @@
+// DynamoDB's limits and their messages (issue #18), checked through the AWS SDK over the wire.
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetItemsCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { createTable, failure, S, startHarness, tableName, type Harness } from './helpers';
+
+let h: Harness;
+let T: string; // pk (S) + a GSI on gpk (S)
+let R: string; // pk + sk (S) + an LSI on lsk (S) + a GSI on gpk (HASH) / gsk (RANGE), INCLUDE x
+beforeAll(async () => {
+  h = await startHarness();
+  T = tableName('lim');
+  await createTable(h.ddb, T, { gsi: true });
+  R = tableName('limr');
+  await h.ddb.send(
+    new CreateTableCommand({
+      TableName: R,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'lsk', AttributeType: 'S' },
+        { AttributeName: 'gpk', AttributeType: 'S' },
+        { AttributeName: 'gsk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      LocalSecondaryIndexes: [
+        {
+          IndexName: 'lsi1',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'lsk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gpk', KeyType: 'HASH' },
+            { AttributeName: 'gsk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['x'] },
+        },
+      ],
+    }),
+  );
+});
+afterAll(async () => h.stop());
+
+const HASH_TOO_LONG =
+  'One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes';
+const RANGE_TOO_LONG =
+  'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes';
+const EMPTY_INDEX_KEY_UPDATE =
+  'One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.';
+const emptyIndexKeyPut = (index: string, key: string) =>
+  'One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
+  `The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${index}, IndexKey: ${key}`;
+
+/** Items in a table, over every 1 MB page. */
+async function count(table: string): Promise<number> {
+  let n = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await h.ddb.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }));
+    n += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return n;
+}
+
+describe('transactions', () => {
+  test("empty TransactItems get DynamoDB's exact message, on TransactWriteItems and TransactGetItems", async () => {
+    const message =
+      "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1";
+    expect((await failure(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: [] })))).message).toBe(message);
+    expect((await failure(h.ddb.send(new TransactGetItemsCommand({ TransactItems: [] })))).message).toBe(message);
+  });
+
+  test("101 TransactItems get DynamoDB's message, listing every item as DynamoDB prints it", async () => {
+    const puts = Array.from({ length: 101 }, (_, i) => ({ Put: { TableName: T, Item: { pk: S(`many-${i}`) } } }));
+    const err = await failure(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: puts })));
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toMatch(
+      /^1 validation error detected: Value '\[(com\.amazonaws\.dynamodb\.v20120810\.TransactWriteItem@[0-9a-f]+, ){100}com\.amazonaws\.dynamodb\.v20120810\.TransactWriteItem@[0-9a-f]+\]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100$/,
+    );
+    const gets = Array.from({ length: 101 }, (_, i) => ({ Get: { TableName: T, Key: { pk: S(`many-${i}`) } } }));
+    const getErr = await failure(h.ddb.send(new TransactGetItemsCommand({ TransactItems: gets })));
+    expect(getErr.message).toMatch(
+      /^1 validation error detected: Value '\[com\.amazonaws\.dynamodb\.v20120810\.TransactGetItem@/,
+    );
+    expect(await count(T)).toBe(0);
+  });
+
+  test('the aggregate size of the items may not exceed 4 MB (nothing is written); just under it succeeds', async () => {
+    const t = tableName('big');
+    await createTable(h.ddb, t);
+    const blob = 'x'.repeat(390 * 1024);
+    const puts = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({ Put: { TableName: t, Item: { pk: S(`${prefix}${i}`), blob: S(blob) } } }));
+    const err = await failure(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: puts(11, 'over') })));
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toMatch(/^Transaction payload size cannot exceed 4MB\. Payload Size: .*\b\d{7}$/);
+    expect(await count(t)).toBe(0);
+    await h.ddb.send(new TransactWriteItemsCommand({ TransactItems: puts(10, 'under') }));
+    expect(await count(t)).toBe(10);
+  });
+
+  test('an empty secondary index key in a Put or Update is a top-level ValidationException, and nothing is written', async () => {
+    const put = await failure(
+      h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: T, Item: { pk: S('tx-ok') } } },
+            { Put: { TableName: T, Item: { pk: S('tx-empty'), gpk: S('') } } },
+          ],
+        }),
+      ),
+    );
+    expect(put.name).toBe('ValidationException');
+    expect(put.message).toBe(emptyIndexKeyPut('gsi1', 'gpk'));
+    const update = await failure(
+      h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: T, Item: { pk: S('tx-ok') } } },
+            {
+              Update: {
+                TableName: T,
+                Key: { pk: S('tx-upd') },
+                UpdateExpression: 'SET gpk = :e',
+                ExpressionAttributeValues: { ':e': S('') },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    expect(update.name).toBe('ValidationException');
+    expect(update.message).toBe(EMPTY_INDEX_KEY_UPDATE);
+    expect(await count(T)).toBe(0);
+  });
+});
+
+describe('batch operations', () => {
+  test('more than 100 keys in BatchGetItem, counted over all tables, is "Too many items requested"', async () => {
+    const keys = (n: number, p: string) => Array.from({ length: n }, (_, i) => ({ pk: S(`${p}${i}`) }));
+    const withSk = (n: number, p: string) => keys(n, p).map((k) => ({ ...k, sk: S('s') }));
+    const atLimit = await h.ddb.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys(60, 'a') }, [R]: { Keys: withSk(40, 'b') } } }),
+    );
+    expect(atLimit.Responses?.[T]).toEqual([]);
+    const over = await failure(
+      h.ddb.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [T]: { Keys: keys(60, 'a') },
+            [R]: { Keys: withSk(41, 'b') },
+          },
+        }),
+      ),
+    );
+    expect(over.name).toBe('ValidationException');
+    expect(over.message).toBe('Too many items requested for the BatchGetItem call');
+  });
+
+  test('more than 25 writes in BatchWriteItem, counted over all tables, is "Too many items requested" and writes nothing', async () => {
+    const t2 = tableName('bw');
+    await createTable(h.ddb, t2);
+    const writes = (n: number, p: string) =>
+      Array.from({ length: n }, (_, i) => ({ PutRequest: { Item: { pk: S(`${p}${i}`) } } }));
+    const err = await failure(
+      h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [T]: writes(13, 'a'), [t2]: writes(13, 'b') } })),
+    );
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toBe('Too many items requested for the BatchWriteItem call');
+    expect(await count(t2)).toBe(0);
+    await h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t2]: writes(25, 'c') } }));
+    expect(await count(t2)).toBe(25);
+  });
+});
+
+describe('query and scan parameters', () => {
+  test('Select=SPECIFIC_ATTRIBUTES without a projection is refused (Query wraps the message, Scan does not)', async () => {
+    const text = 'Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES';
+    const q = await failure(
+      h.ddb.send(
+        new QueryCommand({
+          TableName: T,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': S('a') },
+          Select: 'SPECIFIC_ATTRIBUTES',
+        }),
+      ),
+    );
+    expect(q.message).toBe(`1 validation error detected: ${text}`);
+    const s = await failure(h.ddb.send(new ScanCommand({ TableName: T, Select: 'SPECIFIC_ATTRIBUTES' })));
+    expect(s.message).toBe(text);
+    const ok = await h.ddb.send(new ScanCommand({ TableName: T, Select: 'SPECIFIC_ATTRIBUTES', ProjectionExpression: 'pk' }));
+    expect(ok.Count).toBeGreaterThanOrEqual(0);
+  });
+
+  test('Segment / TotalSegments pairs out of range are refused with DynamoDB messages', async () => {
+    const over = await failure(h.ddb.send(new ScanCommand({ TableName: T, Segment: 0, TotalSegments: 1000001 })));
+    expect(over.message).toBe(
+      "1 validation error detected: Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
+    );
+    const notLess = await failure(h.ddb.send(new ScanCommand({ TableName: T, Segment: 2, TotalSegments: 2 })));
+    expect(notLess.message).toBe(
+      'The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 2 is not less than TotalSegments: 2',
+    );
+    const noSegment = await failure(h.ddb.send(new ScanCommand({ TableName: T, TotalSegments: 2 })));
+    expect(noSegment.message).toBe(
+      'The Segment parameter is required but was not present in the request when parameter TotalSegments is present',
+    );
+    await h.ddb.send(new ScanCommand({ TableName: T, Segment: 999999, TotalSegments: 1000000 }));
+  });
+
+  test('a bad ExclusiveStartKey is refused: wrong attribute, wrong type, outside the key condition', async () => {
+    const wrongName = await failure(h.ddb.send(new ScanCommand({ TableName: T, ExclusiveStartKey: { nope: S('x') } })));
+    expect(wrongName.message).toBe('The provided starting key is invalid: The provided key element does not match the schema');
+    const wrongType = await failure(h.ddb.send(new ScanCommand({ TableName: T, ExclusiveStartKey: { pk: { N: '1' } } })));
+    expect(wrongType.message).toBe('The provided starting key is invalid: The provided key element does not match the schema');
+    const outside = await failure(
+      h.ddb.send(
+        new QueryCommand({
+          TableName: T,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': S('a') },
+          ExclusiveStartKey: { pk: S('b') },
+        }),
+      ),
+    );
+    expect(outside.message).toBe('The provided starting key is outside query boundaries based on provided conditions');
+  });
+});
+
+describe('secondary index keys', () => {
+  test('an index partition key over 2048 bytes or sort key over 1024 bytes is refused on PutItem and UpdateItem', async () => {
+    const long = (n: number) => S('k'.repeat(n));
+    const putHash = await failure(h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('p'), gpk: long(2049) } })));
+    expect(putHash.message).toBe(HASH_TOO_LONG);
+    const putGsiRange = await failure(
+      h.ddb.send(new PutItemCommand({ TableName: R, Item: { pk: S('p'), sk: S('s'), gpk: S('g'), gsk: long(1025) } })),
+    );
+    expect(putGsiRange.message).toBe(RANGE_TOO_LONG);
+    const updLsi = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: R,
+          Key: { pk: S('p'), sk: S('s') },
+          UpdateExpression: 'SET lsk = :v',
+          ExpressionAttributeValues: { ':v': long(1025) },
+        }),
+      ),
+    );
+    expect(updLsi.message).toBe(RANGE_TOO_LONG);
+    // multi-byte characters count by UTF-8 bytes: 683 × 3 bytes = 2049
+    const wide = await failure(h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('p'), gpk: S('€'.repeat(683)) } })));
+    expect(wide.message).toBe(HASH_TOO_LONG);
+    await h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('p-ok'), gpk: long(2048) } }));
+    await h.ddb.send(new PutItemCommand({ TableName: R, Item: { pk: S('p-ok'), sk: S('s'), lsk: long(1024) } }));
+    expect(await count(R)).toBe(1);
+    await h.ddb.send(new GetItemCommand({ TableName: T, Key: { pk: S('p-ok') } }));
+  });
+
+  test('UpdateItem setting an index key to an empty string is refused with the update form of the message', async () => {
+    const err = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key: { pk: S('u-empty') },
+          UpdateExpression: 'SET gpk = :e',
+          ExpressionAttributeValues: { ':e': S('') },
+        }),
+      ),
+    );
+    expect(err.message).toBe(EMPTY_INDEX_KEY_UPDATE);
+    const item = await h.ddb.send(new GetItemCommand({ TableName: T, Key: { pk: S('u-empty') } }));
+    expect(item.Item).toBeUndefined();
+  });
+
+  test('a query on an INCLUDE or KEYS_ONLY index returns only the projected attributes', async () => {
+    const item: Record<string, AttributeValue> = {
+      pk: S('proj'),
+      sk: S('s1'),
+      lsk: S('l1'),
+      gpk: S('g1'),
+      gsk: S('h1'),
+      x: S('included'),
+      y: S('not projected'),
+    };
+    await h.ddb.send(new PutItemCommand({ TableName: R, Item: item }));
+    const gsi = await h.ddb.send(
+      new QueryCommand({
+        TableName: R,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gpk = :g',
+        ExpressionAttributeValues: { ':g': S('g1') },
+      }),
+    );
+    const { lsk: _l, y: _y, ...includeProjected } = item;
+    expect(gsi.Items).toEqual([includeProjected]);
+    const lsi = await h.ddb.send(
+      new QueryCommand({
+        TableName: R,
+        IndexName: 'lsi1',
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': S('proj') },
+        Select: 'ALL_PROJECTED_ATTRIBUTES',
+      }),
+    );
+    expect(lsi.Items).toEqual([{ pk: S('proj'), sk: S('s1'), lsk: S('l1') }]);
+  });
+});
