@@ -177,6 +177,8 @@ describe('batch operations', () => {
     );
     expect(over.name).toBe('ValidationException');
     expect(over.message).toBe('Too many items requested for the BatchGetItem call');
+    const oneTable = await failure(h.ddb.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys(101, 'c') } } })));
+    expect(oneTable.message).toBe('Too many items requested for the BatchGetItem call');
   });
 
   test('more than 25 writes in BatchWriteItem, counted over all tables, is "Too many items requested" and writes nothing', async () => {
@@ -189,6 +191,8 @@ describe('batch operations', () => {
     );
     expect(err.name).toBe('ValidationException');
     expect(err.message).toBe('Too many items requested for the BatchWriteItem call');
+    const oneTable = await failure(h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t2]: writes(26, 'd') } })));
+    expect(oneTable.message).toBe('Too many items requested for the BatchWriteItem call');
     expect(await count(t2)).toBe(0);
     await h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t2]: writes(25, 'c') } }));
     expect(await count(t2)).toBe(25);
