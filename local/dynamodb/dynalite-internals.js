@@ -40,6 +40,7 @@ const actionValidations = {
   /** @type {any} */ updateItem: load('dynalite/validations/updateItem'),
   /** @type {any} */ deleteItem: load('dynalite/validations/deleteItem'),
   /** @type {any} */ getItem: load('dynalite/validations/getItem'),
+  /** @type {any} */ createTable: load('dynalite/validations/createTable'),
 };
 
 /** dynalite's generated expression parsers: validations/index.js calls `<module>.parse(str, { context })`. */

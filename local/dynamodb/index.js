@@ -30,6 +30,7 @@ const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
 const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem } = require('./indexkeys');
+const { checkCreateTable } = require('./tables');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
@@ -362,6 +363,7 @@ async function route(req, res, ctx) {
       if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx);
       if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx);
       if (data) precheck(op, data);
+      if (data && op === 'CreateTable') checkCreateTable(data);
       if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem'))

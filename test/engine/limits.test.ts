@@ -332,3 +332,121 @@ describe('secondary index keys', () => {
     expect(lsi.Items).toEqual([{ pk: S('proj'), sk: S('s1'), lsk: S('l1') }]);
   });
 });
+
+describe('CreateTable', () => {
+  const table = (over: Partial<ConstructorParameters<typeof CreateTableCommand>[0]>) =>
+    new CreateTableCommand({
+      TableName: tableName('ct'),
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'g', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ...over,
+    });
+  const gsi = (Projection: { ProjectionType: 'INCLUDE' | 'ALL'; NonKeyAttributes?: string[] }, name = 'gidx') => ({
+    IndexName: name,
+    KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' as const }],
+    Projection,
+  });
+
+  test('an INCLUDE projection without NonKeyAttributes is refused', async () => {
+    const err = await failure(h.ddb.send(table({ GlobalSecondaryIndexes: [gsi({ ProjectionType: 'INCLUDE' })] })));
+    expect(err.message).toBe(
+      'One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified',
+    );
+  });
+
+  test('more than 100 projected attributes over all indexes (counted per index) are refused', async () => {
+    const attrs = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+    const err = await failure(
+      h.ddb.send(
+        table({
+          GlobalSecondaryIndexes: [
+            gsi({ ProjectionType: 'INCLUDE', NonKeyAttributes: attrs(60, 'a') }, 'one'),
+            gsi({ ProjectionType: 'INCLUDE', NonKeyAttributes: attrs(41, 'a') }, 'two'),
+          ],
+        }),
+      ),
+    );
+    expect(err.message).toMatch(
+      /^One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100\b/,
+    );
+    await h.ddb.send(
+      table({
+        GlobalSecondaryIndexes: [
+          gsi({ ProjectionType: 'INCLUDE', NonKeyAttributes: attrs(60, 'a') }, 'one'),
+          gsi({ ProjectionType: 'INCLUDE', NonKeyAttributes: attrs(40, 'a') }, 'two'),
+        ],
+      }),
+    );
+  });
+
+  test('an attribute defined twice, with conflicting or the same type, is refused', async () => {
+    const conflicting = await failure(
+      h.ddb.send(
+        table({
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'g', AttributeType: 'S' },
+            { AttributeName: 'g', AttributeType: 'N' },
+          ],
+          GlobalSecondaryIndexes: [gsi({ ProjectionType: 'ALL' })],
+        }),
+      ),
+    );
+    expect(conflicting.message).toBe('Cannot have two attributes with the same name');
+    const same = await failure(
+      h.ddb.send(
+        table({
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'pk', AttributeType: 'S' },
+          ],
+        }),
+      ),
+    );
+    expect(same.message).toBe('Cannot have two attributes with the same name');
+  });
+
+  test('key attribute names are 1 to 255 characters, reported in the validation envelope', async () => {
+    const long = 'n'.repeat(256);
+    const err = await failure(
+      h.ddb.send(
+        table({
+          AttributeDefinitions: [{ AttributeName: long, AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: long, KeyType: 'HASH' }],
+        }),
+      ),
+    );
+    expect(err.message).toBe(
+      `2 validation errors detected: Value '${long}' at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255; ` +
+        `Value '${long}' at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255`,
+    );
+    const empty = await failure(
+      h.ddb.send(
+        table({
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: '', AttributeType: 'S' },
+          ],
+          GlobalSecondaryIndexes: [
+            { IndexName: 'gidx', KeySchema: [{ AttributeName: '', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+          ],
+        }),
+      ),
+    );
+    expect(empty.message).toBe(
+      "2 validation errors detected: Value '' at 'attributeDefinitions.2.member.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+        "Value '' at 'globalSecondaryIndexes.1.member.keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    const ok = 'n'.repeat(255);
+    await h.ddb.send(
+      table({
+        AttributeDefinitions: [{ AttributeName: ok, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: ok, KeyType: 'HASH' }],
+      }),
+    );
+  });
+});
