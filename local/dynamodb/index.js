@@ -34,7 +34,7 @@ const { checkCreateTable } = require('./tables');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean }} RequestScope
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
@@ -240,7 +240,11 @@ function hookWrites(store, streams, originalGetItemDb) {
       w.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {(err?: any) => void} */ cb) => {
         db.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
           if (err && err.name !== 'NotFoundError') return cb(err);
-          if (!old) return cb();
+          if (!old) {
+            const scope = requestScope.getStore();
+            if (scope) scope.notCreated = true;
+            return cb();
+          }
           db.put(key, value, cb);
         });
       };
@@ -373,6 +377,12 @@ async function route(req, res, ctx) {
     }
   }
   const out = await callDynalite(ctx.handler, req, forward);
+  if (out.statusCode === 200 && ctx.scope.notCreated) {
+    // a REMOVE-only update of a missing item: nothing was created, so there is no new image
+    const parsed = JSON.parse(out.body);
+    if (data.ReturnValues === 'ALL_NEW' || data.ReturnValues === 'UPDATED_NEW') delete parsed.Attributes;
+    return send(res, 200, parsed, out.headers['content-type']);
+  }
   if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
     const metrics = await itemCollectionMetrics(op, data, ctx.store);
     if (metrics) {

@@ -450,3 +450,84 @@ describe('CreateTable', () => {
     );
   });
 });
+
+describe('update return values', () => {
+  test('UPDATED_OLD / UPDATED_NEW / ALL_NEW return exactly the attributes DynamoDB returns', async () => {
+    const t = tableName('rv');
+    await createTable(h.ddb, t);
+    const key = { pk: S('r') };
+    await h.ddb.send(
+      new PutItemCommand({
+        TableName: t,
+        Item: { ...key, m: { M: { a: S('1'), b: S('2') } }, gone: S('x'), keep: S('k') },
+      }),
+    );
+    const update = (ReturnValues: 'UPDATED_OLD' | 'UPDATED_NEW' | 'ALL_NEW', v: string) =>
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: key,
+          UpdateExpression: 'SET m.a = :v REMOVE gone',
+          ExpressionAttributeValues: { ':v': S(v) },
+          ReturnValues,
+        }),
+      );
+    // the updated paths only (a removed attribute has an old value but no new one)
+    expect((await update('UPDATED_OLD', '3')).Attributes).toEqual({ m: { M: { a: S('1') } }, gone: S('x') });
+    expect((await update('UPDATED_NEW', '4')).Attributes).toEqual({ m: { M: { a: S('4') } } });
+    expect((await update('ALL_NEW', '5')).Attributes).toEqual({ ...key, m: { M: { a: S('5'), b: S('2') } }, keep: S('k') });
+  });
+
+  test('a REMOVE-only update of a missing item returns no new attributes (nothing was created)', async () => {
+    const t = tableName('rvm');
+    await createTable(h.ddb, t);
+    for (const ReturnValues of ['ALL_NEW', 'UPDATED_NEW', 'ALL_OLD', 'UPDATED_OLD'] as const) {
+      const out = await h.ddb.send(
+        new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost') }, UpdateExpression: 'REMOVE q', ReturnValues }),
+      );
+      expect(out.Attributes).toBeUndefined();
+    }
+    expect(await count(t)).toBe(0);
+  });
+});
+
+describe('validation order inside a transaction', () => {
+  test("a nesting-depth violation is reported ahead of a later action's syntax error", async () => {
+    const paren = `${'('.repeat(33)}a = :v${')'.repeat(33)}`;
+    const err = await failure(
+      h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: T,
+                Item: { pk: S('n1') },
+                ConditionExpression: paren,
+                ExpressionAttributeValues: { ':v': S('1') },
+              },
+            },
+            { Put: { TableName: T, Item: { pk: S('n2') }, ConditionExpression: 'a =' } },
+          ],
+        }),
+      ),
+    );
+    expect(err.message).toBe(
+      'Invalid ConditionExpression: The expression has exceeded the maximum nesting depth; maximum depth: 32',
+    );
+    let deep: AttributeValue = S('x');
+    for (let i = 0; i < 33; i++) deep = { M: { a: deep } };
+    const item = await failure(
+      h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: T, Item: { pk: S('n3'), d: deep } } },
+            { Put: { TableName: T, Item: { pk: S('n4') }, ConditionExpression: 'a =' } },
+          ],
+        }),
+      ),
+    );
+    expect(item.message).toBe(
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    );
+  });
+});
