@@ -137,7 +137,7 @@ function installExpressionLayer() {
   if (expressionLayerInstalled) return;
   expressionLayerInstalled = true;
   const expressions = require('./expressions');
-  const { evaluate } = require('./conditions');
+  const { evaluate, legacyExpression } = require('./conditions');
   parserModules.condition.parse = expressions.conditionParser.parse;
   parserModules.update.parse = expressions.updateParser.parse;
   parserModules.projection.parse = expressions.projectionParser.parse;
@@ -147,6 +147,10 @@ function installExpressionLayer() {
     let err;
     if (data?._condition) {
       err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure();
+    } else if (data?.Expected) {
+      // the legacy form, on the same evaluator (dynalite's own stops at the first false term under OR)
+      const expression = legacyExpression(data.Expected, data.ConditionalOperator);
+      err = !expression || evaluate(existingItem || {}, expression) ? null : conditionalFailure();
     } else err = originalCheckConditional(data, existingItem);
     if (err?.body && existingItem && ((data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') || returnOldOnFailure())) {
       err.body.Item = existingItem;
@@ -181,9 +185,19 @@ function installExpressionLayer() {
     /** @type {any} */ data,
     /** @type {any[]} */ ...rest
   ) {
-    if (!data?._filter) return originalQueryTable.call(this, store, table, data, ...rest);
+    const legacy = data?._filter ? null : data?.QueryFilter || data?.ScanFilter;
+    if (!data?._filter && !legacy) return originalQueryTable.call(this, store, table, data, ...rest);
+    const filter = data._filter ? data._filter.expression : legacyExpression(legacy, data.ConditionalOperator);
     const cb = rest[rest.length - 1];
-    const inner = { ...data, _filter: undefined, _projection: undefined, AttributesToGet: undefined, Select: undefined };
+    const inner = {
+      ...data,
+      _filter: undefined,
+      QueryFilter: undefined,
+      ScanFilter: undefined,
+      _projection: undefined,
+      AttributesToGet: undefined,
+      Select: undefined,
+    };
     return originalQueryTable.call(
       this,
       store,
@@ -192,7 +206,7 @@ function installExpressionLayer() {
       ...rest.slice(0, -1),
       (/** @type {any} */ err, /** @type {any} */ result) => {
         if (err) return cb(err);
-        let items = (result.Items || []).filter((/** @type {any} */ item) => evaluate(item, data._filter.expression));
+        let items = (result.Items || []).filter((/** @type {any} */ item) => !filter || evaluate(item, filter));
         const paths = data._projection ? data._projection.paths : data.AttributesToGet;
         if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item));
         result.Count = items.length;

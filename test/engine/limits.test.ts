@@ -531,3 +531,68 @@ describe('validation order inside a transaction', () => {
     );
   });
 });
+
+describe('legacy conditional parameters (Expected, QueryFilter, ScanFilter) on the same evaluator', () => {
+  const t = tableName('legacy');
+  const item: Record<string, AttributeValue> = {
+    pk: S('L'),
+    sk: S('1'),
+    n: { N: '1.50' },
+    l: { L: [S('x'), { N: '2' }, { M: { k: S('v') } }] },
+    m: { M: { a: { N: '1' }, b: { L: [S('y')] } } },
+    ns: { NS: ['3', '1', '2'] },
+  };
+  beforeAll(async () => {
+    await createTable(h.ddb, t, { sortKey: true });
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: item }));
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('L'), sk: S('2'), n: { N: '7' } } }));
+  });
+  const put = (Expected: Record<string, unknown>, ConditionalOperator?: 'AND' | 'OR') =>
+    h.ddb.send(new PutItemCommand({ TableName: t, Item: item, Expected: Expected as never, ConditionalOperator }));
+
+  test('Expected compares lists, maps, sets and numbers by value, and CONTAINS finds a list element', async () => {
+    await put({
+      n: { Value: { N: '1.5' } },
+      l: { ComparisonOperator: 'EQ', AttributeValueList: [{ L: [S('x'), { N: '2.0' }, { M: { k: S('v') } }] }] },
+      m: { ComparisonOperator: 'EQ', AttributeValueList: [{ M: { b: { L: [S('y')] }, a: { N: '1' } } }] },
+      ns: { ComparisonOperator: 'EQ', AttributeValueList: [{ NS: ['1', '2', '3'] }] },
+    });
+    await put({ l: { ComparisonOperator: 'CONTAINS', AttributeValueList: [{ N: '2' }] } });
+    await put({ ns: { ComparisonOperator: 'NOT_CONTAINS', AttributeValueList: [{ N: '4' }] }, nope: { Exists: false } });
+    const failed = await failure(put({ l: { ComparisonOperator: 'CONTAINS', AttributeValueList: [S('zz')] } }));
+    expect(failed.name).toBe('ConditionalCheckFailedException');
+  });
+
+  test('ConditionalOperator OR passes when any condition holds, whatever its position', async () => {
+    await put({ n: { Value: { N: '99' } }, ns: { ComparisonOperator: 'CONTAINS', AttributeValueList: [{ N: '3' }] } }, 'OR');
+    const failed = await failure(put({ n: { Value: { N: '99' } }, nope: { Exists: true, Value: S('x') } }, 'OR'));
+    expect(failed.name).toBe('ConditionalCheckFailedException');
+  });
+
+  test('QueryFilter and ScanFilter (with OR) evaluate like the filter expression', async () => {
+    const q = await h.ddb.send(
+      new QueryCommand({
+        TableName: t,
+        KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [S('L')] } },
+        QueryFilter: {
+          ns: { ComparisonOperator: 'EQ', AttributeValueList: [{ NS: ['2', '3', '1.0'] }] },
+          n: { ComparisonOperator: 'EQ', AttributeValueList: [{ N: '7' }] },
+        },
+        ConditionalOperator: 'OR',
+      }),
+    );
+    expect(q.Items?.map((i) => i.sk?.S)).toEqual(['1', '2']);
+    expect(q.ScannedCount).toBe(2);
+    const s = await h.ddb.send(
+      new ScanCommand({
+        TableName: t,
+        ScanFilter: {
+          l: { ComparisonOperator: 'CONTAINS', AttributeValueList: [S('nothing')] },
+          n: { ComparisonOperator: 'GT', AttributeValueList: [{ N: '6.5' }] },
+        },
+        ConditionalOperator: 'OR',
+      }),
+    );
+    expect(s.Items?.map((i) => i.sk?.S)).toEqual(['2']);
+  });
+});
