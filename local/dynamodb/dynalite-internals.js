@@ -160,7 +160,7 @@ function installExpressionLayer() {
 
   // Secondary index keys of every item written (PutItem, UpdateItem, BatchWriteItem and the
   // members of a transaction all reach db.updateIndexes): empty or too-long values are refused.
-  const { indexKeyProblem } = require('./indexkeys');
+  const { indexKeyProblem, unstorableNumber } = require('./indexkeys');
   const originalUpdateIndexes = db.updateIndexes;
   db.updateIndexes = function (
     /** @type {any} */ store,
@@ -169,9 +169,15 @@ function installExpressionLayer() {
     /** @type {any} */ item,
     /** @type {(err?: any) => void} */ cb,
   ) {
+    const op = currentOperation();
+    // only updates compute numbers (PutItem / BatchWriteItem numbers were validated as input)
+    if (item && !op.endsWith('.PutItem') && !op.endsWith('.BatchWriteItem')) {
+      const numeric = unstorableNumber(item);
+      if (numeric) return cb(db.validationError(numeric));
+    }
     const problem = item ? indexKeyProblem(table, item) : null;
     if (problem) {
-      const err = db.validationError(currentOperation().endsWith('.UpdateItem') ? problem.update : problem.put);
+      const err = db.validationError(op.endsWith('.UpdateItem') ? problem.update : problem.put);
       err.indexKeyProblem = problem;
       return cb(err);
     }

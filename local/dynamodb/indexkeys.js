@@ -9,6 +9,8 @@
  * transaction's Put and another for an update.
  */
 
+const { canonNum } = require('./attr');
+
 const HASH_LIMIT = 2048;
 const RANGE_LIMIT = 1024;
 
@@ -74,4 +76,40 @@ function mayHaveIndexKeyProblem(item) {
   return false;
 }
 
-module.exports = { indexKeyProblem, mayHaveIndexKeyProblem, HASH_LIMIT, RANGE_LIMIT };
+/**
+ * A number an update computed (`SET a = a + :x`, `ADD`) that DynamoDB cannot store: more than 38
+ * significant digits or a magnitude of 1e126 or more (DynamoDB calls both "Number overflow"), or a
+ * magnitude below 1e-130. Iterative over the item's nested values; null when all are storable.
+ * @param {any} item
+ * @returns {string | null}
+ */
+function unstorableNumber(item) {
+  /** @type {any[]} */
+  const stack = [item];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (typeof v.N === 'string') {
+      const problem = numberProblem(v.N);
+      if (problem) return problem;
+    } else if (Array.isArray(v.L)) stack.push(...v.L);
+    else if (v.M && typeof v.M === 'object') stack.push(...Object.values(v.M));
+    else if (v === item) stack.push(...Object.values(v));
+  }
+  return null;
+}
+
+/** @param {string} n */
+function numberProblem(n) {
+  const m = /^-?0\.(\d+)e(-?\d+)$/.exec(canonNum(n));
+  if (!m) return null; // zero
+  const digits = /** @type {string} */ (m[1]),
+    exp = Number(m[2]);
+  if (digits.length > 38 || exp > 126) {
+    return 'Number overflow. Attempting to store a number with magnitude larger than supported range';
+  }
+  if (exp < -129) return 'Number underflow. Attempting to store a number with magnitude smaller than supported range';
+  return null;
+}
+
+module.exports = { indexKeyProblem, mayHaveIndexKeyProblem, unstorableNumber, HASH_LIMIT, RANGE_LIMIT };

@@ -596,3 +596,57 @@ describe('legacy conditional parameters (Expected, QueryFilter, ScanFilter) on t
     expect(s.Items?.map((i) => i.sk?.S)).toEqual(['2']);
   });
 });
+
+describe('numbers computed by updates', () => {
+  const OVERFLOW = 'Number overflow. Attempting to store a number with magnitude larger than supported range';
+  test('a sum or difference DynamoDB cannot store is refused (too large, or more than 38 digits), and nothing changes', async () => {
+    const t = tableName('num');
+    await createTable(h.ddb, t);
+    const key = { pk: S('n') };
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { ...key, b: { N: '1' } } }));
+    const set = (expr: string, a: string, b: string) =>
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: key,
+          UpdateExpression: `SET b = ${expr}`,
+          ExpressionAttributeValues: { ':a': { N: a }, ':b': { N: b } },
+        }),
+      );
+    expect((await failure(set(':a + :b', '9e125', '9e125'))).message).toBe(OVERFLOW);
+    expect((await failure(set(':a - :b', '9e125', '-9e125'))).message).toBe(OVERFLOW);
+    // 1e50 + 1 needs 51 significant digits: DynamoDB reports it as an overflow too
+    expect((await failure(set(':a + :b', '1e50', '1'))).message).toBe(OVERFLOW);
+    expect((await failure(set(':a - :b', '1.1e-130', '1e-130'))).message).toBe(
+      'Number underflow. Attempting to store a number with magnitude smaller than supported range',
+    );
+    const nines = '9'.repeat(38);
+    await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: key,
+        UpdateExpression: 'ADD c :n',
+        ExpressionAttributeValues: { ':n': { N: nines } },
+      }),
+    );
+    const add = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: key,
+          UpdateExpression: 'ADD c :n',
+          ExpressionAttributeValues: { ':n': { N: nines } },
+        }),
+      ),
+    );
+    expect(add.message).toBe(OVERFLOW);
+    const item = await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }));
+    expect(item.Item).toEqual({ ...key, b: { N: '1' }, c: { N: nines } });
+    // the largest magnitude and exact wide sums are fine
+    await set(':a + :b', '9e125', '9e124');
+    const largest = (await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }))).Item?.b?.N;
+    expect(Number(largest)).toBe(9.9e125);
+    await set(':a + :b', '1', '10000000000000000000000');
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }))).Item?.b).toEqual({ N: '10000000000000000000001' });
+  });
+});
