@@ -3,6 +3,7 @@
 /**
  * CreateTable checks dynalite lacks, made after dynalite's own field validation has passed (so a
  * request it refuses keeps dynalite's answer) and before the table is created:
+ *  - an over-long KeySchema is printed as DynamoDB prints it;
  *  - key attribute names (table and index key schemas, attribute definitions) are 1-255
  *    characters, reported in DynamoDB's validation envelope;
  *  - an attribute defined twice (with the same or a conflicting type) is refused;
@@ -28,8 +29,18 @@ function checkCreateTable(data) {
   try {
     typed = validations.checkTypes(JSON.parse(JSON.stringify(data)), v.types);
     validations.checkValidations(typed, v.types, null, null);
-  } catch {
-    return; // dynalite answers this request with its own validation error
+  } catch (/** @type {any} */ err) {
+    // dynalite answers with its own validation error, except that DynamoDB prints an
+    // over-long KeySchema as Java objects, not as JSON
+    const message = String(err?.body?.message || '');
+    const dump = /Value '(\[.*?\])' at 'keySchema' failed/s.exec(message);
+    if (dump && Array.isArray(data.KeySchema)) {
+      const shown = data.KeySchema.map(
+        (/** @type {any} */ k) => `KeySchemaElement(attributeName=${k?.AttributeName ?? null}, keyType=${k?.KeyType ?? null})`,
+      );
+      throw errors.validation(message.replace(/** @type {string} */ (dump[1]), `[${shown.join(', ')}]`));
+    }
+    return;
   }
 
   /** @type {string[]} */

@@ -650,3 +650,36 @@ describe('numbers computed by updates', () => {
     expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }))).Item?.b).toEqual({ N: '10000000000000000000001' });
   });
 });
+
+describe('table names and key schemas', () => {
+  test("a 2-character table name and a KeySchema of 3 elements get DynamoDB's messages", async () => {
+    const input = {
+      BillingMode: 'PAY_PER_REQUEST' as const,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
+    };
+    const short = await failure(h.ddb.send(new CreateTableCommand({ ...input, TableName: 'ab' })));
+    expect(short.message).toBe('TableName must be at least 3 characters long and at most 255 characters long');
+    const three = await failure(
+      h.ddb.send(
+        new CreateTableCommand({
+          ...input,
+          TableName: tableName('ks'),
+          AttributeDefinitions: [
+            { AttributeName: 'a', AttributeType: 'S' },
+            { AttributeName: 'b', AttributeType: 'S' },
+            { AttributeName: 'c', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'a', KeyType: 'HASH' },
+            { AttributeName: 'b', KeyType: 'RANGE' },
+            { AttributeName: 'c', KeyType: 'RANGE' },
+          ],
+        }),
+      ),
+    );
+    expect(three.message).toBe(
+      "1 validation error detected: Value '[KeySchemaElement(attributeName=a, keyType=HASH), KeySchemaElement(attributeName=b, keyType=RANGE), KeySchemaElement(attributeName=c, keyType=RANGE)]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2",
+    );
+  });
+});
