@@ -29,7 +29,7 @@ const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
 const errors = require('./errors');
-const { indexKeyProblem, mayHaveIndexKeyProblem } = require('./indexkeys');
+const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
@@ -398,24 +398,41 @@ const MAX_TOTAL_SEGMENTS = 1000000;
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
-const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 /**
  * ReturnItemCollectionMetrics=SIZE on a table with a local secondary index: the item collection's
- * key and DynamoDB's size estimate (a local collection is always far below 1 GB: [0, 1]).
+ * key and DynamoDB's size estimate (a local collection is always far below 1 GB: [0, 1]). For
+ * BatchWriteItem, per table, one entry per item collection written.
  * @param {string} op
  * @param {any} data
  * @param {any} store
  */
 async function itemCollectionMetrics(op, data, store) {
-  const table = await new Promise((resolve) =>
-    store.getTable(data.TableName, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
-  );
-  if (!table || !(table.LocalSecondaryIndexes || []).length) return null;
-  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName;
-  const source = op === 'PutItem' ? data.Item : data.Key;
-  if (!source?.[hash]) return null;
-  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [0, 1] };
+  /** @param {string} name */
+  const tableOf = (name) =>
+    new Promise((resolve) =>
+      store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
+    );
+  if (op !== 'BatchWriteItem') {
+    const table = await tableOf(data.TableName);
+    return collectionMetric(table, op === 'PutItem' ? data.Item : data.Key);
+  }
+  /** @type {Record<string, any[]>} */
+  const byTable = {};
+  for (const [name, writes] of Object.entries(data.RequestItems || {})) {
+    if (!Array.isArray(writes)) continue;
+    const table = await tableOf(name);
+    const seen = new Set();
+    for (const w of writes) {
+      const metric = collectionMetric(table, w?.PutRequest?.Item || w?.DeleteRequest?.Key);
+      const id = metric && JSON.stringify(metric.ItemCollectionKey);
+      if (!metric || seen.has(id)) continue;
+      seen.add(id);
+      (byTable[name] ||= []).push(metric);
+    }
+  }
+  return Object.keys(byTable).length ? byTable : null;
 }
 
 /**

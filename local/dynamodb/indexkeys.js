@@ -112,4 +112,18 @@ function numberProblem(n) {
   return null;
 }
 
-module.exports = { indexKeyProblem, mayHaveIndexKeyProblem, unstorableNumber, HASH_LIMIT, RANGE_LIMIT };
+/**
+ * ReturnItemCollectionMetrics=SIZE: the item collection (of a table with a local secondary index)
+ * a write touched, with DynamoDB's size estimate (a local collection is far below 1 GB: [0, 1]).
+ * Null for a table without a local secondary index.
+ * @param {any} table
+ * @param {any} source an item or key
+ */
+function collectionMetric(table, source) {
+  if (!table || !(table.LocalSecondaryIndexes || []).length) return null;
+  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName;
+  if (!source?.[hash]) return null;
+  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [0, 1] };
+}
+
+module.exports = { indexKeyProblem, mayHaveIndexKeyProblem, unstorableNumber, collectionMetric, HASH_LIMIT, RANGE_LIMIT };

@@ -21,6 +21,7 @@
 const crypto = require('node:crypto');
 const internals = require('./dynalite-internals');
 const errors = require('./errors');
+const { collectionMetric } = require('./indexkeys');
 
 const { db, validations, actions, actionValidations, prefixes } = internals;
 
@@ -368,6 +369,22 @@ class Transactions {
       const units = new Map();
       for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
       response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }));
+    }
+    if (data.ReturnItemCollectionMetrics === 'SIZE') {
+      // per table with a local secondary index, each item collection a Put / Update / Delete wrote
+      /** @type {Record<string, any[]>} */
+      const byTable = {};
+      /** @type {Set<string>} */
+      const seen = new Set();
+      for (const m of members) {
+        if (m.kind === 'ConditionCheck') continue;
+        const metric = collectionMetric(m.table, m.kind === 'Put' ? m.data.Item : m.data.Key);
+        const id = metric && `${m.tableName}\u0000${JSON.stringify(metric.ItemCollectionKey)}`;
+        if (!metric || !id || seen.has(id)) continue;
+        seen.add(id);
+        (byTable[m.tableName] ||= []).push(metric);
+      }
+      if (Object.keys(byTable).length) response.ItemCollectionMetrics = byTable;
     }
     return response;
   }

@@ -683,3 +683,49 @@ describe('table names and key schemas', () => {
     );
   });
 });
+
+describe('ReturnItemCollectionMetrics=SIZE on BatchWriteItem and TransactWriteItems', () => {
+  test('each item collection written on a table with an LSI is reported, per table (none for tables without one)', async () => {
+    const metric = (pk: string) => ({ ItemCollectionKey: { pk: S(pk) }, SizeEstimateRangeGB: [0, 1] });
+    const batch = await h.ddb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [R]: [
+            { PutRequest: { Item: { pk: S('c1'), sk: S('1') } } },
+            { PutRequest: { Item: { pk: S('c1'), sk: S('2') } } },
+            { DeleteRequest: { Key: { pk: S('c2'), sk: S('1') } } },
+          ],
+          [T]: [{ PutRequest: { Item: { pk: S('plain') } } }],
+        },
+        ReturnItemCollectionMetrics: 'SIZE',
+      }),
+    );
+    expect(batch.ItemCollectionMetrics).toEqual({ [R]: [metric('c1'), metric('c2')] });
+    const tx = await h.ddb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: R, Item: { pk: S('c3'), sk: S('1') } } },
+          {
+            Update: {
+              TableName: R,
+              Key: { pk: S('c4'), sk: S('1') },
+              UpdateExpression: 'SET x = :x',
+              ExpressionAttributeValues: { ':x': S('x') },
+            },
+          },
+          { ConditionCheck: { TableName: R, Key: { pk: S('c1'), sk: S('1') }, ConditionExpression: 'attribute_exists(pk)' } },
+          { Put: { TableName: T, Item: { pk: S('plain2') } } },
+        ],
+        ReturnItemCollectionMetrics: 'SIZE',
+      }),
+    );
+    expect(tx.ItemCollectionMetrics).toEqual({ [R]: [metric('c3'), metric('c4')] });
+    const none = await h.ddb.send(
+      new BatchWriteItemCommand({
+        RequestItems: { [T]: [{ PutRequest: { Item: { pk: S('plain3') } } }] },
+        ReturnItemCollectionMetrics: 'SIZE',
+      }),
+    );
+    expect(none.ItemCollectionMetrics ?? {}).toEqual({});
+  });
+});
