@@ -10,6 +10,7 @@ import {
   TransactGetItemsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
+  UpdateTableCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { createTable, failure, S, startHarness, tableName, type Harness } from './helpers';
@@ -727,5 +728,37 @@ describe('ReturnItemCollectionMetrics=SIZE on BatchWriteItem and TransactWriteIt
       }),
     );
     expect(none.ItemCollectionMetrics ?? {}).toEqual({});
+  });
+});
+
+describe('UpdateTable creating a GSI follows the CreateTable projection rules', () => {
+  test('INCLUDE without NonKeyAttributes, NonKeyAttributes with ALL, and over 100 projected attributes in all are refused', async () => {
+    const update = (Projection: Record<string, unknown>) =>
+      h.ddb.send(
+        new UpdateTableCommand({
+          TableName: R,
+          AttributeDefinitions: [{ AttributeName: 'z', AttributeType: 'S' }],
+          GlobalSecondaryIndexUpdates: [
+            {
+              Create: {
+                IndexName: 'gnew',
+                KeySchema: [{ AttributeName: 'z', KeyType: 'HASH' }],
+                Projection: Projection as never,
+              },
+            },
+          ],
+        }),
+      );
+    expect((await failure(update({ ProjectionType: 'INCLUDE' }))).message).toBe(
+      'One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified',
+    );
+    expect((await failure(update({ ProjectionType: 'ALL', NonKeyAttributes: ['q'] }))).message).toBe(
+      'One or more parameter values were invalid: ProjectionType is ALL, but NonKeyAttributes is specified',
+    );
+    // R's gsi2 already projects 1 attribute (x)
+    const many = Array.from({ length: 100 }, (_, i) => `q${i}`);
+    expect((await failure(update({ ProjectionType: 'INCLUDE', NonKeyAttributes: many }))).message).toMatch(
+      /^One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100\b/,
+    );
   });
 });
