@@ -368,6 +368,18 @@ async function route(req, res, ctx) {
       if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx);
       if (data) precheck(op, data);
       if (data && op === 'CreateTable') checkCreateTable(data);
+      if (data && op === 'Scan' && data.ConsistentRead === true && typeof data.IndexName === 'string') {
+        // dynalite checks this on Query only
+        const table = await new Promise((resolve) =>
+          ctx.store.getTable(String(data.TableName), false, (/** @type {any} */ err, /** @type {any} */ t) =>
+            resolve(err ? null : t),
+          ),
+        );
+        const global = /** @type {any} */ (table)?.GlobalSecondaryIndexes || [];
+        if (global.some((/** @type {any} */ i) => i.IndexName === data.IndexName)) {
+          throw errors.validation('Consistent reads are not supported on global secondary indexes');
+        }
+      }
       if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem'))

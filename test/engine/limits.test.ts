@@ -300,6 +300,25 @@ describe('secondary index keys', () => {
     expect(item.Item).toBeUndefined();
   });
 
+  test('ConsistentRead on a GSI is a ValidationException (Query and Scan); on an LSI it is allowed', async () => {
+    const message = 'Consistent reads are not supported on global secondary indexes';
+    const q = await failure(
+      h.ddb.send(
+        new QueryCommand({
+          TableName: T,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gpk = :g',
+          ExpressionAttributeValues: { ':g': S('g') },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    expect(q.message).toBe(message);
+    const s = await failure(h.ddb.send(new ScanCommand({ TableName: T, IndexName: 'gsi1', ConsistentRead: true })));
+    expect(s.message).toBe(message);
+    await h.ddb.send(new ScanCommand({ TableName: R, IndexName: 'lsi1', ConsistentRead: true }));
+  });
+
   test('a query on an INCLUDE or KEYS_ONLY index returns only the projected attributes', async () => {
     const item: Record<string, AttributeValue> = {
       pk: S('proj'),
