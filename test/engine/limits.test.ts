@@ -781,3 +781,31 @@ describe('UpdateTable creating a GSI follows the CreateTable projection rules', 
     );
   });
 });
+
+describe('update functions', () => {
+  test('list_append nested in list_append is refused; if_not_exists inside list_append works', async () => {
+    const t = tableName('la');
+    await createTable(h.ddb, t);
+    const key = { pk: S('l') };
+    const update = (UpdateExpression: string) =>
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: key,
+          UpdateExpression,
+          ExpressionAttributeValues: { ':a': { L: [S('a')] }, ':b': { L: [S('b')] } },
+        }),
+      );
+    const message =
+      'Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append';
+    expect((await failure(update('SET l = list_append(list_append(:a, :b), :a)'))).message).toBe(message);
+    expect((await failure(update('SET l = list_append(:a, list_append(:b, :a))'))).message).toBe(message);
+    await update('SET l = list_append(if_not_exists(l, :a), :b)');
+    await update('SET l = list_append(if_not_exists(l, :a), :b)');
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }))).Item?.l).toEqual({ L: [S('a'), S('b'), S('b')] });
+    const path = await failure(update('SET l = if_not_exists(:a, :b)'));
+    expect(path.message).toBe(
+      'Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists',
+    );
+  });
+});
