@@ -84,8 +84,9 @@ function mayHaveIndexKeyProblem(item) {
  * @returns {string | null}
  */
 function unstorableNumber(item) {
-  /** @type {any[]} */
-  const stack = [item];
+  if (!item || typeof item !== 'object') return null;
+  /** @type {any[]} attribute values still to look at (the item's own, then nested ones) */
+  const stack = Object.values(item);
   while (stack.length) {
     const v = stack.pop();
     if (!v || typeof v !== 'object') continue;
@@ -94,7 +95,6 @@ function unstorableNumber(item) {
       if (problem) return problem;
     } else if (Array.isArray(v.L)) stack.push(...v.L);
     else if (v.M && typeof v.M === 'object') stack.push(...Object.values(v.M));
-    else if (v === item) stack.push(...Object.values(v));
   }
   return null;
 }

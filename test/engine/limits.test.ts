@@ -660,6 +660,19 @@ describe('numbers computed by updates', () => {
       ),
     );
     expect(add.message).toBe(OVERFLOW);
+    // attributes named like AttributeValue types (M, L, N) are items' attributes, not values
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('typed-names'), M: S('m'), L: S('l'), N: { N: '1' } } }));
+    const named = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('typed-names') },
+          UpdateExpression: 'SET z = :a + :a',
+          ExpressionAttributeValues: { ':a': { N: '9e125' } },
+        }),
+      ),
+    );
+    expect(named.message).toBe(OVERFLOW);
     const item = await h.ddb.send(new GetItemCommand({ TableName: t, Key: key }));
     expect(item.Item).toEqual({ ...key, b: { N: '1' }, c: { N: nines } });
     // the largest magnitude and exact wide sums are fine
