@@ -70,8 +70,9 @@ function mayHaveIndexKeyProblem(item) {
   for (const v of Object.values(item)) {
     if (!v || typeof v !== 'object') continue;
     if (v.S === '' || v.B === '') return true;
-    if (typeof v.S === 'string' && v.S.length > RANGE_LIMIT / 3) return true;
-    if (typeof v.B === 'string' && v.B.length > RANGE_LIMIT) return true;
+    // (a UTF-16 unit is at most 3 UTF-8 bytes; base64 is 4 characters per 3 bytes)
+    if (typeof v.S === 'string' && v.S.length > RANGE_LIMIT / 3 && Buffer.byteLength(v.S, 'utf8') > RANGE_LIMIT) return true;
+    if (typeof v.B === 'string' && v.B.length > (RANGE_LIMIT * 4) / 3) return true;
   }
   return false;
 }
