@@ -228,4 +228,47 @@ function resolvePath(item, path) {
   return cur == null ? undefined : cur;
 }
 
-module.exports = { evaluate, compareNumbers };
+/** Legacy ComparisonOperator → the expression operator it means. */
+const LEGACY_OPERATORS = /** @type {Record<string, string>} */ ({ EQ: '=', NE: '<>', LE: '<=', LT: '<', GE: '>=', GT: '>' });
+/** Legacy ComparisonOperator → the condition function it means. */
+const LEGACY_FUNCTIONS = /** @type {Record<string, string>} */ ({
+  NOT_NULL: 'attribute_exists',
+  NULL: 'attribute_not_exists',
+  CONTAINS: 'contains',
+  BEGINS_WITH: 'begins_with',
+});
+
+/**
+ * The legacy conditional parameters (`Expected`, `QueryFilter`, `ScanFilter`, each with
+ * `ConditionalOperator`) as the expression tree `evaluate` takes, so they share its semantics
+ * (lists, maps and sets by value; numbers by value; strings by UTF-8 bytes). dynalite validates
+ * them (operators, argument counts and types) before this runs. Null means "no condition".
+ * @param {any} conditions attribute name → { Value?, Exists?, ComparisonOperator?, AttributeValueList? }
+ * @param {any} conditionalOperator 'AND' (default) | 'OR'
+ * @returns {any}
+ */
+function legacyExpression(conditions, conditionalOperator) {
+  if (!conditions || typeof conditions !== 'object') return null;
+  const parts = Object.keys(conditions).map((name) => legacyCondition([name], conditions[name] || {}));
+  if (!parts.length) return null;
+  const type = conditionalOperator === 'OR' ? 'or' : 'and';
+  return parts.reduce((acc, part) => ({ type, args: [acc, part] }));
+}
+
+/** @param {string[]} path @param {any} c */
+function legacyCondition(path, c) {
+  if (c.Exists === false) return { type: 'function', name: 'attribute_not_exists', args: [path] };
+  const op = c.ComparisonOperator || 'EQ';
+  const values = Array.isArray(c.AttributeValueList) ? c.AttributeValueList : c.Value != null ? [c.Value] : [];
+  if (c.ComparisonOperator == null && c.Value == null && c.Exists === true) {
+    return { type: 'function', name: 'attribute_exists', args: [path] };
+  }
+  if (LEGACY_OPERATORS[op]) return { type: LEGACY_OPERATORS[op], args: [path, values[0]] };
+  if (LEGACY_FUNCTIONS[op]) return { type: 'function', name: LEGACY_FUNCTIONS[op], args: [path, ...values.slice(0, 1)] };
+  if (op === 'NOT_CONTAINS') return { type: 'not', args: [{ type: 'function', name: 'contains', args: [path, values[0]] }] };
+  if (op === 'IN') return { type: 'in', args: [path, ...values] };
+  if (op === 'BETWEEN') return { type: 'between', args: [path, values[0], values[1]] };
+  return { type: 'never', args: [] };
+}
+
+module.exports = { evaluate, compareNumbers, legacyExpression };

@@ -40,6 +40,7 @@ const actionValidations = {
   /** @type {any} */ updateItem: load('dynalite/validations/updateItem'),
   /** @type {any} */ deleteItem: load('dynalite/validations/deleteItem'),
   /** @type {any} */ getItem: load('dynalite/validations/getItem'),
+  /** @type {any} */ createTable: load('dynalite/validations/createTable'),
 };
 
 /** dynalite's generated expression parsers: validations/index.js calls `<module>.parse(str, { context })`. */
@@ -109,6 +110,15 @@ let returnOldOnFailure = () => false;
 function setReturnOldProbe(probe) {
   returnOldOnFailure = probe;
 }
+/**
+ * The operation (X-Amz-Target) of the request being served, set by index.js.
+ * @type {() => string}
+ */
+let currentOperation = () => '';
+/** @param {() => string} probe */
+function setOperationProbe(probe) {
+  currentOperation = probe;
+}
 
 /**
  * Swaps dynalite's expression layer for ours, once per process:
@@ -127,7 +137,7 @@ function installExpressionLayer() {
   if (expressionLayerInstalled) return;
   expressionLayerInstalled = true;
   const expressions = require('./expressions');
-  const { evaluate } = require('./conditions');
+  const { evaluate, legacyExpression } = require('./conditions');
   parserModules.condition.parse = expressions.conditionParser.parse;
   parserModules.update.parse = expressions.updateParser.parse;
   parserModules.projection.parse = expressions.projectionParser.parse;
@@ -137,11 +147,41 @@ function installExpressionLayer() {
     let err;
     if (data?._condition) {
       err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure();
+    } else if (data?.Expected) {
+      // the legacy form, on the same evaluator (dynalite's own stops at the first false term under OR)
+      const expression = legacyExpression(data.Expected, data.ConditionalOperator);
+      err = !expression || evaluate(existingItem || {}, expression) ? null : conditionalFailure();
     } else err = originalCheckConditional(data, existingItem);
     if (err?.body && existingItem && ((data && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') || returnOldOnFailure())) {
       err.body.Item = existingItem;
     }
     return err || null;
+  };
+
+  // Secondary index keys of every item written (PutItem, UpdateItem, BatchWriteItem and the
+  // members of a transaction all reach db.updateIndexes): empty or too-long values are refused.
+  const { indexKeyProblem, unstorableNumber } = require('./indexkeys');
+  const originalUpdateIndexes = db.updateIndexes;
+  db.updateIndexes = function (
+    /** @type {any} */ store,
+    /** @type {any} */ table,
+    /** @type {any} */ existingItem,
+    /** @type {any} */ item,
+    /** @type {(err?: any) => void} */ cb,
+  ) {
+    const op = currentOperation();
+    // only updates compute numbers (PutItem / BatchWriteItem numbers were validated as input)
+    if (item && !op.endsWith('.PutItem') && !op.endsWith('.BatchWriteItem')) {
+      const numeric = unstorableNumber(item);
+      if (numeric) return cb(db.validationError(numeric));
+    }
+    const problem = item ? indexKeyProblem(table, item) : null;
+    if (problem) {
+      const err = db.validationError(op.endsWith('.UpdateItem') ? problem.update : problem.put);
+      err.indexKeyProblem = problem;
+      return cb(err);
+    }
+    return originalUpdateIndexes.call(this, store, table, existingItem, item, cb);
   };
 
   const originalQueryTable = db.queryTable;
@@ -151,9 +191,19 @@ function installExpressionLayer() {
     /** @type {any} */ data,
     /** @type {any[]} */ ...rest
   ) {
-    if (!data?._filter) return originalQueryTable.call(this, store, table, data, ...rest);
+    const legacy = data?._filter ? null : data?.QueryFilter || data?.ScanFilter;
+    if (!data?._filter && !legacy) return originalQueryTable.call(this, store, table, data, ...rest);
+    const filter = data._filter ? data._filter.expression : legacyExpression(legacy, data.ConditionalOperator);
     const cb = rest[rest.length - 1];
-    const inner = { ...data, _filter: undefined, _projection: undefined, AttributesToGet: undefined, Select: undefined };
+    const inner = {
+      ...data,
+      _filter: undefined,
+      QueryFilter: undefined,
+      ScanFilter: undefined,
+      _projection: undefined,
+      AttributesToGet: undefined,
+      Select: undefined,
+    };
     return originalQueryTable.call(
       this,
       store,
@@ -162,7 +212,7 @@ function installExpressionLayer() {
       ...rest.slice(0, -1),
       (/** @type {any} */ err, /** @type {any} */ result) => {
         if (err) return cb(err);
-        let items = (result.Items || []).filter((/** @type {any} */ item) => evaluate(item, data._filter.expression));
+        let items = (result.Items || []).filter((/** @type {any} */ item) => !filter || evaluate(item, filter));
         const paths = data._projection ? data._projection.paths : data.AttributesToGet;
         if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item));
         result.Count = items.length;
@@ -229,6 +279,7 @@ module.exports = {
   prefixes,
   installExpressionLayer,
   setReturnOldProbe,
+  setOperationProbe,
   assertInternals,
   createDynalite,
 };

@@ -721,6 +721,11 @@ function parseUpdate(input, context) {
       }
       return operandType(args[1]);
     }
+    // DynamoDB refuses a list_append nested in a list_append (if_not_exists inside one is fine)
+    if (name === 'list_append' && args.some((a) => a && a.type === 'function' && a.name === 'list_append')) {
+      p.add('misusedFunction', 'The function is not allowed to be used this way in an expression; function: list_append');
+      return undefined;
+    }
     return requireType(name === 'list_append' ? 'L' : 'N');
   };
 
@@ -839,6 +844,7 @@ function parseUpdate(input, context) {
       'pathConflict',
       'operand',
       'function',
+      'misusedFunction',
     ]) || { sections: inApplyOrder(sections), paths, nestedPaths: r.nestedPaths }
   );
 }

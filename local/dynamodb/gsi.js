@@ -14,6 +14,7 @@
  */
 
 const errors = require('./errors');
+const { MAX_PROJECTED } = require('./tables');
 
 const NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
@@ -116,12 +117,23 @@ class GlobalIndexes {
     if (!projection || !['ALL', 'KEYS_ONLY', 'INCLUDE'].includes(projection.ProjectionType)) {
       throw errors.validation(`One or more parameter values were invalid: Unknown ProjectionType: ${projection?.ProjectionType}`);
     }
+    // CreateTable's projection rules, in DynamoDB's words
+    if (projection.ProjectionType === 'INCLUDE' && projection.NonKeyAttributes == null) {
+      throw errors.validation(
+        'One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified',
+      );
+    }
+    if (projection.ProjectionType !== 'INCLUDE' && projection.NonKeyAttributes != null) {
+      throw errors.validation(
+        `One or more parameter values were invalid: ProjectionType is ${projection.ProjectionType}, but NonKeyAttributes is specified`,
+      );
+    }
     if (
       projection.ProjectionType === 'INCLUDE' &&
       (!Array.isArray(projection.NonKeyAttributes) || !projection.NonKeyAttributes.length)
     ) {
       throw errors.validation(
-        'One or more parameter values were invalid: NonKeyAttributes must be specified for ProjectionType INCLUDE',
+        "1 validation error detected: Value '[]' at 'globalSecondaryIndexUpdates.1.member.create.projection.nonKeyAttributes' failed to satisfy constraint: Member must have length greater than or equal to 1",
       );
     }
     const name = data.TableName;
@@ -134,6 +146,15 @@ class GlobalIndexes {
       const all = [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])];
       if (all.some((i) => i.IndexName === spec.IndexName)) {
         throw errors.validation('One or more parameter values were invalid: Attempting to create an index which already exists');
+      }
+      const projected = [...all, spec].reduce(
+        (n, i) => n + (Array.isArray(i.Projection?.NonKeyAttributes) ? i.Projection.NonKeyAttributes.length : 0),
+        0,
+      );
+      if (projected > MAX_PROJECTED) {
+        throw errors.validation(
+          `One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of ${MAX_PROJECTED}, number of projected attributes: ${projected}`,
+        );
       }
       const payPerRequest = table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST';
       if (!payPerRequest && !spec.ProvisionedThroughput) {

@@ -29,14 +29,17 @@ const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
 const errors = require('./errors');
+const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
+const { checkCreateTable } = require('./tables');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean }} RequestScope
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
 internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld);
+internals.setOperationProbe(() => requestScope.getStore()?.op || '');
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
@@ -237,7 +240,11 @@ function hookWrites(store, streams, originalGetItemDb) {
       w.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {(err?: any) => void} */ cb) => {
         db.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
           if (err && err.name !== 'NotFoundError') return cb(err);
-          if (!old) return cb();
+          if (!old) {
+            const scope = requestScope.getStore();
+            if (scope) scope.notCreated = true;
+            return cb();
+          }
           db.put(key, value, cb);
         });
       };
@@ -360,6 +367,19 @@ async function route(req, res, ctx) {
       if (op === 'UpdateTimeToLive') return own(res, data, (d) => ctx.ttl.update(d), ctx);
       if (op === 'DescribeTimeToLive') return own(res, data, (d) => ctx.ttl.describe(d), ctx);
       if (data) precheck(op, data);
+      if (data && op === 'CreateTable') checkCreateTable(data);
+      if (data && op === 'Scan' && data.ConsistentRead === true && typeof data.IndexName === 'string') {
+        // dynalite checks this on Query only
+        const table = await new Promise((resolve) =>
+          ctx.store.getTable(String(data.TableName), false, (/** @type {any} */ err, /** @type {any} */ t) =>
+            resolve(err ? null : t),
+          ),
+        );
+        const global = /** @type {any} */ (table)?.GlobalSecondaryIndexes || [];
+        if (global.some((/** @type {any} */ i) => i.IndexName === data.IndexName)) {
+          throw errors.validation('Consistent reads are not supported on global secondary indexes');
+        }
+      }
       if (data && TAG_OPERATIONS.has(op)) await checkTagTarget(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'BatchWriteItem')) await checkIndexKeys(op, data, ctx.store);
       if (data && (op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem'))
@@ -369,6 +389,12 @@ async function route(req, res, ctx) {
     }
   }
   const out = await callDynalite(ctx.handler, req, forward);
+  if (out.statusCode === 200 && ctx.scope.notCreated) {
+    // a REMOVE-only update of a missing item: nothing was created, so there is no new image
+    const parsed = JSON.parse(out.body);
+    if (data.ReturnValues === 'ALL_NEW' || data.ReturnValues === 'UPDATED_NEW') delete parsed.Attributes;
+    return send(res, 200, parsed, out.headers['content-type']);
+  }
   if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
     const metrics = await itemCollectionMetrics(op, data, ctx.store);
     if (metrics) {
@@ -380,24 +406,45 @@ async function route(req, res, ctx) {
   relay(res, out, ctx);
 }
 
-const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const MAX_TOTAL_SEGMENTS = 1000000;
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+
+const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 /**
  * ReturnItemCollectionMetrics=SIZE on a table with a local secondary index: the item collection's
- * key and DynamoDB's size estimate (a local collection is always far below 1 GB: [0, 1]).
+ * key and DynamoDB's size estimate (a local collection is always far below 1 GB: [0, 1]). For
+ * BatchWriteItem, per table, one entry per item collection written.
  * @param {string} op
  * @param {any} data
  * @param {any} store
  */
 async function itemCollectionMetrics(op, data, store) {
-  const table = await new Promise((resolve) =>
-    store.getTable(data.TableName, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
-  );
-  if (!table || !(table.LocalSecondaryIndexes || []).length) return null;
-  const hash = table.KeySchema.find((/** @type {any} */ k) => k.KeyType === 'HASH').AttributeName;
-  const source = op === 'PutItem' ? data.Item : data.Key;
-  if (!source?.[hash]) return null;
-  return { ItemCollectionKey: { [hash]: source[hash] }, SizeEstimateRangeGB: [0, 1] };
+  /** @param {string} name */
+  const tableOf = (name) =>
+    new Promise((resolve) =>
+      store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
+    );
+  if (op !== 'BatchWriteItem') {
+    const table = await tableOf(data.TableName);
+    return collectionMetric(table, op === 'PutItem' ? data.Item : data.Key);
+  }
+  /** @type {Record<string, any[]>} */
+  const byTable = {};
+  for (const [name, writes] of Object.entries(data.RequestItems || {})) {
+    if (!Array.isArray(writes)) continue;
+    const table = await tableOf(name);
+    const seen = new Set();
+    for (const w of writes) {
+      const metric = collectionMetric(table, w?.PutRequest?.Item || w?.DeleteRequest?.Key);
+      const id = metric && JSON.stringify(metric.ItemCollectionKey);
+      if (!metric || seen.has(id)) continue;
+      seen.add(id);
+      (byTable[name] ||= []).push(metric);
+    }
+  }
+  return Object.keys(byTable).length ? byTable : null;
 }
 
 /**
@@ -448,6 +495,30 @@ function precheck(op, data) {
     }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
       throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
+    }
+    if (data.Select === 'SPECIFIC_ATTRIBUTES' && data.ProjectionExpression == null && data.AttributesToGet == null) {
+      // DynamoDB wraps this one in the validation envelope on Query, not on Scan
+      const text = 'Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES';
+      throw errors.validation(op === 'Query' ? `1 validation error detected: ${text}` : text);
+    }
+    if (typeof data.TotalSegments === 'number' && data.TotalSegments > MAX_TOTAL_SEGMENTS) {
+      throw errors.validation(
+        "1 validation error detected: Value '" +
+          data.TotalSegments +
+          "' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to " +
+          MAX_TOTAL_SEGMENTS,
+      );
+    }
+  }
+  if ((op === 'BatchGetItem' || op === 'BatchWriteItem') && data.RequestItems && typeof data.RequestItems === 'object') {
+    // DynamoDB counts the keys / writes of all tables together
+    let count = 0;
+    for (const v of Object.values(data.RequestItems)) {
+      const list = op === 'BatchGetItem' ? v?.Keys : v;
+      if (Array.isArray(list)) count += list.length;
+    }
+    if (count > (op === 'BatchGetItem' ? MAX_BATCH_GET : MAX_BATCH_WRITE)) {
+      throw errors.validation(`Too many items requested for the ${op} call`);
     }
   }
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
@@ -527,7 +598,9 @@ async function checkTagTarget(op, data, store) {
 }
 
 /**
- * An empty string or binary as a secondary index key is refused (dynalite stores it).
+ * Secondary index keys of PutItem / BatchWriteItem items, checked before anything else (an empty
+ * string or binary, or a value over the key size limits, is refused; dynalite stores them).
+ * Updates and transactions are checked where dynalite writes the index (dynalite-internals.js).
  * @param {string} op
  * @param {any} data
  * @param {any} store
@@ -542,29 +615,14 @@ async function checkIndexKeys(op, data, store) {
     }
   }
   for (const [name, item] of writes) {
-    if (!item || typeof item !== 'object') continue;
-    // only an item holding an empty string or binary needs its table's index keys (a table read)
-    if (!Object.values(item).some((v) => v && typeof v === 'object' && (v.S === '' || v.B === ''))) continue;
+    // only an item holding an empty or long string / binary needs its table's index keys (a table read)
+    if (!mayHaveIndexKeyProblem(item)) continue;
     const table = await new Promise((resolve) =>
       store.getTable(name, false, (/** @type {any} */ err, /** @type {any} */ t) => resolve(err ? null : t)),
     );
     if (!table) continue; // dynalite reports the missing table
-    for (const index of [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])]) {
-      for (const { AttributeName } of index.KeySchema || []) {
-        const v = item[AttributeName];
-        if (v && typeof v === 'object' && (v.S === '' || v.B === '')) {
-          throw errors.validation(
-            'One or more parameter values are not valid. A value specified for a secondary index key is not supported. ' +
-              'The AttributeValue for a key attribute cannot contain an empty ' +
-              (v.S === '' ? 'string' : 'binary') +
-              ' value. IndexName: ' +
-              index.IndexName +
-              ', IndexKey: ' +
-              AttributeName,
-          );
-        }
-      }
-    }
+    const problem = indexKeyProblem(table, item);
+    if (problem) throw errors.validation(problem.put);
   }
 }
 

@@ -21,10 +21,12 @@
 const crypto = require('node:crypto');
 const internals = require('./dynalite-internals');
 const errors = require('./errors');
+const { collectionMetric } = require('./indexkeys');
 
 const { db, validations, actions, actionValidations, prefixes } = internals;
 
 const MAX_ITEMS = 100;
+const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 const KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'];
 
@@ -143,13 +145,24 @@ class Transactions {
         "1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null",
       );
     }
-    if (list.length < 1 || list.length > MAX_ITEMS) {
+    if (list.length < 1) {
       throw errors.validation(
-        "1 validation error detected: Value '" +
-          list.length +
-          " items' at 'transactItems' failed to satisfy constraint: " +
-          'Member must have length ' +
-          (list.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ITEMS}`),
+        "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: " +
+          'Member must have length greater than or equal to 1',
+      );
+    }
+    if (list.length > MAX_ITEMS) {
+      // DynamoDB prints the list as Java objects: TransactWriteItem@<hash>, ...
+      const type = what === 'write' ? 'TransactWriteItem' : 'TransactGetItem';
+      const dump = list
+        .map((/** @type {any} */ item) => {
+          const hash = crypto.createHash('sha1').update(JSON.stringify(item)).digest('hex').slice(0, 8);
+          return `com.amazonaws.dynamodb.v20120810.${type}@${hash}`;
+        })
+        .join(', ');
+      throw errors.validation(
+        `1 validation error detected: Value '[${dump}]' at 'transactItems' failed to satisfy constraint: ` +
+          `Member must have length less than or equal to ${MAX_ITEMS}`,
       );
     }
     for (const item of list) {
@@ -248,6 +261,8 @@ class Transactions {
       return { kind, tableName: validated.TableName, data: validated, returnOld: rv === 'ALL_OLD', key: '' };
     });
 
+    checkPayloadSize(members);
+
     // Idempotency (ClientRequestToken): same token + same request within 10 minutes = same result, applied once.
     let hash = '';
     if (token != null) {
@@ -316,6 +331,8 @@ class Transactions {
               if (m.returnOld && stage.old) reason.Item = stage.old;
               return reason;
             }
+            // an index key DynamoDB cannot store fails the whole request, not one action
+            if (err?.indexKeyProblem) throw errors.validation(err.indexKeyProblem[m.kind === 'Update' ? 'update' : 'put']);
             if (type.endsWith('#ValidationException')) return { Code: 'ValidationError', Message: err.body.message };
             throw err;
           }
@@ -352,6 +369,22 @@ class Transactions {
       const units = new Map();
       for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
       response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }));
+    }
+    if (data.ReturnItemCollectionMetrics === 'SIZE') {
+      // per table with a local secondary index, each item collection a Put / Update / Delete wrote
+      /** @type {Record<string, any[]>} */
+      const byTable = {};
+      /** @type {Set<string>} */
+      const seen = new Set();
+      for (const m of members) {
+        if (m.kind === 'ConditionCheck') continue;
+        const metric = collectionMetric(m.table, m.kind === 'Put' ? m.data.Item : m.data.Key);
+        const id = metric && `${m.tableName}\u0000${JSON.stringify(metric.ItemCollectionKey)}`;
+        if (!metric || !id || seen.has(id)) continue;
+        seen.add(id);
+        (byTable[m.tableName] ||= []).push(metric);
+      }
+      if (Object.keys(byTable).length) response.ItemCollectionMetrics = byTable;
     }
     return response;
   }
@@ -392,6 +425,23 @@ class Transactions {
       response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }));
     }
     return response;
+  }
+}
+
+/**
+ * The aggregate size of a transaction's items may not exceed 4 MB: the items put, and the keys
+ * and expression values of the other actions (DynamoDB's message, as it prints it).
+ * @param {Member[]} members
+ */
+function checkPayloadSize(members) {
+  let size = 0;
+  for (const m of members) {
+    size += db.itemSize((m.kind === 'Put' ? m.data.Item : m.data.Key) || {});
+    if (m.data.ExpressionAttributeValues) size += db.itemSize(m.data.ExpressionAttributeValues);
+  }
+  if (size > MAX_PAYLOAD_BYTES) {
+    const part = `Transaction payload size cannot exceed 4MB. Payload Size: ${size}`;
+    throw errors.validation(`Transaction payload size cannot exceed 4MB. Payload Size: : ${part}`);
   }
 }
 
