@@ -289,6 +289,13 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
       ),
       ok: (r) => r.status === 204 || r.status === 404,
     },
+    markRead: {
+      event: http('POST', `/api/message_groups/${group}/read`, 'POST /api/message_groups/{message_group_uuid}/read', {
+        pathParameters: { message_group_uuid: group },
+        body: '{}',
+      }),
+      ok: status200,
+    },
     preSignUp: {
       event: {
         version: '1',

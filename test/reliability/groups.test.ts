@@ -85,6 +85,8 @@ describe('groups: access matrix', () => {
           { who, role, method: 'GET', path: `/api/messages/${group}`, expect: 404 },
           { who, role, method: 'POST', path: '/api/messages', json: { message_group_uuid: group, message: 'in?' }, expect: 404 },
           { who, role, method: 'DELETE', path: `${g}/members/${who.handle}`, expect: 404 },
+          // Read markers (#17): members only.
+          { who, role, method: 'POST', path: `${g}/read`, json: {}, expect: 404 },
         );
       }
     }
@@ -123,6 +125,10 @@ describe('groups: access matrix', () => {
     const allowed: Array<[string, () => Promise<boolean>]> = [
       ['member reads', async () => (await call('GET', `/api/messages/${group}`, { token: member.accessToken })).status === 200],
       ['member describes', async () => (await call('GET', g, { token: member.accessToken })).status === 200],
+      [
+        'member marks read',
+        async () => (await call('POST', `${g}/read`, { token: member.accessToken, json: {} })).status === 200,
+      ],
       ['removed member does not list it', async () => !(await list(removed)).includes(group)],
       ['outsider does not list it', async () => !(await list(outsider)).includes(group)],
       [

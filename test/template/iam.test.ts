@@ -79,6 +79,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:ConditionCheckItem @ table',
     'dynamodb:Query @ message-group-sk-index',
   ],
+  markRead: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table', 'dynamodb:UpdateItem @ table'],
   setMemberRole: [
     'dynamodb:GetItem @ table',
     'dynamodb:Query @ table',

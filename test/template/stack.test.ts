@@ -103,6 +103,7 @@ describe('Lambda functions', () => {
       AddGroupMember: [512, 10],
       RemoveGroupMember: [512, 10],
       SetMemberRole: [512, 10],
+      MarkRead: [512, 10],
       PreSignUp: [256, 5],
       PostConfirmation: [256, 5],
       UpdateConversationRows: [256, 60],
@@ -167,7 +168,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(17); // ten HTTP routes (six of them groups'), two stream consumers, the two Cognito triggers, three WebSocket routes
+    expect(entries).toBe(18); // eleven HTTP routes (six of them groups', one read markers'), two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -211,6 +212,7 @@ describe('HTTP API', () => {
       'POST /api/message_groups/{message_group_uuid}/members': 'JWT',
       'DELETE /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
       'PUT /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
+      'POST /api/message_groups/{message_group_uuid}/read': 'JWT',
     });
   });
 });
@@ -284,6 +286,7 @@ describe('alarms', () => {
       'GetUserShort',
       'ListMessageGroups',
       'ListMessages',
+      'MarkRead',
       'PostConfirmation',
       'PushEvents',
       'RemoveGroupMember',
