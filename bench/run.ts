@@ -19,6 +19,7 @@ import { runEngineBench } from './engine';
 import { cacheHitRatio } from './sections/cache-hit-ratio';
 import { coldStart } from './sections/cold-start';
 import { domainOverhead } from './sections/domain-overhead';
+import { groups } from './sections/groups';
 import { httpAndStream } from './sections/http';
 import { patternE } from './sections/pattern-e';
 import { push } from './sections/push';
@@ -111,6 +112,12 @@ const SECTIONS: Section[] = [
     title:
       "realtime push: POST 200 → other member's socket latency; fan-out requests, RCU/WCU and posts per 1:1 message; idle connections held",
     run: (figures, quick) => push(figures, quick ? { samples: 3, warmup: 1, idle: 20 } : { samples: 50, warmup: 5, idle: 500 }),
+  },
+  {
+    id: '8',
+    title:
+      'groups (#16): 10 and 100 members — create, one message, a batch of 10 messages through pattern E (requests, WCU, batch time)',
+    run: (figures, quick) => groups(figures, { batches: quick ? 1 : 10 }),
   },
   {
     id: '9',

@@ -29,6 +29,12 @@ export class NotFoundError extends DomainError {
   readonly statusCode = 404;
 }
 
+/** A member asking for something their role does not allow (a member renaming a group). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  readonly statusCode = 403;
+}
+
 /** The request collides with existing state (a taken handle). */
 export class ConflictError extends DomainError {
   readonly code = 'conflict';

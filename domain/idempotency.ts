@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ConflictError } from './errors';
-import { keys } from './keys';
+import { keys, type Key } from './keys';
 import { nowMs } from './time';
-import { putIfAction, type TransactAction, type TransactionCancelledError } from './table';
+import { getItem, putIfAction, type TransactAction, type TransactionCancelledError } from './table';
 import type { Message } from './types';
 import { parseIdempotencyKey } from './validation';
 
@@ -24,20 +24,28 @@ const nowSeconds = () => Math.floor(nowMs() / 1000);
 /** The name of the idempotency record's action in the transactions of patterns C and D. */
 export const IDEMPOTENCY_ACTION = 'idempotency';
 
-export interface Idempotency {
+export interface Idempotency<T = Message> {
+  /** The key's item. */
+  key: Key;
+  /** sha256 of the request: the same key with another request is a conflict. */
+  requestHash: string;
   /** The transaction action that remembers `result` under this key (fails if the key is used). */
-  record(result: Message): TransactAction;
+  record(result: T): TransactAction;
   /**
    * The remembered result when the transaction was cancelled because this same request used
    * the key already; a ConflictError when another request did.
    */
-  replay(cancelled: TransactionCancelledError<string>): Message | undefined;
+  replay(cancelled: TransactionCancelledError<string>): T | undefined;
+  /** The remembered result read directly (1 consistent GetItem), as `replay` judges it. */
+  lookup(): Promise<T | undefined>;
 }
 
-export function idempotencyFor(userUuid: string, rawKey: string, request: Record<string, string>): Idempotency {
+export function idempotencyFor<T = Message>(userUuid: string, rawKey: string, request: Record<string, unknown>): Idempotency<T> {
   const key = keys.idempotency(userUuid, parseIdempotencyKey(rawKey));
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
   return {
+    key,
+    requestHash,
     record: (result) => {
       const now = nowSeconds();
       return putIfAction(
@@ -46,13 +54,17 @@ export function idempotencyFor(userUuid: string, rawKey: string, request: Record
         { if: 'attribute_not_exists(pk) OR expires_at <= :now', values: { ':now': now } },
       );
     },
-    replay: (cancelled) => {
-      const used = cancelled.item(IDEMPOTENCY_ACTION);
-      if (!used) return undefined;
-      if (used.request_hash !== requestHash) {
-        throw new ConflictError('this Idempotency-Key was already used for a different request');
-      }
-      return used.result as Message;
+    replay: (cancelled) => judge(cancelled.item(IDEMPOTENCY_ACTION)),
+    lookup: async () => {
+      const used = await getItem(key, { consistent: true });
+      return used && Number(used.expires_at) > nowSeconds() ? judge(used) : undefined;
     },
   };
+  function judge(used: Record<string, unknown> | undefined): T | undefined {
+    if (!used) return undefined;
+    if (used.request_hash !== requestHash) {
+      throw new ConflictError('this Idempotency-Key was already used for a different request');
+    }
+    return used.result as T;
+  }
 }

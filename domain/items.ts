@@ -3,7 +3,7 @@
  * attribute names are the original Cruddur ones so its scripts keep reading our table.
  */
 import { keys } from './keys';
-import type { Message, MessageGroup, UserProfile } from './types';
+import type { ConversationMember, Message, MessageGroup, Role, UserProfile } from './types';
 
 export interface MessageItem {
   pk: string;
@@ -20,9 +20,41 @@ export interface ConversationItem {
   sk: string;
   message_group_uuid: string;
   message: string;
+  /** Direct rows: the other member. Group rows: the last message's sender (the creator before any). */
   user_uuid: string;
   user_display_name: string;
   user_handle: string;
+  /** Group rows only. */
+  kind?: 'group';
+  title?: string;
+}
+
+/** A group's own item, in its membership partition. No `user_uuid`: member lists skip it. */
+export interface GroupMetaItem {
+  pk: string;
+  sk: string;
+  kind: 'group';
+  group_uuid: string;
+  title: string;
+  created_at: string;
+  owner_uuid: string;
+  /** Kept in step by every membership transaction: the 100-member limit is a condition on it. */
+  member_count: number;
+  /** While a group larger than one transaction is being created (domain/create-group.ts). */
+  pending_members?: string[];
+  /** Hash of the creating request, so a retry with the same Idempotency-Key resumes it. */
+  request_hash?: string;
+}
+
+/** A membership item. Direct conversations' hold `user_uuid` only; groups' the rest too. */
+export interface MembershipItem {
+  pk: string;
+  sk: string;
+  user_uuid: string;
+  role?: Role;
+  joined_at?: string;
+  handle?: string;
+  display_name?: string;
 }
 
 export function messageItem(message: Message): MessageItem {
@@ -67,6 +99,37 @@ export function conversationItem(
   };
 }
 
+/** A group member's row at `at`: the group's title and the last message with its sender. */
+export function groupConversationItem(
+  ownerUuid: string,
+  group: { uuid: string; title: string },
+  sender: Pick<UserProfile, 'uuid' | 'handle' | 'display_name'>,
+  lastMessage: string,
+  at: string,
+): ConversationItem {
+  return {
+    ...keys.conversation(ownerUuid, at),
+    message_group_uuid: group.uuid,
+    kind: 'group',
+    title: group.title,
+    message: lastMessage,
+    user_uuid: sender.uuid,
+    user_display_name: sender.display_name,
+    user_handle: sender.handle,
+  };
+}
+
+export function groupMembershipItem(groupUuid: string, member: ConversationMember): MembershipItem {
+  return {
+    ...keys.membership(groupUuid, member.user_uuid),
+    user_uuid: member.user_uuid,
+    role: member.role,
+    joined_at: member.joined_at,
+    handle: member.handle,
+    display_name: member.display_name,
+  };
+}
+
 export function messageGroupFromItem(item: Record<string, unknown>): MessageGroup {
   const i = item as unknown as ConversationItem;
   return {
@@ -76,6 +139,7 @@ export function messageGroupFromItem(item: Record<string, unknown>): MessageGrou
     user_display_name: i.user_display_name,
     message: i.message,
     last_message_at: i.sk,
+    ...(i.kind === 'group' ? { kind: 'group' as const, title: String(i.title ?? '') } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * | message            | MSG#<message_group_uuid>   | <created_at>          |
  * | conversation row   | GRP#<member user_uuid>     | <last_message_at>     |
  * | membership         | GROUP#<message_group_uuid> | MEMBER#<user_uuid>    |
+ * | group (title, …)   | GROUP#<message_group_uuid> | META                  |
  * | pair (uniqueness)  | PAIR#<uuid low>#<uuid high>| PAIR                  |
  * | user profile       | USER#<user_uuid>           | PROFILE               |
  * | handle (unique)    | USER#HANDLE#<handle lower> | HANDLE                |
@@ -15,7 +16,9 @@
  * | connection → user  | CONN#<connection_id>       | CONN                  |
  *
  * Only conversation rows carry `message_group_uuid`, so the GSI `message-group-sk-index`
- * is sparse: it holds exactly the conversation rows, two per conversation.
+ * is sparse: it holds exactly the conversation rows, one per member (two for a direct
+ * conversation). A group's META item shares the membership partition, so one Query reads a
+ * group with all its members; it carries no `user_uuid`, so member lists skip it.
  */
 
 export interface Key {
@@ -29,6 +32,7 @@ const MESSAGE_PREFIX = 'MSG#';
 const CONVERSATION_PREFIX = 'GRP#';
 const USER_CONNECTIONS_PREFIX = 'CONNS#';
 const CONNECTION_SORT_PREFIX = 'CONN#';
+const MEMBER_SORT_PREFIX = 'MEMBER#';
 
 export const keys = {
   messagePartition: (groupUuid: string): string => `${MESSAGE_PREFIX}${groupUuid}`,
@@ -41,7 +45,12 @@ export const keys = {
   }),
 
   membershipPartition: (groupUuid: string): string => `GROUP#${groupUuid}`,
-  membership: (groupUuid: string, userUuid: string): Key => ({ pk: `GROUP#${groupUuid}`, sk: `MEMBER#${userUuid}` }),
+  membership: (groupUuid: string, userUuid: string): Key => ({
+    pk: `GROUP#${groupUuid}`,
+    sk: `${MEMBER_SORT_PREFIX}${userUuid}`,
+  }),
+  /** A group conversation's own item (title, owner, member count); direct conversations have none. */
+  groupMeta: (groupUuid: string): Key => ({ pk: `GROUP#${groupUuid}`, sk: 'META' }),
 
   /** Order-independent, so A→B and B→A find the same conversation. */
   pair: (userA: string, userB: string): Key => {
@@ -87,4 +96,9 @@ export function userUuidOfConversationPartition(pk: string): string | undefined 
 /** The connection id of a user's connection item (`CONN#<id>` sort key). */
 export function connectionIdOfUserConnection(sk: string): string | undefined {
   return sk.startsWith(CONNECTION_SORT_PREFIX) ? sk.slice(CONNECTION_SORT_PREFIX.length) : undefined;
+}
+
+/** The member user_uuid of a membership item's sort key (`MEMBER#<user>`), undefined for the META item. */
+export function userUuidOfMembership(sk: string): string | undefined {
+  return sk.startsWith(MEMBER_SORT_PREFIX) ? sk.slice(MEMBER_SORT_PREFIX.length) : undefined;
 }

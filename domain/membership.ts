@@ -1,10 +1,12 @@
 /**
  * Who is in which conversation. Membership items (`GROUP#<group>` / `MEMBER#<user>`) have
  * stable keys, so the check is one strongly consistent GetItem, unlike the conversation
- * rows whose sort key moves with every message.
+ * rows whose sort key moves with every message. A group's META item shares the partition
+ * (`GROUP#<group>` / `META`): readConversation gets a group and its members in one Query.
  */
 import { NotFoundError } from './errors';
-import { keys } from './keys';
+import type { GroupMetaItem, MembershipItem } from './items';
+import { keys, userUuidOfMembership } from './keys';
 import { getItem, queryAll } from './table';
 
 export async function isMember(groupUuid: string, userUuid: string): Promise<boolean> {
@@ -33,4 +35,29 @@ export async function findMessageGroupBetween(userA: string, userB: string): Pro
 export async function listMembers(groupUuid: string): Promise<string[]> {
   const items = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'user_uuid' });
   return items.map((item) => item.user_uuid).filter((uuid): uuid is string => typeof uuid === 'string');
+}
+
+/** A conversation as its membership partition holds it: the group's META item (groups only) and every membership. */
+export interface ConversationState {
+  groupUuid: string;
+  /** Undefined for a direct conversation (or none at all). */
+  meta: GroupMetaItem | undefined;
+  /** By user_uuid. */
+  members: Map<string, MembershipItem>;
+}
+
+/**
+ * One strongly consistent Query of `GROUP#<group>` (every page; one for any real group: a
+ * 100-member group is ~30 KB): the META item and every membership, as of now.
+ */
+export async function readConversation(groupUuid: string): Promise<ConversationState> {
+  const items = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true });
+  const members = new Map<string, MembershipItem>();
+  let meta: GroupMetaItem | undefined;
+  for (const item of items) {
+    const member = userUuidOfMembership(String(item.sk));
+    if (member !== undefined) members.set(member, item as unknown as MembershipItem);
+    else if (item.sk === keys.groupMeta(groupUuid).sk && item.kind === 'group') meta = item as unknown as GroupMetaItem;
+  }
+  return { groupUuid, meta, members };
 }

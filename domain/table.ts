@@ -7,12 +7,14 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -35,6 +37,8 @@ interface Condition {
   /** ConditionExpression */
   if: string;
   values?: Record<string, unknown>;
+  /** ExpressionAttributeNames, for attributes named by a reserved word (`role`). */
+  names?: Record<string, string>;
 }
 
 // Transaction actions, each on this table. Separate functions rather than one object, so a
@@ -61,6 +65,7 @@ export function putIfAction(item: object, condition: Condition): TransactAction 
       Item: item as Item,
       ConditionExpression: condition.if,
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -74,6 +79,7 @@ export function updateAction(key: Key, update: string, condition: Condition): Tr
       UpdateExpression: update,
       ConditionExpression: condition.if,
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
     },
   };
 }
@@ -85,6 +91,20 @@ export function deleteIfAction(key: Key, condition: Condition): TransactAction {
       Key: key,
       ConditionExpression: condition.if,
       ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+    },
+  };
+}
+
+/** Writes nothing; cancels the transaction unless `condition` holds on the item at `key`. */
+export function conditionCheckAction(key: Key, condition: Condition): TransactAction {
+  return {
+    ConditionCheck: {
+      TableName: tableName(),
+      Key: key,
+      ConditionExpression: condition.if,
+      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
     },
   };
 }
@@ -356,6 +376,49 @@ export async function* scanIndexPages(index: string, options: { pageSize?: numbe
 export async function firstItem(query: PartitionQuery): Promise<Item | undefined> {
   const { Items } = await db().send(new QueryCommand({ ...partitionInput(query), Limit: 1 }));
   return Items?.[0];
+}
+
+/** The last item of a partition in sort-key order (1 Query, 1 item), or undefined when it is empty. */
+export async function lastItem(query: PartitionQuery): Promise<Item | undefined> {
+  const { Items } = await db().send(new QueryCommand({ ...partitionInput(query), Limit: 1, ScanIndexForward: false }));
+  return Items?.[0];
+}
+
+/** Updates the item at `key` if `condition` holds; false when it does not (nothing written). */
+export async function updateIf(key: Key, update: string, condition: Condition): Promise<boolean> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition.if,
+        ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+        ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+const BATCH_GET_MAX = 100;
+
+/** BatchGetItem of `keys` (100 per request), re-asking for unprocessed keys; found items only, any order. */
+export async function batchGet(keys: Key[]): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
+    let pending: Key[] | undefined = keys.slice(i, i + BATCH_GET_MAX);
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** Math.min(round, 5)));
+      const result = await db().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending } } }));
+      items.push(...(result.Responses?.[tableName()] ?? []));
+      pending = result.UnprocessedKeys?.[tableName()]?.Keys as Key[] | undefined;
+    }
+  }
+  return items;
 }
 
 /** BatchWriteItem in chunks of 25, resending unprocessed items until none are left. */

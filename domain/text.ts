@@ -84,6 +84,13 @@ export function parseDisplayName(value: unknown): string {
   });
 }
 
+export const GROUP_TITLE_MAX_CHARS = 100;
+
+/** A group's title: the display-name rules (one line, no markup, 1-100 code points). */
+export function parseGroupTitle(value: unknown): string {
+  return parseText(value, { field: 'title', maxChars: GROUP_TITLE_MAX_CHARS, allowLineBreaks: false, allowMarkup: false });
+}
+
 /**
  * Text for a log line or a terminal: every control, format, bidi, separator (other than the
  * plain space) and unpaired surrogate becomes `\u{…}`, so stored text can neither break a line

@@ -18,7 +18,10 @@ export interface Message {
   user_display_name: string;
 }
 
-/** One row of "my conversations": the other member and the last message. */
+/**
+ * One row of "my conversations": the other member (direct) or the last message's sender
+ * (group, which also has `kind` and `title`), and the last message.
+ */
 export interface MessageGroup {
   message_group_uuid: string;
   user_uuid: string;
@@ -26,6 +29,31 @@ export interface MessageGroup {
   user_display_name: string;
   message: string;
   last_message_at: string;
+  /** Present on group rows only: direct rows keep the original shape. */
+  kind?: 'group';
+  title?: string;
+}
+
+export type Role = 'owner' | 'admin' | 'member';
+export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
+
+export interface ConversationMember {
+  user_uuid: string;
+  handle: string;
+  display_name: string;
+  role: Role;
+  /** When the member joined (group) or the conversation started (direct); orders the hand-over. */
+  joined_at: string;
+}
+
+/** A conversation as `GET /api/message_groups/{uuid}` describes it. */
+export interface Conversation {
+  message_group_uuid: string;
+  kind: 'direct' | 'group';
+  /** null for direct conversations. */
+  title: string | null;
+  created_at: string | null;
+  members: ConversationMember[];
 }
 
 export interface Page<T> {

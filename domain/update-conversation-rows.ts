@@ -27,16 +27,24 @@
  * conversation").
  */
 import { DomainError } from './errors';
-import { conversationItem, type ConversationItem } from './items';
+import { conversationItem, groupConversationItem, type ConversationItem } from './items';
+import { readConversation } from './membership';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
 import { bumpTimestamp, canonicalTimestamp, compareTimestamps, timestampMicros } from './time';
 import { deleteIfAction, putIfAbsentAction, queryAll, queryIndexAll, TransactionCancelledError, transactWrite } from './table';
 
-/** What pattern E needs of a message: which conversation, when, and the text. */
+/** What pattern E needs of a message: which conversation, when, the text and (for group rows) who sent it. */
 export interface NewestMessage {
   message_group_uuid: string;
   created_at: string;
   message: string;
+  sender?: { uuid: string; handle: string; display_name: string };
+}
+
+/** A group's current title and members (consistent), read once per round for group conversations only. */
+interface GroupView {
+  title: string | undefined;
+  members: Set<string>;
 }
 
 export interface ConversationRowsUpdate {
@@ -83,13 +91,18 @@ export async function updateConversationRows(
     if (rows.size === 0 && !(await hasMembers(groupUuid))) {
       return { message_group_uuid: groupUuid, replaced: 0, upToDate: 0, cancelled, orphan: true };
     }
+    // A group's members are its membership items, not the rows' `user_uuid` (the last sender):
+    // one more consistent Query, for groups only. Rows of non-members (a removal the index has
+    // not seen yet) are never written.
+    const group = [...rows.values()].some((row) => row.kind === 'group') ? await readGroup(groupUuid) : undefined;
+    for (const member of rows.keys()) if (group && !group.members.has(member)) rows.delete(member);
 
     let retry = false;
     await Promise.all(
       [...rows].map(async ([member, row]) => {
         if (!isOlder(row.sk, message.created_at)) {
           if (!done.has(member)) done.set(member, 'current');
-        } else if ((await replaceRow(member, row, message)) === 'replaced') {
+        } else if ((await replaceRow(member, row, message, group)) === 'replaced') {
           done.set(member, 'replaced');
         } else {
           cancelled++;
@@ -100,7 +113,7 @@ export async function updateConversationRows(
 
     // A member named by another row but without a row of its own, or a conversation with
     // members but no rows, is a stale index read (a replacement still propagating).
-    const stale = rows.size === 0 || expectedMembers(rows).some((member) => !rows.has(member));
+    const stale = rows.size === 0 || [...(group?.members ?? expectedMembers(rows))].some((member) => !rows.has(member));
     if (!retry && !stale) {
       const states = [...done.values()];
       return {
@@ -153,9 +166,14 @@ function memberOf(row: ConversationItem): string {
 }
 
 async function hasMembers(groupUuid: string): Promise<boolean> {
-  // A conversation has two membership items: one page, one request.
-  const members = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'pk' });
-  return members.length > 0;
+  // One page, one request. A group's META item is no member (it has no user_uuid).
+  const members = await queryAll({ pk: keys.membershipPartition(groupUuid), consistent: true, projection: 'user_uuid' });
+  return members.some((item) => typeof item.user_uuid === 'string');
+}
+
+async function readGroup(groupUuid: string): Promise<GroupView> {
+  const state = await readConversation(groupUuid);
+  return { title: state.meta?.title, members: new Set(state.members.keys()) };
 }
 
 /**
@@ -164,23 +182,36 @@ async function hasMembers(groupUuid: string): Promise<boolean> {
  * then takes the next free microsecond, which keeps it ordered and still "at or past"
  * this message for every later comparison.
  */
-async function replaceRow(member: string, row: ConversationItem, message: NewestMessage): Promise<Outcome> {
+async function replaceRow(member: string, row: ConversationItem, message: NewestMessage, group?: GroupView): Promise<Outcome> {
   let target = canonicalTimestamp(message.created_at);
+  const previous = { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name };
   for (let collision = 0; collision < 5; collision++) {
-    const next = conversationItem(
-      member,
-      { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name },
-      message.message_group_uuid,
-      message.message,
-      target,
-    );
+    // A direct row names the other member; a group row the group's title (as META has it now)
+    // and the message's sender.
+    const next =
+      row.kind === 'group'
+        ? groupConversationItem(
+            member,
+            { uuid: message.message_group_uuid, title: group?.title ?? String(row.title ?? '') },
+            message.sender ?? previous,
+            message.message,
+            target,
+          )
+        : conversationItem(member, previous, message.message_group_uuid, message.message, target);
     try {
       await transactWrite(
         {
-          oldRow: deleteIfAction(keys.conversation(member, row.sk), {
-            if: 'message_group_uuid = :g',
-            values: { ':g': message.message_group_uuid },
-          }),
+          // A group row moves only with the title it was read with: a rename's update of
+          // this row in between cancels the move (re-read), so the old title never comes back.
+          oldRow: deleteIfAction(
+            keys.conversation(member, row.sk),
+            row.kind === 'group'
+              ? {
+                  if: 'message_group_uuid = :g AND title = :t',
+                  values: { ':g': message.message_group_uuid, ':t': String(row.title ?? '') },
+                }
+              : { if: 'message_group_uuid = :g', values: { ':g': message.message_group_uuid } },
+          ),
           newRow: putIfAbsentAction(next, { returnOld: true }),
         },
         // A conflict is one more reason to re-read the rows: counted and retried by the caller.

@@ -11,7 +11,7 @@ import { newUuid } from './ids';
 import { profileFromItem } from './items';
 import { keys, type Key } from './keys';
 import { ProfileCache } from './profile-cache';
-import { getItem, putIfAbsentAction, TransactionCancelledError, transactWrite, updateAction } from './table';
+import { batchGet, getItem, putIfAbsentAction, TransactionCancelledError, transactWrite, updateAction } from './table';
 import type { UserProfile } from './types';
 import { parseDisplayName } from './text';
 import { isHandle, isUuid, parseHandle, parseUuid } from './validation';
@@ -124,6 +124,15 @@ export async function getPublicProfile(handle: string): Promise<UserProfile> {
   const user = await profileCache().getByHandle(parseHandle(handle), (h) => getProfile(keys.userHandle(h), false, true));
   if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
+}
+
+/**
+ * The profiles of `handles` (already parsed), by lower-cased handle: 1 BatchGetItem per 100
+ * handles. Handles with no profile are missing from the map.
+ */
+export async function findUsersByHandles(handles: string[]): Promise<Map<string, UserProfile>> {
+  const items = await batchGet(handles.map((handle) => keys.userHandle(handle)));
+  return new Map(items.map((item) => [String(item.handle).toLowerCase(), profileFromItem(item)]));
 }
 
 /**

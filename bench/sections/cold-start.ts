@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createGroup } from '../../domain/create-group';
 import { createMessage } from '../../domain/create-message';
 import { formatMicros } from '../../domain/time';
 import { createUserProfile } from '../../domain/users';
@@ -237,10 +238,14 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   const group = gen.uuid();
   // Pattern D starts a new conversation per call: a fresh counterpart for each, in each variant.
   const strangers = Array.from({ length: 2 * (WARM_CALLS + 1) }, (_, i) => newProfile(gen, `stranger${i}`));
+  // Group routes (#16): two more people and a group the caller owns.
+  const [second, third] = [newProfile(gen, 'second'), newProfile(gen, 'third')];
   await writeItems([
-    ...[partner, ...strangers].flatMap(profileItems),
+    ...[partner, second, third, ...strangers].flatMap(profileItems),
     ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1))),
   ]);
+  const owned = (await createGroup(caller, { title: 'Cold start', handles: [partner.handle, second.handle] })).conversation
+    .message_group_uuid;
   const tap = await tapStream();
   await createMessage(group, caller, 'a message for the stream handler');
   const records = await tap.read();
@@ -292,6 +297,64 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     getUserShort: {
       event: http('GET', `/api/users/@${partner.handle}/short`, 'GET /api/users/{handle}/short', {
         pathParameters: { handle: `@${partner.handle}` },
+      }),
+      ok: status200,
+    },
+    createGroup: {
+      event: http('POST', '/api/message_groups', 'POST /api/message_groups', {
+        body: JSON.stringify({ title: 'cold start', handles: [partner.handle, second.handle] }),
+      }),
+      ok: (r) => r.status === 201,
+    },
+    getMessageGroup: {
+      event: http('GET', `/api/message_groups/${owned}`, 'GET /api/message_groups/{message_group_uuid}', {
+        pathParameters: { message_group_uuid: owned },
+      }),
+      ok: status200,
+    },
+    renameGroup: {
+      event: http('PATCH', `/api/message_groups/${owned}`, 'PATCH /api/message_groups/{message_group_uuid}', {
+        pathParameters: { message_group_uuid: owned },
+        body: JSON.stringify({ title: 'renamed' }),
+      }),
+      ok: status200,
+    },
+    // Every sample after the first finds third a member already (409): the same reads, no write.
+    addGroupMember: {
+      event: http('POST', `/api/message_groups/${owned}/members`, 'POST /api/message_groups/{message_group_uuid}/members', {
+        pathParameters: { message_group_uuid: owned },
+        body: JSON.stringify({ handle: third.handle }),
+      }),
+      ok: (r) => r.status === 200 || r.status === 409,
+    },
+    setMemberRole: {
+      event: http(
+        'PUT',
+        `/api/message_groups/${owned}/members/${second.handle}`,
+        'PUT /api/message_groups/{message_group_uuid}/members/{handle}',
+        {
+          pathParameters: { message_group_uuid: owned, handle: second.handle },
+          body: JSON.stringify({ role: 'admin' }),
+        },
+      ),
+      ok: status200,
+    },
+    // After the first sample partner is gone (404 after the same read).
+    removeGroupMember: {
+      event: http(
+        'DELETE',
+        `/api/message_groups/${owned}/members/${partner.handle}`,
+        'DELETE /api/message_groups/{message_group_uuid}/members/{handle}',
+        {
+          pathParameters: { message_group_uuid: owned, handle: partner.handle },
+        },
+      ),
+      ok: (r) => r.status === 204 || r.status === 404,
+    },
+    markRead: {
+      event: http('POST', `/api/message_groups/${group}/read`, 'POST /api/message_groups/{message_group_uuid}/read', {
+        pathParameters: { message_group_uuid: group },
+        body: '{}',
       }),
       ok: status200,
     },

@@ -2,7 +2,7 @@
  * The original Cruddur JSON shapes, so its React client works unchanged: every list item is
  * `{uuid, display_name, handle, message, created_at}`.
  */
-import type { Message, MessageGroup, Page } from '../../domain/types';
+import type { Conversation, Message, MessageGroup, Page } from '../../domain/types';
 import type { HttpResult } from './middleware';
 
 export interface MessageJson {
@@ -23,14 +23,36 @@ export function messageJson(m: Message): MessageJson {
   };
 }
 
-/** A conversation row: the other person, the last message and its time. */
-export function messageGroupJson(g: MessageGroup): MessageJson {
-  return {
+/** A group's item in the list: the original shape plus `kind` and `title`; the person is the last message's sender. */
+export interface GroupItemJson extends MessageJson {
+  kind: 'group';
+  title: string;
+}
+
+/**
+ * A conversation row: the other person (direct: exactly the original shape, so the original
+ * client is unaffected) or the last sender with the group's kind and title, the last message
+ * and its time.
+ */
+export function messageGroupJson(g: MessageGroup): MessageJson | GroupItemJson {
+  const item = {
     uuid: g.message_group_uuid,
     display_name: g.user_display_name,
     handle: g.user_handle,
     message: g.message,
     created_at: g.last_message_at,
+  };
+  return g.kind === 'group' ? { ...item, kind: 'group', title: g.title ?? '' } : item;
+}
+
+/** `GET /api/message_groups/{uuid}` and the group routes' answer. */
+export function conversationJson(c: Conversation) {
+  return {
+    uuid: c.message_group_uuid,
+    kind: c.kind,
+    title: c.title,
+    created_at: c.created_at,
+    members: c.members.map((m) => ({ handle: m.handle, display_name: m.display_name, role: m.role })),
   };
 }
 

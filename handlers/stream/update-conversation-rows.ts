@@ -117,7 +117,12 @@ function parseRecord(record: DynamoDBRecord): Parsed {
   if (!isTimestamp(sk))
     return { kind: 'poison', sequenceNumber, pk, reason: 'message sk is not a timestamp in an accepted form' };
   if (typeof message !== 'string') return { kind: 'poison', sequenceNumber, pk, reason: 'message text missing' };
-  return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message } };
+  const { user_uuid, user_handle, user_display_name } = image;
+  const sender =
+    typeof user_uuid === 'string' && typeof user_handle === 'string' && typeof user_display_name === 'string'
+      ? { sender: { uuid: user_uuid, handle: user_handle, display_name: user_display_name } }
+      : {};
+  return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message, ...sender } };
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -104,6 +104,14 @@ function expectedFigures(): Array<string | RegExp> {
     '7c.idle_connections.stack_rss_mb',
     '7c.idle_connections.stack_rss_per_connection_kb',
     '7c.fan_out_to_idle_connections.post_200_to_last_socket_ms',
+    ...[10, 100].flatMap((size) =>
+      ['create', 'per_message.send_C', 'per_message.E_one_message_per_batch', 'per_batch_of_10_messages.E']
+        .flatMap((what) => ['requests_count', 'transact_writes_count', 'wcu'].map((f) => `8.group_${size}_members.${what}.${f}`))
+        .concat([
+          `8.group_${size}_members.per_batch_of_10_messages.E.per_message_wcu`,
+          `8.group_${size}_members.per_batch_of_10_messages.E.handler.p50_ms`,
+        ]),
+    ),
   ];
 }
 

@@ -8,10 +8,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { registerConnection } from '../../domain/connections';
+import { createGroup } from '../../domain/create-group';
 import { createMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
+import { removeMember } from '../../domain/manage-group';
+import { updateConversationRows } from '../../domain/update-conversation-rows';
 import { handler } from '../../handlers/stream/push-events';
 import { newUser, partition } from '../support/fixtures';
 import { pkOf, sequenceNumberOf, streamEvent, tapStream, type StreamTap } from '../support/stream-events';
@@ -112,6 +115,39 @@ describe('pushEvents handler', () => {
     expect(adaIds).toEqual(
       expect.arrayContaining([`message.created:${first.message_uuid}`, `message.created:${later.message_uuid}`]),
     );
+  });
+
+  test('a group message reaches every current member, with the group item shape, and nobody removed from the group', async () => {
+    const [ada, ben, cai] = await Promise.all([newUser('Ada'), newUser('Ben'), newUser('Cai')]);
+    const sockets = {
+      ada: await connection(ada.uuid, 200),
+      ben: await connection(ben.uuid, 200),
+      cai: await connection(cai.uuid, 200),
+    };
+    const { conversation } = await createGroup(ada, { title: 'Pushed', handles: [ben.handle, cai.handle] });
+    const group = conversation.message_group_uuid;
+    await removeMember(group, ada, cai.handle);
+    await tap.read();
+    const sent = await createMessage(group, ben, 'to the group');
+    const messageRecords = await tap.read();
+    // Pattern E moves the rows of the members (not Cai's: it is gone).
+    await updateConversationRows({ message_group_uuid: group, created_at: sent.created_at, message: sent.message, sender: ben });
+    const rowRecords = await tap.read();
+
+    expect((await handler(streamEvent([...messageRecords, ...rowRecords]))).batchItemFailures).toEqual([]);
+
+    expect(received.get(sockets.cai)).toBeUndefined();
+    for (const socket of [sockets.ada, sockets.ben]) {
+      const events = received.get(socket) as Array<Record<string, any>>;
+      expect(events.map((e) => e.type).sort()).toEqual(['conversation.updated', 'message.created']);
+      expect(events.find((e) => e.type === 'conversation.updated')?.conversation).toMatchObject({
+        uuid: group,
+        kind: 'group',
+        title: 'Pushed',
+        handle: ben.handle,
+        message: 'to the group',
+      });
+    }
   });
 
   test('records the fan-out does not push (profiles, memberships, pairs, removals) are ignored, not failed', async () => {

@@ -97,6 +97,13 @@ describe('Lambda functions', () => {
       ListMessages: [512, 10],
       CreateMessage: [512, 10],
       GetUserShort: [512, 10],
+      CreateGroup: [512, 10],
+      GetMessageGroup: [512, 10],
+      RenameGroup: [512, 10],
+      AddGroupMember: [512, 10],
+      RemoveGroupMember: [512, 10],
+      SetMemberRole: [512, 10],
+      MarkRead: [512, 10],
       PreSignUp: [256, 5],
       PostConfirmation: [256, 5],
       UpdateConversationRows: [256, 60],
@@ -161,7 +168,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(11); // four HTTP routes, two stream consumers, the two Cognito triggers, three WebSocket routes
+    expect(entries).toBe(18); // eleven HTTP routes (six of them groups', one read markers'), two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -199,6 +206,13 @@ describe('HTTP API', () => {
       'GET /api/messages/{message_group_uuid}': 'JWT',
       'POST /api/messages': 'JWT',
       'GET /api/users/{handle}/short': 'NONE',
+      'POST /api/message_groups': 'JWT',
+      'GET /api/message_groups/{message_group_uuid}': 'JWT',
+      'PATCH /api/message_groups/{message_group_uuid}': 'JWT',
+      'POST /api/message_groups/{message_group_uuid}/members': 'JWT',
+      'DELETE /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
+      'PUT /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
+      'POST /api/message_groups/{message_group_uuid}/read': 'JWT',
     });
   });
 });
@@ -265,12 +279,19 @@ describe('alarms', () => {
       )
       .sort();
     expect(errorFunctions).toEqual([
+      'AddGroupMember',
+      'CreateGroup',
       'CreateMessage',
+      'GetMessageGroup',
       'GetUserShort',
       'ListMessageGroups',
       'ListMessages',
+      'MarkRead',
       'PostConfirmation',
       'PushEvents',
+      'RemoveGroupMember',
+      'RenameGroup',
+      'SetMemberRole',
       'UpdateConversationRows',
       'WsConnect',
       'WsDefault',

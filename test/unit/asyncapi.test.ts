@@ -9,7 +9,7 @@ import path from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import yaml from 'js-yaml';
-import { conversationItem, messageItem } from '../../domain/items';
+import { conversationItem, groupConversationItem, messageItem } from '../../domain/items';
 import { handler as defaultRoute } from '../../handlers/ws/default';
 import { parseRecord } from '../../handlers/stream/push-events';
 
@@ -95,6 +95,13 @@ describe('asyncapi.yaml', () => {
   test('conversation.updated, as built from a conversation row INSERT, matches its schema', () => {
     const event = pushed(insert(conversationItem(ada.uuid, ben, group, 'See you Saturday', at), '101'));
     expect(event.type).toBe(doc.components.messages.conversationUpdated?.name);
+    expect(problems(event, payload('conversationUpdated'))).toEqual([]);
+  });
+
+  test('conversation.updated of a group row (kind, title, the last sender) matches its schema too', () => {
+    const row = groupConversationItem(ada.uuid, { uuid: group, title: 'Book club' }, ben, 'See you Saturday', at);
+    const event = pushed(insert(row, '103'));
+    expect(event.conversation).toMatchObject({ kind: 'group', title: 'Book club', handle: ben.handle });
     expect(problems(event, payload('conversationUpdated'))).toEqual([]);
   });
 
