@@ -42,8 +42,15 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem @ table',
     'dynamodb:UpdateItem @ table',
   ],
+  userAccess: ['dynamodb:GetItem @ table', 'dynamodb:UpdateItem @ table', 'dynamodb:Query @ table', 'dynamodb:DeleteItem @ table'],
   preSignUp: ['dynamodb:GetItem @ table'],
-  postConfirmation: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:UpdateItem @ table'],
+  postConfirmation: [
+    'cognito-idp:AdminGetUser @ user pool',
+    'cognito-idp:ListUsers @ user pool',
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+  ],
   listMessageGroups: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   listMessages: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   createMessage: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
@@ -122,10 +129,18 @@ function roleIdOf(functionName: string): string {
   return id;
 }
 
-/** Every Allow grant of a role, inline policies and attached managed policies of this stack alike. */
+/**
+ * Every Allow grant of a role: its inline policies, attached managed policies of this stack and
+ * AWS::IAM::Policy resources attached to it, alike.
+ */
 function grantsOf(t: Template, functionName: string): string[] {
-  const role = resource(t, roleIdOf(functionName));
+  const roleId = roleIdOf(functionName);
+  const role = resource(t, roleId);
   const documents = asList(role.Properties?.Policies).map((p) => (p as { PolicyDocument: Json }).PolicyDocument);
+  for (const [, policy] of resourcesOfType(t, 'AWS::IAM::Policy')) {
+    const roles = asList(policy.Properties?.Roles).map((r) => JSON.stringify(r));
+    if (roles.includes(JSON.stringify({ Ref: roleId }))) documents.push(policy.Properties?.PolicyDocument as Json);
+  }
   for (const arn of asList(role.Properties?.ManagedPolicyArns)) {
     const ref = (arn as { Ref?: string }).Ref;
     if (!ref) throw new Error(`${functionName}: managed policy from outside the stack: ${JSON.stringify(arn)}`);
@@ -156,6 +171,7 @@ const COMMAND_ACTIONS: Record<string, string> = {
   BatchGet: 'dynamodb:BatchGetItem',
   TransactGet: 'dynamodb:GetItem',
   ListUsers: 'cognito-idp:ListUsers',
+  AdminGetUser: 'cognito-idp:AdminGetUser',
   PostToConnection: 'execute-api:ManageConnections',
 };
 const TRANSACT_ACTIONS: Record<string, string> = {
