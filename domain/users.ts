@@ -163,12 +163,18 @@ export async function setUserAccess(handle: string, action: AccessAction, now: D
     }
     update = `SET ${sets.join(', ')}`;
   }
-  const sameUser = { if: 'attribute_exists(pk) AND uuid = :uuid', values };
+  const sameUser = { if: 'attribute_exists(pk) AND #uuid = :uuid', values };
+  const change = (key: Key) => {
+    const action = updateAction(key, update, sameUser);
+    // `uuid` is a DynamoDB reserved word: the condition names it through an alias.
+    if (action.Update) action.Update.ExpressionAttributeNames = { '#uuid': 'uuid' };
+    return action;
+  };
   try {
     await transactWrite({
-      profile: updateAction(keys.userProfile(profile.uuid), update, sameUser),
-      handle: updateAction(keys.userHandle(profile.handle), update, sameUser),
-      sub: profile.cognito_user_id ? updateAction(keys.userCognitoSub(profile.cognito_user_id), update, sameUser) : undefined,
+      profile: change(keys.userProfile(profile.uuid)),
+      handle: change(keys.userHandle(profile.handle)),
+      sub: profile.cognito_user_id ? change(keys.userCognitoSub(profile.cognito_user_id)) : undefined,
     });
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
