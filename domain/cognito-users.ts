@@ -83,9 +83,7 @@ export async function cognitoUserFor(userPoolId: string, userName: string, event
   if (!COGNITO_SUB.test(held.sub) || held.sub !== eventSub) {
     throw new ConflictError('the confirmed user is not the one the event names');
   }
-  const sharing = await cognito().send(
-    new ListUsersCommand({ UserPoolId: userPoolId, Filter: `sub = "${held.sub}"`, Limit: 2 }),
-  );
+  const sharing = await cognito().send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: `sub = "${held.sub}"`, Limit: 2 }));
   if ((sharing.Users ?? []).length !== 1) throw new ConflictError('this Cognito user id is not unique in the pool');
   return held;
 }

@@ -122,24 +122,31 @@ function refuse(res, { status, type, message }) {
  * @returns {Refusal | undefined}
  */
 function refuseAttributes(operation, body, writeAttributes) {
-  const unauthorized = { status: 400, type: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute' };
+  const unauthorized = {
+    status: 400,
+    type: 'NotAuthorizedException',
+    message: 'A client attempted to write unauthorized attribute',
+  };
   if (operation === 'SignUp' || operation === 'UpdateUserAttributes') {
     const attributes = body.UserAttributes ?? [];
-    if (!Array.isArray(attributes)) return { status: 400, type: 'InvalidParameterException', message: 'UserAttributes must be a list' };
+    if (!Array.isArray(attributes))
+      return { status: 400, type: 'InvalidParameterException', message: 'UserAttributes must be a list' };
     for (const attribute of attributes) {
       if (!writeAttributes.includes(String(attribute?.Name))) return unauthorized;
     }
   }
   if (operation === 'DeleteUserAttributes') {
     const names = body.UserAttributeNames ?? [];
-    if (!Array.isArray(names)) return { status: 400, type: 'InvalidParameterException', message: 'UserAttributeNames must be a list' };
+    if (!Array.isArray(names))
+      return { status: 400, type: 'InvalidParameterException', message: 'UserAttributeNames must be a list' };
     if (names.some((name) => PROTECTED_ATTRIBUTES.includes(String(name)))) return unauthorized;
   }
   return undefined;
 }
 
 const sha256 = (/** @type {string | Buffer} */ data) => crypto.createHash('sha256').update(data).digest('hex');
-const hmac = (/** @type {string | Buffer} */ key, /** @type {string} */ data) => crypto.createHmac('sha256', key).update(data).digest();
+const hmac = (/** @type {string | Buffer} */ key, /** @type {string} */ data) =>
+  crypto.createHmac('sha256', key).update(data).digest();
 
 /**
  * Signature Version 4 of the request, made with `credentials`: the signature is recomputed
@@ -159,11 +166,19 @@ function checkSignature(req, body, credentials, nowMs) {
     /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(
       authorization,
     );
-  const invalid = { status: 403, type: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
+  const invalid = {
+    status: 403,
+    type: 'InvalidSignatureException',
+    message: 'The request signature we calculated does not match the signature you provided.',
+  };
   if (!parsed) return invalid;
   const [, accessKeyId, day, region, service, signedHeaderList, signature] = /** @type {string[]} */ (parsed);
   if (accessKeyId !== credentials.accessKeyId) {
-    return { status: 403, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    return {
+      status: 403,
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    };
   }
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const stamp = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
@@ -191,7 +206,10 @@ function checkSignature(req, body, credentials, nowMs) {
   const canonical = [req.method, canonicalPath, query, headers.join(''), signedHeaderList, sha256(body)].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, String(day)), String(region)), String(service)), 'aws4_request');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, String(day)), String(region)), String(service)),
+    'aws4_request',
+  );
   const expected = Buffer.from(hmac(key, stringToSign).toString('hex'));
   const given = Buffer.from(String(signature));
   return expected.length === given.length && crypto.timingSafeEqual(expected, given) ? undefined : invalid;

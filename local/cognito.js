@@ -67,6 +67,17 @@ const PASSWORD_POLICY = {
  * code sent to it is verified (cognito-local then applies it with email_verified=true); until
  * then the user keeps the old, verified address.
  */
+/**
+ * resources/cognito.yml's token lifetimes: access and ID tokens 10 minutes (the revocation
+ * window, README "Security model"), refresh tokens 30 days.
+ */
+const TOKEN_VALIDITY = Object.freeze({
+  AccessTokenValidity: 10,
+  IdTokenValidity: 10,
+  RefreshTokenValidity: 30,
+  TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+});
+
 /** @type {{ AttributesRequireVerificationBeforeUpdate: Array<'email'> }} */
 const USER_ATTRIBUTE_UPDATE_SETTINGS = { AttributesRequireVerificationBeforeUpdate: ['email'] };
 
@@ -211,11 +222,15 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
           CreationDate: now,
           LastModifiedDate: now,
           ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-          TokenValidityUnits: { AccessToken: 'hours', IdToken: 'minutes', RefreshToken: 'days' },
+          ...TOKEN_VALIDITY,
           UserPoolId: pool.Id,
         };
         await userPool.saveAppClient(ctx, appClient);
         created = true;
+      } else if (appClient.AccessTokenValidity !== TOKEN_VALIDITY.AccessTokenValidity) {
+        // A client kept from before: the same lifetimes as a new one (cognito-local's default is 24 h).
+        appClient = { ...appClient, ...TOKEN_VALIDITY, LastModifiedDate: now };
+        await userPool.saveAppClient(ctx, appClient);
       }
       return { userPoolId: pool.Id, clientId: appClient.ClientId, created };
     },

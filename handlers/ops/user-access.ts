@@ -29,7 +29,9 @@ export async function handler(event: unknown) {
   const state = profile.deleted_at ? 'deleted' : profile.disabled ? 'disabled' : 'enabled';
   console.log(
     `@${profile.handle} (${profile.uuid}): ${action} done — ${state}` +
-      (profile.tokens_valid_after ? `, tokens of sign-ins before ${new Date(profile.tokens_valid_after * 1000).toISOString()} refused` : '') +
+      (profile.tokens_valid_after
+        ? `, tokens of sign-ins before ${new Date(profile.tokens_valid_after * 1000).toISOString()} refused`
+        : '') +
       (connections.length ? `, ${connections.length} WebSocket connection(s) forgotten` : ''),
   );
   return {

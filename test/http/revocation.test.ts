@@ -36,11 +36,19 @@ function connect(token: string): Promise<WebSocket> {
 
 async function expectRefused(user: SignedInUser, token = user.token) {
   expect((await api('GET', '/api/message_groups', { token })).status).toBe(401);
-  expect(
-    (await api('POST', '/api/messages', { token, json: { handle: 'nobody_here', message: 'still here?' } })).status,
-  ).toBe(401);
+  expect((await api('POST', '/api/messages', { token, json: { handle: 'nobody_here', message: 'still here?' } })).status).toBe(
+    401,
+  );
   await expect(connect(token)).rejects.toThrow('connection refused');
 }
+
+test('local access and ID tokens live 10 minutes, as resources/cognito.yml makes them deployed', async () => {
+  const user = await signedInUser();
+  for (const token of [user.token, user.idToken]) {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    expect(claims.exp - claims.iat).toBe(600);
+  }
+});
 
 describe('userAccess: revoked, disabled and deleted users', () => {
   test('revoke-tokens: the tokens of earlier sign-ins are refused (HTTP and $connect); a new sign-in works', async () => {
@@ -86,7 +94,9 @@ describe('userAccess: revoked, disabled and deleted users', () => {
     expect(toDeleted.status).toBe(404);
     expect((await api('GET', `/api/users/@${user.handle}/short`)).status).toBe(404);
     // Reserved: the handle item is still there, so no sign-up or profile can take it.
-    const { Item } = await db().send(new GetCommand({ TableName: tableName(), Key: keys.userHandle(user.handle), ConsistentRead: true }));
+    const { Item } = await db().send(
+      new GetCommand({ TableName: tableName(), Key: keys.userHandle(user.handle), ConsistentRead: true }),
+    );
     expect(Item).toMatchObject({ uuid: user.profile.uuid, deleted_at: expect.any(String) });
     // Final: a deleted user cannot be re-enabled.
     const enable = await userAccess({ handle: user.handle, action: 'enable' });
@@ -108,7 +118,11 @@ describe('userAccess: revoked, disabled and deleted users', () => {
 
   test('bad input is refused and changes nothing', async () => {
     const user = await signedInUser();
-    for (const input of [{ handle: user.handle, action: 'obliterate' }, { action: 'delete' }, { handle: 'no_such_user_x', action: 'delete' }]) {
+    for (const input of [
+      { handle: user.handle, action: 'obliterate' },
+      { action: 'delete' },
+      { handle: 'no_such_user_x', action: 'delete' },
+    ]) {
       expect((await userAccess(input)).functionError).toBeTruthy();
     }
     expect((await api('GET', '/api/message_groups', { token: user.token })).status).toBe(200);

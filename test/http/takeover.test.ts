@@ -21,7 +21,12 @@ import { newTestUser, PASSWORD, signedInUser } from './users';
 const FUNCTION = 'cruddur-messaging-dev-postConfirmation';
 
 function cognito(credentials = { accessKeyId: 'local', secretAccessKey: 'local' }): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ endpoint: stack().cognitoEndpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  return new CognitoIdentityProviderClient({
+    endpoint: stack().cognitoEndpoint,
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+  });
 }
 
 const admin = cognito();
@@ -76,7 +81,9 @@ describe('local Cognito: what a client may not write', () => {
       name: 'NotAuthorizedException',
       message: 'A client attempted to write unauthorized attribute',
     });
-    await expect(admin.send(new AdminGetUserCommand({ UserPoolId: stack().userPoolId, Username: attacker.email }))).rejects.toMatchObject({
+    await expect(
+      admin.send(new AdminGetUserCommand({ UserPoolId: stack().userPoolId, Username: attacker.email })),
+    ).rejects.toMatchObject({
       name: 'UserNotFoundException',
     });
     expect((await findUserByCognitoSub(sub))?.uuid).toBe(victim.profile.uuid);
@@ -113,7 +120,9 @@ describe('local Cognito: what a client may not write', () => {
   test('a changed email takes effect only once its code is verified: until then the old, verified address stays', async () => {
     const user = await signedInUser();
     const other = `new-${randomUUID()}@example.com`;
-    await admin.send(new UpdateUserAttributesCommand({ AccessToken: user.token, UserAttributes: [{ Name: 'email', Value: other }] }));
+    await admin.send(
+      new UpdateUserAttributesCommand({ AccessToken: user.token, UserAttributes: [{ Name: 'email', Value: other }] }),
+    );
     const after = await cognitoAttributes(user.email);
     expect(after.email).toBe(user.email);
     expect(after.email_verified).toBe('true');
@@ -161,7 +170,9 @@ describe('local Cognito: admin calls need the local credentials', () => {
 
   test('with the local credentials ListUsers answers', async () => {
     const user = await signedInUser();
-    const { Users } = await admin.send(new ListUsersCommand({ UserPoolId: stack().userPoolId, Filter: `email = "${user.email}"` }));
+    const { Users } = await admin.send(
+      new ListUsersCommand({ UserPoolId: stack().userPoolId, Filter: `email = "${user.email}"` }),
+    );
     expect(Users?.map((u) => u.Username)).toHaveLength(1);
   });
 });
@@ -179,12 +190,14 @@ describe('PostConfirmation reads the user back from Cognito', () => {
       preferred_username: attacker.handle,
     });
     expect(res.functionError).toBeTruthy();
-    expect(res.payload.errorMessage).toBe('Cannot create your Cruddur profile: the confirmed user is not the one the event names');
+    expect(res.payload.errorMessage).toBe(
+      'Cannot create your Cruddur profile: the confirmed user is not the one the event names',
+    );
     expect(await findUserByHandle(attacker.handle)).toBeUndefined();
     expect((await findUserByCognitoSub(victim.profile.cognito_user_id as string))?.uuid).toBe(victim.profile.uuid);
   });
 
-  test("an event declaring email_verified=true does not claim a seeded profile when Cognito has not verified the email", async () => {
+  test('an event declaring email_verified=true does not claim a seeded profile when Cognito has not verified the email', async () => {
     const seeded = newTestUser('Seeded');
     const profile = await createUserProfile({ handle: seeded.handle, display_name: 'Seeded', email: seeded.email });
     // The attacker signs up with the seeded address (PreSignUp admits it: the email matches)

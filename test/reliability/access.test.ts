@@ -22,7 +22,12 @@ const EVIL_ORIGIN = 'http://evil.example';
 const PASSWORD = 'Reliable-Passw0rd';
 
 function cognito(credentials = { accessKeyId: 'local', secretAccessKey: 'local' }) {
-  return new CognitoIdentityProviderClient({ endpoint: stack().cognitoEndpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  return new CognitoIdentityProviderClient({
+    endpoint: stack().cognitoEndpoint,
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+  });
 }
 
 const subOf = (client: Client) =>
@@ -37,10 +42,11 @@ async function invoke(functionName: string, event: unknown) {
 }
 
 /** True when the promise resolves (the call was accepted). */
-const succeeds = (promise: Promise<unknown>) => promise.then(
-  () => true,
-  () => false,
-);
+const succeeds = (promise: Promise<unknown>) =>
+  promise.then(
+    () => true,
+    () => false,
+  );
 
 describe('account takeover', () => {
   test('client-written sub and verified flags, unsigned or wrongly signed admin calls and lying trigger events: 0 accepted', async () => {
@@ -100,14 +106,20 @@ describe('account takeover', () => {
       async () => {
         const res = await fetch(stack().cognitoEndpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers' },
+          headers: {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers',
+          },
           body: JSON.stringify({ UserPoolId: stack().userPoolId }),
         });
         return res.status < 400;
       },
     ]);
     for (const [i, outsider] of outsiders.entries()) {
-      attempts.push([`ListUsers, credentials #${i}`, () => succeeds(outsider.send(new ListUsersCommand({ UserPoolId: stack().userPoolId })))]);
+      attempts.push([
+        `ListUsers, credentials #${i}`,
+        () => succeeds(outsider.send(new ListUsersCommand({ UserPoolId: stack().userPoolId }))),
+      ]);
       attempts.push([
         `AdminUpdateUserAttributes, credentials #${i}`,
         () =>
@@ -195,7 +207,9 @@ describe('account takeover', () => {
     for (const [name, attempt] of attempts) if (await attempt()) accepted.push(name);
     const victimNow = await findUserByCognitoSub(victimSub);
     const seededNow = await findUserByHandle(seededHandle);
-    const taken = (victimNow?.uuid === victim.uuid ? 0 : 1) + (seededNow?.cognito_user_id === undefined && seededNow?.uuid === seeded.uuid ? 0 : 1);
+    const taken =
+      (victimNow?.uuid === victim.uuid ? 0 : 1) +
+      (seededNow?.cognito_user_id === undefined && seededNow?.uuid === seeded.uuid ? 0 : 1);
     for (const client of [admin, ...outsiders]) client.destroy();
 
     recordFigure({ area: 'takeover', name: 'attempts (sign-up, attributes, admin API, trigger)', value: attempts.length });
@@ -214,7 +228,11 @@ describe('cross-origin calls to local services', () => {
       [
         'engine ListTables',
         s.dynamodbEndpoint,
-        { method: 'POST', headers: { ...evil, 'content-type': 'text/plain', 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' },
+        {
+          method: 'POST',
+          headers: { ...evil, 'content-type': 'text/plain', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+          body: '{}',
+        },
         'refused',
       ],
       [
@@ -226,13 +244,19 @@ describe('cross-origin calls to local services', () => {
             ...evil,
             'content-type': 'application/x-amz-json-1.0',
             'x-amz-target': 'DynamoDB_20120810.Scan',
-            authorization: 'AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
           },
           body: JSON.stringify({ TableName: s.tableName }),
         },
         'refused',
       ],
-      ['engine preflight', s.dynamodbEndpoint, { method: 'OPTIONS', headers: { ...evil, 'access-control-request-method': 'POST' } }, 'refused'],
+      [
+        'engine preflight',
+        s.dynamodbEndpoint,
+        { method: 'OPTIONS', headers: { ...evil, 'access-control-request-method': 'POST' } },
+        'refused',
+      ],
       [
         'invoke port: scan, text/plain',
         `${s.lambdaEndpoint}/2015-03-31/functions/cruddur-messaging-dev-scan/invocations`,
@@ -244,7 +268,11 @@ describe('cross-origin calls to local services', () => {
         s.cognitoEndpoint,
         {
           method: 'POST',
-          headers: { ...evil, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers' },
+          headers: {
+            ...evil,
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers',
+          },
           body: JSON.stringify({ UserPoolId: s.userPoolId }),
         },
         'refused',
@@ -252,14 +280,20 @@ describe('cross-origin calls to local services', () => {
       [
         'Cognito preflight',
         s.cognitoEndpoint,
-        { method: 'OPTIONS', headers: { ...evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-amz-target' } },
+        {
+          method: 'OPTIONS',
+          headers: { ...evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-amz-target' },
+        },
         'no-grant',
       ],
       ['API public lookup', `${s.apiUrl}/api/users/@nobody/short`, { headers: evil }, 'no-grant'],
       [
         'API preflight',
         `${s.apiUrl}/api/message_groups`,
-        { method: 'OPTIONS', headers: { ...evil, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } },
+        {
+          method: 'OPTIONS',
+          headers: { ...evil, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        },
         'no-grant',
       ],
     ];
@@ -293,7 +327,10 @@ describe('revoked, disabled and deleted users', () => {
       const replies = [
         await call('GET', '/api/message_groups', { token: user.accessToken }),
         await call('GET', `/api/messages/${randomUUID()}`, { token: user.accessToken }),
-        await call('POST', '/api/messages', { token: user.accessToken, json: { handle: other.handle, message: 'after revocation' } }),
+        await call('POST', '/api/messages', {
+          token: user.accessToken,
+          json: { handle: other.handle, message: 'after revocation' },
+        }),
       ];
       for (const [i, reply] of replies.entries()) {
         tried++;

@@ -42,7 +42,12 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem @ table',
     'dynamodb:UpdateItem @ table',
   ],
-  userAccess: ['dynamodb:GetItem @ table', 'dynamodb:UpdateItem @ table', 'dynamodb:Query @ table', 'dynamodb:DeleteItem @ table'],
+  userAccess: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:DeleteItem @ table',
+  ],
   preSignUp: ['dynamodb:GetItem @ table'],
   postConfirmation: [
     'cognito-idp:AdminGetUser @ user pool',
