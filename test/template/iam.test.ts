@@ -341,4 +341,46 @@ describe('IAM (packaged prod stack)', () => {
       expect(extra).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
     }
   });
+
+  test('the PostConfirmation trigger reaches the pool through its own policy, and the stack has no dependency cycle', () => {
+    // The pool names the trigger (LambdaConfig); the trigger's role and function must not name the pool.
+    expect(JSON.stringify(resource(template, 'PostConfirmationRole'))).not.toContain('CognitoUserPoolCruddur');
+    expect(JSON.stringify(resource(template, 'PostConfirmationLambdaFunction'))).not.toContain('CognitoUserPoolCruddur');
+    for (const t of [template, effectiveTemplate(raw, { TracingEnabled: true, VpcMode: true, DaxEnabled: true })]) {
+      const ids = new Set(Object.keys(t.Resources));
+      const edges = new Map<string, Set<string>>();
+      for (const [id, r] of Object.entries(t.Resources)) {
+        const targets = new Set<string>(asList(r.DependsOn as Json).map(String));
+        const walk = (value: unknown): void => {
+          if (Array.isArray(value)) return value.forEach(walk);
+          if (value === null || typeof value !== 'object') return;
+          for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+            if (k === 'Ref' && typeof v === 'string') targets.add(v);
+            else if (k === 'Fn::GetAtt') targets.add(String(Array.isArray(v) ? v[0] : String(v).split('.')[0]));
+            else if (k === 'Fn::Sub') {
+              const text = Array.isArray(v) ? String(v[0]) : String(v);
+              for (const [, name] of text.matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) targets.add(name as string);
+              if (Array.isArray(v)) walk(v[1]);
+            } else walk(v);
+          }
+        };
+        walk(r.Properties);
+        edges.set(id, new Set([...targets].filter((target) => ids.has(target))));
+      }
+      const state = new Map<string, 'open' | 'done'>();
+      const cycles: string[] = [];
+      const visit = (id: string, trail: string[]): void => {
+        if (state.get(id) === 'done') return;
+        if (state.get(id) === 'open') {
+          cycles.push([...trail.slice(trail.indexOf(id)), id].join(' → '));
+          return;
+        }
+        state.set(id, 'open');
+        for (const next of edges.get(id) ?? []) visit(next, [...trail, id]);
+        state.set(id, 'done');
+      };
+      for (const id of ids) visit(id, []);
+      expect(cycles).toEqual([]);
+    }
+  });
 });
