@@ -13,6 +13,7 @@ import {
   UpdateUserAttributesCommand,
   AdminUpdateUserAttributesCommand,
   type AttributeType,
+  DeleteUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createUserProfile, findUserByCognitoSub, findUserByHandle } from '../../domain/users';
 import { stack } from '../support/stack';
@@ -115,6 +116,39 @@ describe('local Cognito: what a client may not write', () => {
       ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     expect(await cognitoAttributes(user.email)).toEqual(before);
+  });
+
+  test('a signed-in user cannot delete sub or a verified flag with DeleteUserAttributes', async () => {
+    const user = await signedInUser();
+    const before = await cognitoAttributes(user.email);
+    for (const name of ['sub', 'email_verified', 'phone_number_verified']) {
+      await expect(
+        admin.send(new DeleteUserAttributesCommand({ AccessToken: user.token, UserAttributeNames: [name] })),
+      ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    }
+    expect(await cognitoAttributes(user.email)).toEqual(before);
+  });
+
+  test("malformed calls get a 4xx in Cognito's error shape, and the local Cognito keeps answering", async () => {
+    const post = (target: string, body: string) =>
+      fetch(stack().cognitoEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
+        body,
+      });
+    for (const [target, body, type] of [
+      ['SignUp', '{"ClientId":', 'SerializationException'],
+      ['SignUp', '[1,2]', 'SerializationException'],
+      ['SignUp', JSON.stringify({ ClientId: stack().clientId, UserAttributes: 'sub=1' }), 'InvalidParameterException'],
+      ['DeleteUserAttributes', JSON.stringify({ AccessToken: 'x', UserAttributeNames: 'sub' }), 'InvalidParameterException'],
+      ['ListUsers', 'x'.repeat(1024 * 1024 + 1), 'InvalidParameterException'],
+    ] as const) {
+      const res = await post(target, body);
+      expect([target, res.status >= 400 && res.status < 500]).toEqual([target, true]);
+      expect(((await res.json()) as { __type: string }).__type).toBe(type);
+    }
+    const { Users } = await admin.send(new ListUsersCommand({ UserPoolId: stack().userPoolId, Limit: 1 }));
+    expect(Users).toBeDefined();
   });
 
   test('a changed email takes effect only once its code is verified: until then the old, verified address stays', async () => {
