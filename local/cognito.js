@@ -22,6 +22,9 @@
  * preferred_username (never sub or a verified flag). The pool is made like resources/cognito.yml,
  * including AttributesRequireVerificationBeforeUpdate [email].
  *
+ * Confirmation: ConfirmSignUp with the right code marks the email verified first, as Cognito
+ * does (local/cognito-confirm.js).
+ *
  * Sign-in: USER_PASSWORD_AUTH (cognito-local's), USER_SRP_AUTH (local/cognito-srp.js, what
  * Amplify uses by default), REFRESH_TOKEN_AUTH, and GetTokensFromRefreshToken
  * (local/cognito-refresh.js, Amplify v6's token refresh). Known difference from Cognito: a
@@ -48,6 +51,7 @@ const { assertCognitoLocalInternals } = require('./cognito-local-internals');
 const { withSrp } = require('./cognito-srp');
 const { withTokenRefresh } = require('./cognito-refresh');
 const { cognitoGuard } = require('./cognito-guard');
+const { withVerifiedConfirmation } = require('./cognito-confirm');
 const { LOCAL_AWS_ENV } = require('./aws-env');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
@@ -172,7 +176,7 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
   };
   // cognito-local's express app, served by our own HTTP server: its CORS (`*`) is replaced.
   const { application } = createServer(
-    withTokenRefresh(withSrp(Router(services), services)),
+    withTokenRefresh(withSrp(withVerifiedConfirmation(Router(services), services), services)),
     logger,
     config.ServerConfig,
     services,

@@ -1,14 +1,18 @@
 /** The PostConfirmation trigger, invoked through serverless-offline's Lambda endpoint like cognito-local does. */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
+  AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
-import { findUserByCognitoSub, findUserByHandle } from '../../domain/users';
+import { createUserProfile, findUserByCognitoSub, findUserByHandle } from '../../domain/users';
 import { stack } from '../support/stack';
 import { newTestUser, PASSWORD, signedInUser } from './users';
 
@@ -110,5 +114,64 @@ describe('PostConfirmation trigger', () => {
     expect(res.payload.errorMessage).toBe(`Cannot create your Cruddur profile: handle "${owner.handle}" is taken`);
     expect(await findUserByCognitoSub(intruder.sub)).toBeUndefined();
     expect((await findUserByHandle(owner.handle))?.uuid).toBe(owner.profile.uuid);
+  });
+
+  describe('a client sign-up confirmed with the emailed code', () => {
+    const client = () =>
+      new CognitoIdentityProviderClient({
+        endpoint: stack().cognitoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+    /** The code cognito-local "emailed" (it prints it; here read from its data folder). */
+    const confirmationCode = (username: string): string =>
+      JSON.parse(readFileSync(path.join(stack().cognitoDataDir, `${stack().userPoolId}.json`), 'utf8')).Users[username]
+        .ConfirmationCode;
+
+    async function seededSignUp() {
+      const seeded = newTestUser('Seeded Before');
+      const profile = await createUserProfile({ handle: seeded.handle, display_name: seeded.display_name, email: seeded.email });
+      const attributes = await unconfirmedCognitoUser(seeded);
+      return { seeded, profile, sub: attributes.sub };
+    }
+
+    test('claims its seeded profile: the right code verifies the email first, as Cognito does', async () => {
+      const { seeded, profile, sub } = await seededSignUp();
+      const cognito = client();
+      try {
+        await cognito.send(
+          new ConfirmSignUpCommand({
+            ClientId: stack().clientId,
+            Username: seeded.email,
+            ConfirmationCode: confirmationCode(sub),
+          }),
+        );
+        const { UserAttributes } = await cognito.send(
+          new AdminGetUserCommand({ UserPoolId: stack().userPoolId, Username: seeded.email }),
+        );
+        expect(UserAttributes?.find((a) => a.Name === 'email_verified')?.Value).toBe('true');
+      } finally {
+        cognito.destroy();
+      }
+      expect(await findUserByHandle(seeded.handle)).toMatchObject({ uuid: profile.uuid, cognito_user_id: sub });
+    });
+
+    test('a wrong code verifies nothing and links nothing', async () => {
+      const { seeded, sub } = await seededSignUp();
+      const cognito = client();
+      try {
+        const wrong = confirmationCode(sub) === '000000' ? '111111' : '000000';
+        await expect(
+          cognito.send(new ConfirmSignUpCommand({ ClientId: stack().clientId, Username: seeded.email, ConfirmationCode: wrong })),
+        ).rejects.toMatchObject({ name: 'CodeMismatchException' });
+        const { UserAttributes } = await cognito.send(
+          new AdminGetUserCommand({ UserPoolId: stack().userPoolId, Username: seeded.email }),
+        );
+        expect(UserAttributes?.find((a) => a.Name === 'email_verified')?.Value).not.toBe('true');
+      } finally {
+        cognito.destroy();
+      }
+      expect((await findUserByHandle(seeded.handle))?.cognito_user_id).toBeUndefined();
+    });
   });
 });
