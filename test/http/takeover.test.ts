@@ -11,10 +11,14 @@ import {
   ListUsersCommand,
   SignUpCommand,
   UpdateUserAttributesCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
   type AttributeType,
+  CreateUserPoolCommand,
   DeleteUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { syncCognitoUsers } from '../../domain/cognito-users';
 import { createUserProfile, findUserByCognitoSub, findUserByHandle } from '../../domain/users';
 import { stack } from '../support/stack';
 import { newTestUser, PASSWORD, signedInUser } from './users';
@@ -257,5 +261,49 @@ describe('PostConfirmation reads the user back from Cognito', () => {
     expect(res.payload.errorMessage).toBe('Cannot create your Cruddur profile: the pool has no such user');
     expect(await findUserByHandle(ghost.handle)).toBeUndefined();
     expect(await findUserByCognitoSub(sub)).toBeUndefined();
+  });
+});
+
+describe('syncCognitoUsers', () => {
+  test('links no user whose sub another pool user also carries, and still links the others', async () => {
+    // A pool of its own, so the walk sees only this test's users.
+    const { UserPool } = await admin.send(
+      new CreateUserPoolCommand({ PoolName: `sync-${randomUUID()}`, UsernameAttributes: ['email'] }),
+    );
+    const poolId = UserPool?.Id as string;
+    const confirmedUser = async (user: { email: string; handle: string }, sub?: string) => {
+      await admin.send(
+        new AdminCreateUserCommand({
+          UserPoolId: poolId,
+          Username: user.email,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [
+            { Name: 'email', Value: user.email },
+            { Name: 'email_verified', Value: 'true' },
+            { Name: 'name', Value: 'Synced' },
+            { Name: 'preferred_username', Value: user.handle },
+            ...(sub ? [{ Name: 'sub', Value: sub }] : []),
+          ],
+        }),
+      );
+      await admin.send(
+        new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: user.email, Password: PASSWORD, Permanent: true }),
+      );
+    };
+    // A seeded profile, and two pool users sharing one sub: the first with the seeded email.
+    const seeded = newTestUser('Seeded');
+    const profile = await createUserProfile({ handle: seeded.handle, display_name: 'Seeded', email: seeded.email });
+    const shared = randomUUID();
+    await confirmedUser(seeded, shared);
+    await confirmedUser(newTestUser(), shared);
+    const honest = newTestUser();
+    await confirmedUser(honest);
+
+    const summary = await syncCognitoUsers(poolId);
+    expect(summary.skipped.filter((s) => s.reason === 'its sub is not a Cognito user id of its own')).toHaveLength(2);
+    expect(summary.created).toBe(1);
+    expect(await findUserByHandle(seeded.handle)).toEqual(profile);
+    expect(await findUserByCognitoSub(shared)).toBeUndefined();
+    expect((await findUserByHandle(honest.handle))?.cognito_user_id).toEqual(expect.any(String));
   });
 });
