@@ -254,6 +254,34 @@ describe('PostConfirmation reads the user back from Cognito', () => {
     expect((await findUserByHandle(seeded.handle))?.uuid).toBe(profile.uuid);
   });
 
+  test("a pool user carrying the victim's sub (as a sign-up from before the guard left one) gets no profile", async () => {
+    const victim = await signedInUser('Victim');
+    const victimSub = victim.profile.cognito_user_id as string;
+    const twin = newTestUser('Twin');
+    // Only an admin can still write a sub; cognito-local keys the user by a fresh id.
+    const { User } = await admin.send(
+      new AdminCreateUserCommand({
+        UserPoolId: stack().userPoolId,
+        Username: twin.email,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: twin.email },
+          { Name: 'preferred_username', Value: twin.handle },
+          { Name: 'name', Value: 'Twin' },
+          { Name: 'sub', Value: victimSub },
+        ],
+      }),
+    );
+    const res = await invokeTrigger(User?.Username as string, {
+      sub: victimSub,
+      email: twin.email,
+      name: 'Twin',
+      preferred_username: twin.handle,
+    });
+    expect(res.payload.errorMessage).toBe('Cannot create your Cruddur profile: this Cognito user id is not unique in the pool');
+    expect(await findUserByHandle(twin.handle)).toBeUndefined();
+  });
+
   test('an event for a user the pool does not have creates nothing', async () => {
     const ghost = newTestUser('Ghost');
     const sub = randomUUID();
