@@ -87,6 +87,15 @@ export const authConfig = memo((): AuthConfig => {
   };
 });
 
+/**
+ * Where Cognito's API is, for code that has the pool id from its event (the PostConfirmation
+ * trigger must not name the pool that names it): region, and the local endpoint offline.
+ */
+export const cognitoApiConfig = memo((): { region: string; endpoint: string | undefined } => ({
+  region: required('AWS_REGION'),
+  endpoint: optional('COGNITO_ENDPOINT'),
+}));
+
 export interface CacheConfig {
   /** How long a warm container serves a caller's profile without reading it (domain/profile-cache.ts). */
   profileTtlMs: number;

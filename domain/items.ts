@@ -151,5 +151,8 @@ export function profileFromItem(item: Record<string, unknown>): UserProfile {
   };
   if (typeof item.email === 'string') profile.email = item.email;
   if (typeof item.cognito_user_id === 'string') profile.cognito_user_id = item.cognito_user_id;
+  if (typeof item.tokens_valid_after === 'number') profile.tokens_valid_after = item.tokens_valid_after;
+  if (item.disabled === true) profile.disabled = true;
+  if (typeof item.deleted_at === 'string') profile.deleted_at = item.deleted_at;
   return profile;
 }

@@ -5,10 +5,10 @@
  * Key condition: pk = MSG#<group>, sk descending (ScanIndexForward=false), no date filter;
  * after a cursor, sk below the end of the cursor's second. Ordered by instant, so messages
  * of the original backend (`+00:00` stamps) and ours interleave right (domain/table.ts queryPage).
- * Requests: 2, in parallel — GetItem on the viewer's membership, Query on the messages
- * (one more per limit + 2 messages stamped in the same second as the page's oldest). A
- * non-member's answer waits for the membership read only, never for the message query, so
- * its timing says nothing about whether the conversation exists.
+ * Requests: 2, one after the other — GetItem on the viewer's membership, then (members only)
+ * Query on the messages (one more per limit + 2 messages stamped in the same second as the
+ * page's oldest). A non-member's answer is the membership read alone, no message query runs
+ * for it, so its timing says nothing about whether the conversation exists.
  * `created_at` is returned in our canonical form whatever form the key was written in.
  * Non-members get NotFoundError: the conversation does not exist for them.
  */
@@ -23,12 +23,12 @@ import { parseLimit, parseUuid } from './validation';
 
 export async function listMessages(groupUuid: string, viewerUuid: string, page: PageRequest = {}): Promise<Page<Message>> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
-  // Both requests start at once (one round trip for members), but the answer waits for the
-  // membership first: to a non-member even a bad cursor or limit is "not found", at once.
-  const messages = readMessages(group, page);
-  messages.catch(() => undefined); // settled later, or never awaited (non-members)
+  // Membership first, the messages only for a member: a message query running beside the
+  // check (as it once did) competes for the same CPU, connection and engine, and made a
+  // non-member's "not found" measurably slower for a conversation that exists (#21 item 6,
+  // bench 1.A.non_member). To a non-member even a bad cursor or limit is "not found".
   if (!(await isMember(group, viewerUuid))) throw conversationNotFound();
-  return messages;
+  return readMessages(group, page);
 }
 
 /** Pattern A without the membership check: for trusted callers only (ops functions). */

@@ -6,6 +6,15 @@ export interface UserProfile {
   display_name: string;
   email?: string;
   cognito_user_id?: string;
+  /**
+   * Access control (domain/users.ts `setUserAccess`, checked by `acceptToken`): tokens of a
+   * sign-in before this instant (epoch seconds) are refused; a disabled or deleted user is
+   * refused whatever the token.
+   */
+  tokens_valid_after?: number;
+  disabled?: boolean;
+  /** When the account was deleted; the profile and its handle stay (the handle reserved). */
+  deleted_at?: string;
 }
 
 export interface Message {

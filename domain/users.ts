@@ -6,7 +6,7 @@
  * Requests: create 1 (TransactWriteItems), each lookup 1 (GetItem), link 1 (TransactWriteItems).
  */
 import { cacheConfig } from './config';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from './errors';
 import { newUuid } from './ids';
 import { profileFromItem } from './items';
 import { keys, type Key } from './keys';
@@ -106,11 +106,12 @@ export function findCallerBySub(sub: string): Promise<UserProfile | undefined> {
  * A profile by handle for display or lookup (pattern D's counterpart, the public route, the ops
  * reports): eventually consistent, so in a function that reads through DAX (domain/dax.ts: the
  * public route and the ops reports, not pattern D's) it may come from the cluster's item cache.
+ * A deleted user is not found (its handle stays reserved).
  */
 export async function getUserByHandle(handle: string): Promise<UserProfile> {
   const parsed = parseHandle(handle);
   const user = await getProfile(keys.userHandle(parsed), false, true);
-  if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
+  if (!user || user.deleted_at !== undefined) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
 }
 
@@ -122,17 +123,95 @@ export async function getUserByHandle(handle: string): Promise<UserProfile> {
  */
 export async function getPublicProfile(handle: string): Promise<UserProfile> {
   const user = await profileCache().getByHandle(parseHandle(handle), (h) => getProfile(keys.userHandle(h), false, true));
-  if (!user) throw new NotFoundError(`no user with handle "${handle}"`);
+  if (!user || user.deleted_at !== undefined) throw new NotFoundError(`no user with handle "${handle}"`);
   return user;
 }
 
 /**
  * The profiles of `handles` (already parsed), by lower-cased handle: 1 BatchGetItem per 100
- * handles. Handles with no profile are missing from the map.
+ * handles. Handles with no profile, or a deleted one, are missing from the map.
  */
 export async function findUsersByHandles(handles: string[]): Promise<Map<string, UserProfile>> {
   const items = await batchGet(handles.map((handle) => keys.userHandle(handle)));
-  return new Map(items.map((item) => [String(item.handle).toLowerCase(), profileFromItem(item)]));
+  // A deleted user is not found here either: nobody can add them to a group.
+  const live = items.map(profileFromItem).filter((profile) => profile.deleted_at === undefined);
+  return new Map(live.map((profile) => [profile.handle.toLowerCase(), profile]));
+}
+
+/**
+ * Whether a verified token still speaks for its user: refused when the user is deleted or
+ * disabled, or signed in (`authTime`, the token's `auth_time`, epoch seconds) before the
+ * profile's `tokens_valid_after`. Called with the caller's profile as authenticate() holds it
+ * (cached for at most PROFILE_CACHE_TTL_MS), so that TTL bounds how long a revocation takes.
+ */
+export function acceptToken(profile: UserProfile, authTime: number): void {
+  if (profile.deleted_at !== undefined) throw new UnauthenticatedError('this account was deleted');
+  if (profile.disabled) throw new UnauthenticatedError('this account is disabled');
+  if (profile.tokens_valid_after !== undefined && !(authTime >= profile.tokens_valid_after)) {
+    throw new UnauthenticatedError('this session was revoked; sign in again');
+  }
+}
+
+export type AccessAction = 'revoke-tokens' | 'disable' | 'enable' | 'delete';
+
+/**
+ * Ops (`sls invoke -f userAccess`): ends a user's sessions, disables or re-enables the user,
+ * or marks the user deleted. Every action but `enable` refuses every token of a sign-in up to
+ * now (`tokens_valid_after` = the next whole second: a sign-in in the same second as the
+ * action is refused too, and signs in again a second later); `disable` and `delete` also refuse
+ * later ones, `enable` lifts `disable` (tokens from before it stay refused). A deleted profile
+ * stays, with its handle reserved (a new account cannot take it, nor start a conversation
+ * with it: the handle is "not found"); deletion is final.
+ *
+ * The profile's three items change in one transaction, each only if it still is this user's.
+ * Requests: 1 GetItem (consistent) + 1 TransactWriteItems.
+ */
+export async function setUserAccess(handle: string, action: AccessAction, now: Date = new Date()): Promise<UserProfile> {
+  const profile = await findUserByHandle(parseHandle(handle), true);
+  if (!profile) throw new NotFoundError(`no user with handle "${handle}"`);
+  if (profile.deleted_at !== undefined && action !== 'delete') throw new ConflictError(`@${profile.handle} was deleted`);
+  const validAfter = Math.floor(now.getTime() / 1000) + 1;
+  const values: Record<string, unknown> = { ':uuid': profile.uuid };
+  let update: string;
+  const changed: UserProfile = { ...profile };
+  if (action === 'enable') {
+    update = 'REMOVE disabled';
+    delete changed.disabled;
+  } else {
+    const sets = ['tokens_valid_after = :after'];
+    values[':after'] = validAfter;
+    changed.tokens_valid_after = validAfter;
+    if (action === 'disable') {
+      sets.push('disabled = :true');
+      values[':true'] = true;
+      changed.disabled = true;
+    }
+    if (action === 'delete' && profile.deleted_at === undefined) {
+      sets.push('deleted_at = :deleted');
+      values[':deleted'] = now.toISOString();
+      changed.deleted_at = now.toISOString();
+    }
+    update = `SET ${sets.join(', ')}`;
+  }
+  const sameUser = { if: 'attribute_exists(pk) AND #uuid = :uuid', values };
+  const change = (key: Key) => {
+    const action = updateAction(key, update, sameUser);
+    // `uuid` is a DynamoDB reserved word: the condition names it through an alias.
+    if (action.Update) action.Update.ExpressionAttributeNames = { '#uuid': 'uuid' };
+    return action;
+  };
+  try {
+    await transactWrite({
+      profile: change(keys.userProfile(profile.uuid)),
+      handle: change(keys.userHandle(profile.handle)),
+      sub: profile.cognito_user_id ? change(keys.userCognitoSub(profile.cognito_user_id)) : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    throw new ConflictError(`the profile of @${profile.handle} changed meanwhile; run it again`, { cause: error });
+  }
+  profileCache().forget(profile);
+  return changed;
 }
 
 /**

@@ -17,6 +17,14 @@
  * CORS: cognito-local answers every origin with `*`; here only the `corsOrigins` get CORS
  * headers (the dev web origin), every other origin none.
  *
+ * Attack surface (local/cognito-guard.js): admin and management calls need a SigV4 signature
+ * made with the local credentials (local/aws-env.js); a client writes only email, name and
+ * preferred_username (never sub or a verified flag). The pool is made like resources/cognito.yml,
+ * including AttributesRequireVerificationBeforeUpdate [email].
+ *
+ * Confirmation: ConfirmSignUp with the right code marks the email verified first, as Cognito
+ * does (local/cognito-confirm.js).
+ *
  * Sign-in: USER_PASSWORD_AUTH (cognito-local's), USER_SRP_AUTH (local/cognito-srp.js, what
  * Amplify uses by default), REFRESH_TOKEN_AUTH, and GetTokensFromRefreshToken
  * (local/cognito-refresh.js, Amplify v6's token refresh). Known difference from Cognito: a
@@ -42,6 +50,9 @@ const {
 const { assertCognitoLocalInternals } = require('./cognito-local-internals');
 const { withSrp } = require('./cognito-srp');
 const { withTokenRefresh } = require('./cognito-refresh');
+const { cognitoGuard } = require('./cognito-guard');
+const { withVerifiedConfirmation } = require('./cognito-confirm');
+const { LOCAL_AWS_ENV } = require('./aws-env');
 
 const fromCognitoLocal = createRequire(require.resolve('cognito-local/package.json'));
 const lib = (/** @type {string} */ name) => fromCognitoLocal(`./lib/${name}`);
@@ -54,6 +65,25 @@ const PASSWORD_POLICY = {
   RequireNumbers: true,
   RequireSymbols: false,
 };
+
+/**
+ * resources/cognito.yml's UserAttributeUpdateSettings: a changed email is kept aside until the
+ * code sent to it is verified (cognito-local then applies it with email_verified=true); until
+ * then the user keeps the old, verified address.
+ */
+/**
+ * resources/cognito.yml's token lifetimes: access and ID tokens 10 minutes (the revocation
+ * window, README "Security model"), refresh tokens 30 days.
+ */
+const TOKEN_VALIDITY = Object.freeze({
+  AccessTokenValidity: 10,
+  IdTokenValidity: 10,
+  RefreshTokenValidity: 30,
+  TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+});
+
+/** @type {{ AttributesRequireVerificationBeforeUpdate: Array<'email'> }} */
+const USER_ATTRIBUTE_UPDATE_SETTINGS = { AttributesRequireVerificationBeforeUpdate: ['email'] };
 
 /**
  * @typedef {object} StartOptions
@@ -146,12 +176,14 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
   };
   // cognito-local's express app, served by our own HTTP server: its CORS (`*`) is replaced.
   const { application } = createServer(
-    withTokenRefresh(withSrp(Router(services), services)),
+    withTokenRefresh(withSrp(withVerifiedConfirmation(Router(services), services), services)),
     logger,
     config.ServerConfig,
     services,
   );
-  const server = http.createServer(corsGate(application, corsOrigins));
+  // Admin calls need the local credentials; clients write only the web client's attributes.
+  const credentials = { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY };
+  const server = http.createServer(corsGate(cognitoGuard(application, { credentials }), corsOrigins));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(undefined));
@@ -175,12 +207,17 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
           LastModifiedDate: now,
           UsernameAttributes: ['email'],
           AutoVerifiedAttributes: ['email'],
+          UserAttributeUpdateSettings: USER_ATTRIBUTE_UPDATE_SETTINGS,
           Policies: { PasswordPolicy: PASSWORD_POLICY },
           SchemaAttributes: USER_POOL_AWS_DEFAULTS.SchemaAttributes,
         });
         created = true;
       }
       const userPool = await cognito.getUserPool(ctx, pool.Id);
+      // A pool kept in the data folder from before this setting gets it too.
+      if (!userPool.options.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate?.includes('email')) {
+        await userPool.updateOptions(ctx, { ...userPool.options, UserAttributeUpdateSettings: USER_ATTRIBUTE_UPDATE_SETTINGS });
+      }
       let appClient = (await cognito.listAppClients(ctx, pool.Id)).find((/** @type {any} */ c) => c.ClientName === clientName);
       if (!appClient) {
         appClient = {
@@ -189,11 +226,15 @@ async function start({ port, dir, host = '127.0.0.1', lambdaEndpoint, triggers =
           CreationDate: now,
           LastModifiedDate: now,
           ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-          TokenValidityUnits: { AccessToken: 'hours', IdToken: 'minutes', RefreshToken: 'days' },
+          ...TOKEN_VALIDITY,
           UserPoolId: pool.Id,
         };
         await userPool.saveAppClient(ctx, appClient);
         created = true;
+      } else if (appClient.AccessTokenValidity !== TOKEN_VALIDITY.AccessTokenValidity) {
+        // A client kept from before: the same lifetimes as a new one (cognito-local's default is 24 h).
+        appClient = { ...appClient, ...TOKEN_VALIDITY, LastModifiedDate: now };
+        await userPool.saveAppClient(ctx, appClient);
       }
       return { userPoolId: pool.Id, clientId: appClient.ClientId, created };
     },
@@ -261,7 +302,7 @@ function client(endpoint) {
   return new CognitoIdentityProviderClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
     maxAttempts: 2,
   });
 }
@@ -285,6 +326,7 @@ async function ensurePoolAndClient({ endpoint, poolName, clientName }) {
           PoolName: poolName,
           UsernameAttributes: ['email'],
           AutoVerifiedAttributes: ['email'],
+          UserAttributeUpdateSettings: USER_ATTRIBUTE_UPDATE_SETTINGS,
           Policies: { PasswordPolicy: PASSWORD_POLICY },
         }),
       );

@@ -416,6 +416,8 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     getConversation: { event: { message_group_uuid: group }, ok: returned },
     adoptLegacyConversations: { event: {}, ok: returned }, // dry run: writes nothing
     syncCognitoUsers: { event: {}, ok: returned },
+    // `enable` of a user who is not disabled: the full path (lookup + transaction), no effect on tokens.
+    userAccess: { event: { handle: account.handle, action: 'enable' }, ok: returned },
   };
   const send = (body: Record<string, string>) =>
     http('POST', '/api/messages', 'POST /api/messages', { body: JSON.stringify(body) });

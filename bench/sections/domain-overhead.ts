@@ -27,7 +27,7 @@ import type { Figures } from '../lib/figures';
 import { startEngine } from '../lib/local-engine';
 import { generator } from '../lib/random';
 import { conversationItems, messageItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
-import { measurePair } from '../lib/stats';
+import { measurePair, summarize, timeOnce } from '../lib/stats';
 
 export interface Settings {
   iterations: number;
@@ -105,10 +105,57 @@ export async function domainOverhead(figures: Figures, settings: Settings): Prom
         figures.add(`1.${pattern}.${side}.per_call_wcu`, totalWcu(tally) / COUNTING_CALLS);
       }
     }
+
+    await nonMemberTiming(figures, settings, group, gen.uuid());
   } finally {
     bare.destroy();
     await engine.stop();
   }
+}
+
+/**
+ * #21 item 6, the side channel: a non-member's pattern A answer for an existing conversation
+ * (200 messages) against one for a random uuid, interleaved (order flipping each pair). Both
+ * are "not found"; if the answer waited for the message query, the existing one would be
+ * slower (it was: 7.9 vs 6.6 ms median, slower in 87 % of pairs). Indistinguishable: the paired
+ * median ratio near 1 and the existing one slower in about half of the pairs.
+ */
+async function nonMemberTiming(figures: Figures, settings: Settings, group: string, outsider: string): Promise<void> {
+  const notFound = async (groupUuid: string) => {
+    try {
+      await listMessages(groupUuid, outsider, { limit: PAGE });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return;
+      throw error;
+    }
+    throw new Error('a non-member was answered');
+  };
+  const existing: number[] = [];
+  const random: number[] = [];
+  for (let i = 0; i < settings.warmup + settings.iterations; i++) {
+    const randomGroup = randomUUID();
+    let tExisting: number;
+    let tRandom: number;
+    if (i % 2 === 0) {
+      tExisting = await timeOnce(() => notFound(group));
+      tRandom = await timeOnce(() => notFound(randomGroup));
+    } else {
+      tRandom = await timeOnce(() => notFound(randomGroup));
+      tExisting = await timeOnce(() => notFound(group));
+    }
+    if (i >= settings.warmup) {
+      existing.push(tExisting);
+      random.push(tRandom);
+    }
+  }
+  const ratios = existing.map((t, i) => t / (random[i] as number)).sort((a, b) => a - b);
+  const slower = existing.filter((t, i) => t > (random[i] as number)).length / existing.length;
+  figures.addSummary('1.A.non_member.existing_group', summarize(existing));
+  figures.addSummary('1.A.non_member.random_uuid', summarize(random));
+  figures.add('1.A.non_member.existing_vs_random.paired_median_ratio', ratios[Math.floor(ratios.length / 2)] as number, {
+    max: 1.1,
+  });
+  figures.add('1.A.non_member.existing_slower.share', slower, { max: 0.65 }, 'of the pairs; 0.5 is a coin toss');
 }
 
 async function countCalls(client: DynamoDBClient | ReturnType<typeof db>, call: (n: number) => Promise<unknown>): Promise<Tally> {
@@ -123,30 +170,26 @@ async function countCalls(client: DynamoDBClient | ReturnType<typeof db>, call: 
 
 // ---- Floors: the requests each pattern makes, with the bare client. ----
 
-function floorListMessages(client: DynamoDBClient, group: string, viewer: string) {
-  return Promise.all([
-    client
-      .send(
-        new GetItemCommand({
-          TableName: tableName(),
-          Key: key(keys.membership(group, viewer)),
-          ConsistentRead: true,
-          ProjectionExpression: 'pk',
-        }),
-      )
-      .then(({ Item }) => {
-        if (!Item) throw new Error('not a member');
-      }),
-    client.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': s(keys.messagePartition(group)) },
-        ScanIndexForward: false,
-        Limit: PAGE + 1,
-      }),
-    ),
-  ]);
+/** Membership, then (a member) the page: the order domain/list-messages.ts keeps (#21 item 6). */
+async function floorListMessages(client: DynamoDBClient, group: string, viewer: string) {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName(),
+      Key: key(keys.membership(group, viewer)),
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+    }),
+  );
+  if (!Item) throw new Error('not a member');
+  return client.send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': s(keys.messagePartition(group)) },
+      ScanIndexForward: false,
+      Limit: PAGE + 1,
+    }),
+  );
 }
 
 function floorListMessageGroups(client: DynamoDBClient, user: string) {

@@ -70,6 +70,8 @@ export function prepareTokenVerification(): void {
 export interface VerifiedCaller {
   /** Cognito `sub`: the stable user id, linked to our profile by the PostConfirmation trigger. */
   sub: string;
+  /** When the user signed in (`auth_time`, else `iat`; epoch seconds): for revocation (acceptToken). */
+  authTime: number;
 }
 
 /** The verified caller of `Authorization: Bearer <access token>`, or UnauthenticatedError. */
@@ -80,7 +82,9 @@ export async function verifyBearer(authorization: string | undefined): Promise<V
   try {
     const payload = await verifier.verify(match[1]);
     if (typeof payload.sub !== 'string') throw new Error('token has no sub');
-    return { sub: payload.sub };
+    const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat;
+    if (typeof authTime !== 'number') throw new Error('token has no auth_time or iat');
+    return { sub: payload.sub, authTime };
   } catch (error) {
     if (error instanceof FetchError) throw new ServiceUnavailableError('cannot reach the token signing keys', { cause: error });
     // The reason (expired, wrong client, bad signature…) is logged by the caller's error

@@ -16,7 +16,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
-import { findCallerBySub } from '../../domain/users';
+import { acceptToken, findCallerBySub } from '../../domain/users';
 import { prepareClient } from '../../domain/dynamodb';
 import { prepareTokenVerification, verifyBearer } from './auth';
 import { parseRequest, type RouteInput, type RouteSchema } from './validation';
@@ -106,14 +106,16 @@ function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
 /**
  * Verifies the access token and resolves the caller's profile. A valid token without a
  * profile (sign-up confirmed but the trigger never ran) is a 401, like no token: the
- * caller is not a Cruddur user yet; `syncCognitoUsers` repairs it.
+ * caller is not a Cruddur user yet; `syncCognitoUsers` repairs it. So is a token of a
+ * revoked session, or of a disabled or deleted user (acceptToken, on the cached profile).
  */
 function authenticate(): MiddlewareObj<Event, Result, Error, HttpContext> {
   return {
     before: async ({ event, context }) => {
-      const { sub } = await verifyBearer(event.headers.authorization);
+      const { sub, authTime } = await verifyBearer(event.headers.authorization);
       const caller = await findCallerBySub(sub);
       if (!caller) throw new UnauthenticatedError('no Cruddur profile for this user');
+      acceptToken(caller, authTime);
       context.caller = caller;
       logger.appendKeys({ caller: caller.uuid });
     },

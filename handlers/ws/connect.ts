@@ -11,7 +11,7 @@
 import type { Context } from 'aws-lambda';
 import { registerConnection } from '../../domain/connections';
 import { UnauthenticatedError } from '../../domain/errors';
-import { findUserByCognitoSub } from '../../domain/users';
+import { acceptToken, findUserByCognitoSub } from '../../domain/users';
 import { prepareTokenVerification, verifyBearer } from '../http/auth';
 import { logger } from '../logger';
 import { SUBPROTOCOL, type WebSocketEvent, type WebSocketResult, tokenFromSubprotocols, wsStatusOf } from './protocol';
@@ -22,9 +22,11 @@ prepareTokenVerification();
 export async function handler(event: WebSocketEvent, context?: Context): Promise<WebSocketResult> {
   if (context) logger.addContext(context);
   try {
-    const { sub } = await verifyBearer(`Bearer ${tokenFromSubprotocols(event.headers)}`);
+    const { sub, authTime } = await verifyBearer(`Bearer ${tokenFromSubprotocols(event.headers)}`);
     const caller = await findUserByCognitoSub(sub);
     if (!caller) throw new UnauthenticatedError('no Cruddur profile for this user');
+    // A revoked session, a disabled or deleted user: refused like a bad token.
+    acceptToken(caller, authTime);
     await registerConnection({ connectionId: event.requestContext.connectionId, userUuid: caller.uuid });
     logger.info('connected', { caller: caller.uuid });
     return { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } };

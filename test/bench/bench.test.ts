@@ -51,6 +51,9 @@ function expectedFigures(): Array<string | RegExp> {
         `1.${p}.${side}.per_call_wcu`,
       ]),
     ]),
+    // #21 item 6: a non-member's 404, existing conversation vs random uuid, indistinguishable.
+    '1.A.non_member.existing_vs_random.paired_median_ratio',
+    '1.A.non_member.existing_slower.share',
     /^3\.B\.conversations_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
     /^3\.A\.messages_\d+_vs_\d+\.page_\d+\.p50_ratio$/,
     ...summary(`${batch}.handler`),

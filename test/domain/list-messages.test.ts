@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMessage, putMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
+import { db } from '../../domain/dynamodb';
 import { encodeCursor } from '../../domain/cursor';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { listMessages } from '../../domain/list-messages';
@@ -77,6 +78,27 @@ describe('pattern A: list a conversation', () => {
     const { eve, group } = await conversationWith(2);
     await expect(listMessages(group, eve.uuid, { cursor: 'garbage' })).rejects.toThrow(NotFoundError);
     await expect(listMessages(group, eve.uuid, { limit: 0 })).rejects.toThrow(NotFoundError);
+  });
+
+  it("makes no message query for a non-member, so its answer cannot depend on the conversation's messages", async () => {
+    const { eve, group } = await conversationWith(3);
+    const sent: string[] = [];
+    const name = 'record-commands';
+    db().middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await expect(listMessages(group, eve.uuid)).rejects.toThrow(NotFoundError);
+      // Give a query started beside the check the chance to be sent.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      db().middlewareStack.remove(name);
+    }
+    expect(sent).toEqual(['GetItemCommand']);
   });
 
   it('does not exist when the conversation is unknown', async () => {

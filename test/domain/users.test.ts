@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
 import {
   createUserProfile,
@@ -6,8 +6,10 @@ import {
   findUserByHandle,
   findUserByUuid,
   getUserByHandle,
+  acceptToken,
   linkCognitoSub,
   registerCognitoUser,
+  setUserAccess,
 } from '../../domain/users';
 import { getItem, uniqueHandle } from '../support/fixtures';
 import { randomUUID } from 'node:crypto';
@@ -115,5 +117,59 @@ describe('registering a confirmed Cognito user', () => {
     expect(first.profile).toEqual(second.profile);
     expect((await registerCognitoUser(user)).outcome).toBe('existing');
     await expect(registerCognitoUser({ ...user, sub: randomUUID(), email: 'other@example.com' })).rejects.toThrow(ConflictError);
+  });
+});
+
+describe('user access (revoke, disable, delete)', () => {
+  const at = new Date('2026-12-01T12:00:00.400Z');
+  const seconds = Math.floor(at.getTime() / 1000);
+
+  async function linkedUser() {
+    return createUserProfile({ handle: uniqueHandle('acc'), display_name: 'Access', cognito_user_id: randomUUID() });
+  }
+
+  /** The profile as each of its three items holds it. */
+  async function copies(profile: { uuid: string; handle: string; cognito_user_id?: string }) {
+    return Promise.all([
+      getItem(keys.userProfile(profile.uuid)),
+      getItem(keys.userHandle(profile.handle)),
+      getItem(keys.userCognitoSub(profile.cognito_user_id as string)),
+    ]);
+  }
+
+  it('revoke-tokens sets tokens_valid_after to the next whole second on all three items', async () => {
+    const user = await linkedUser();
+    const changed = await setUserAccess(user.handle, 'revoke-tokens', at);
+    expect(changed.tokens_valid_after).toBe(seconds + 1);
+    for (const item of await copies(user)) expect(item).toMatchObject({ uuid: user.uuid, tokens_valid_after: seconds + 1 });
+    expect(await findUserByCognitoSub(user.cognito_user_id as string)).toEqual(changed);
+  });
+
+  it('disable, enable and delete change the three items alike; a deleted user is not found by handle', async () => {
+    const user = await linkedUser();
+    await setUserAccess(user.handle, 'disable', at);
+    for (const item of await copies(user)) expect(item).toMatchObject({ disabled: true });
+    await setUserAccess(user.handle, 'enable', at);
+    for (const item of await copies(user)) expect(item).not.toHaveProperty('disabled');
+    await setUserAccess(user.handle, 'delete', at);
+    for (const item of await copies(user)) expect(item).toMatchObject({ deleted_at: at.toISOString() });
+    await expect(getUserByHandle(user.handle)).rejects.toThrow(NotFoundError);
+    await expect(setUserAccess(user.handle, 'enable', at)).rejects.toThrow(ConflictError);
+    // The handle stays reserved.
+    await expect(createUserProfile({ handle: user.handle, display_name: 'Taker' })).rejects.toThrow(ConflictError);
+  });
+
+  it('acceptToken refuses deleted and disabled users and sign-ins before tokens_valid_after', () => {
+    const base = { uuid: randomUUID(), handle: 'h', display_name: 'H' };
+    expect(() => acceptToken(base, 0)).not.toThrow();
+    expect(() => acceptToken({ ...base, tokens_valid_after: 100 }, 99)).toThrow(UnauthenticatedError);
+    expect(() => acceptToken({ ...base, tokens_valid_after: 100 }, 100)).not.toThrow();
+    expect(() => acceptToken({ ...base, tokens_valid_after: 100 }, Number.NaN)).toThrow(UnauthenticatedError);
+    expect(() => acceptToken({ ...base, disabled: true }, 200)).toThrow('this account is disabled');
+    expect(() => acceptToken({ ...base, deleted_at: '2026-12-01T00:00:00.000Z' }, 200)).toThrow('this account was deleted');
+  });
+
+  it('an unknown handle is not found and writes nothing', async () => {
+    await expect(setUserAccess(uniqueHandle('ghost'), 'delete', at)).rejects.toThrow(NotFoundError);
   });
 });

@@ -35,6 +35,8 @@ export interface StackInfo {
   webOrigin: string;
   /** What `npm start` writes for a web client (WEB_CONFIG_FILE). */
   webConfigFile: string;
+  /** cognito-local's data folder (COGNITO_PATH): where tests read a confirmation code. */
+  cognitoDataDir: string;
 }
 
 /** The dev web origin of test stacks. */
@@ -195,6 +197,7 @@ export async function startStack({
     issuer: state.issuer,
     webOrigin,
     webConfigFile,
+    cognitoDataDir: cognitoPath,
     startupMs: Date.now() - started,
     logFile,
     stop,
@@ -220,6 +223,7 @@ export function exportStackEnv(stack: StackInfo): void {
     STACK_COGNITO_ISSUER: stack.issuer,
     STACK_WEB_ORIGIN: stack.webOrigin,
     STACK_WEB_CONFIG_FILE: stack.webConfigFile,
+    STACK_COGNITO_DATA_DIR: stack.cognitoDataDir,
   });
 }
 
@@ -242,6 +246,7 @@ export function stack(): StackInfo {
     issuer: get('STACK_COGNITO_ISSUER'),
     webOrigin: get('STACK_WEB_ORIGIN'),
     webConfigFile: get('STACK_WEB_CONFIG_FILE'),
+    cognitoDataDir: get('STACK_COGNITO_DATA_DIR'),
   };
 }
 

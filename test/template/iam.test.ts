@@ -42,8 +42,20 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem @ table',
     'dynamodb:UpdateItem @ table',
   ],
+  userAccess: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:DeleteItem @ table',
+  ],
   preSignUp: ['dynamodb:GetItem @ table'],
-  postConfirmation: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table', 'dynamodb:UpdateItem @ table'],
+  postConfirmation: [
+    'cognito-idp:AdminGetUser @ user pool',
+    'cognito-idp:ListUsers @ user pool',
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+  ],
   listMessageGroups: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   listMessages: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   createMessage: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
@@ -160,10 +172,18 @@ function roleIdOf(functionName: string): string {
   return id;
 }
 
-/** Every Allow grant of a role, inline policies and attached managed policies of this stack alike. */
+/**
+ * Every Allow grant of a role: its inline policies, attached managed policies of this stack and
+ * AWS::IAM::Policy resources attached to it, alike.
+ */
 function grantsOf(t: Template, functionName: string): string[] {
-  const role = resource(t, roleIdOf(functionName));
+  const roleId = roleIdOf(functionName);
+  const role = resource(t, roleId);
   const documents = asList(role.Properties?.Policies).map((p) => (p as { PolicyDocument: Json }).PolicyDocument);
+  for (const [, policy] of resourcesOfType(t, 'AWS::IAM::Policy')) {
+    const roles = asList(policy.Properties?.Roles).map((r) => JSON.stringify(r));
+    if (roles.includes(JSON.stringify({ Ref: roleId }))) documents.push(policy.Properties?.PolicyDocument as Json);
+  }
   for (const arn of asList(role.Properties?.ManagedPolicyArns)) {
     const ref = (arn as { Ref?: string }).Ref;
     if (!ref) throw new Error(`${functionName}: managed policy from outside the stack: ${JSON.stringify(arn)}`);
@@ -194,6 +214,7 @@ const COMMAND_ACTIONS: Record<string, string> = {
   BatchGet: 'dynamodb:BatchGetItem',
   TransactGet: 'dynamodb:GetItem',
   ListUsers: 'cognito-idp:ListUsers',
+  AdminGetUser: 'cognito-idp:AdminGetUser',
   PostToConnection: 'execute-api:ManageConnections',
 };
 const TRANSACT_ACTIONS: Record<string, string> = {
@@ -356,6 +377,51 @@ describe('IAM (packaged prod stack)', () => {
         (g) => !g.startsWith('ec2:') && !g.startsWith('xray:') && !g.startsWith('dax:'),
       );
       expect(extra).toEqual([...LOGS, ...(EXPECTED[name] ?? [])].sort());
+    }
+  });
+
+  test('the PostConfirmation trigger reaches the pool through its own policy, and the stack has no dependency cycle', () => {
+    // The pool names the trigger (LambdaConfig); the trigger's role and function must not name the pool.
+    expect(JSON.stringify(resource(template, 'PostConfirmationRole'))).not.toContain('CognitoUserPoolCruddur');
+    expect(JSON.stringify(resource(template, 'PostConfirmationLambdaFunction'))).not.toContain('CognitoUserPoolCruddur');
+    for (const t of [template, effectiveTemplate(raw, { TracingEnabled: true, VpcMode: true, DaxEnabled: true })]) {
+      const ids = new Set(Object.keys(t.Resources));
+      const edges = new Map<string, Set<string>>();
+      for (const [id, r] of Object.entries(t.Resources)) {
+        const targets = new Set<string>(asList(r.DependsOn as Json).map(String));
+        const walk = (value: unknown): void => {
+          if (Array.isArray(value)) {
+            value.forEach(walk);
+            return;
+          }
+          if (value === null || typeof value !== 'object') return;
+          for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+            if (k === 'Ref' && typeof v === 'string') targets.add(v);
+            else if (k === 'Fn::GetAtt') targets.add(String(Array.isArray(v) ? v[0] : String(v).split('.')[0]));
+            else if (k === 'Fn::Sub') {
+              const text = Array.isArray(v) ? String(v[0]) : String(v);
+              for (const [, name] of text.matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) targets.add(name as string);
+              if (Array.isArray(v)) walk(v[1]);
+            } else walk(v);
+          }
+        };
+        walk(r.Properties);
+        edges.set(id, new Set([...targets].filter((target) => ids.has(target))));
+      }
+      const state = new Map<string, 'open' | 'done'>();
+      const cycles: string[] = [];
+      const visit = (id: string, trail: string[]): void => {
+        if (state.get(id) === 'done') return;
+        if (state.get(id) === 'open') {
+          cycles.push([...trail.slice(trail.indexOf(id)), id].join(' → '));
+          return;
+        }
+        state.set(id, 'open');
+        for (const next of edges.get(id) ?? []) visit(next, [...trail, id]);
+        state.set(id, 'done');
+      };
+      for (const id of ids) visit(id, []);
+      expect(cycles).toEqual([]);
     }
   });
 });

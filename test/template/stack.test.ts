@@ -93,6 +93,7 @@ describe('Lambda functions', () => {
       GetConversation: [256, 10],
       AdoptLegacyConversations: [256, 300],
       SyncCognitoUsers: [256, 300],
+      UserAccess: [256, 10],
       ListMessageGroups: [512, 10],
       ListMessages: [512, 10],
       CreateMessage: [512, 10],
