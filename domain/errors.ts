@@ -29,6 +29,28 @@ export class NotFoundError extends DomainError {
   readonly statusCode = 404;
 }
 
+/**
+ * Authenticated, and the target exists for the caller, but this action is not allowed
+ * (a send between two people with a block between them, domain/blocks.ts). The message is
+ * the same whichever side blocked.
+ */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  readonly statusCode = 403;
+}
+
+/** Over a per-user limit (domain/rate-limit.ts); `retryAfterSeconds` becomes `retry-after`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The request collides with existing state (a taken handle). */
 export class ConflictError extends DomainError {
   readonly code = 'conflict';

@@ -14,7 +14,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
+import {
+  DomainError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { findCallerBySub } from '../../domain/users';
 import { verifyBearer } from './auth';
@@ -144,7 +150,9 @@ function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
       const { code, message } = error as unknown as HttpError | DomainError;
       logger.info('request rejected', { status, code });
       if (error?.cause) logger.debug('rejection cause', { cause: String(error.cause) });
-      request.response = jsonResponse(status, { error: { code, message } });
+      // 429 (domain/rate-limit.ts): when to come back.
+      const retry = error instanceof RateLimitedError ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
+      request.response = jsonResponse(status, { error: { code, message } }, retry);
     },
   };
 }
