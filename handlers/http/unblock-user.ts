@@ -3,9 +3,8 @@
  * `{uuid, handle, display_name, blocked: false}`, also when there was no block (idempotent).
  */
 import { unblockUser } from '../../domain/blocks';
-import { handlePath } from './block-user';
 import { httpHandler } from './middleware';
-import { route } from './validation';
+import { handlePath, route } from './validation';
 
 const Request = route({ path: handlePath });
 

@@ -71,3 +71,11 @@ const pageLimit = z.pipe(
 
 /** `?limit=&cursor=` of the list routes. The cursor stays opaque here: the domain decodes it for its list. */
 export const pageQuery = z.object({ limit: pageLimit, cursor: optionalText });
+
+/** `/api/users/@ada/block`: the segment arrives as `@ada` (the `@` is optional); the domain checks the handle. */
+export const handlePath = z.object({
+  handle: z.pipe(
+    z.string(),
+    z.transform((segment: string) => segment.replace(/^(@|%40)/i, '')),
+  ),
+});

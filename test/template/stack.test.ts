@@ -104,13 +104,25 @@ describe('Lambda functions', () => {
       WsDisconnect: [256, 10],
       WsDefault: [256, 10],
       PushEvents: [256, 30],
+      BlockUser: [512, 10],
+      UnblockUser: [512, 10],
+      ListBlocks: [512, 10],
+      ReportMessage: [512, 10],
+      ListReports: [256, 10],
+      ResolveReport: [256, 10],
     });
   });
 
   test('log at INFO (Powertools reads the same level); ops reports that print message text log at WARN', () => {
     for (const [id, fn] of functions) {
       const level = (fn.Properties?.LoggingConfig as { ApplicationLogLevel?: string }).ApplicationLogLevel;
-      const report = ['ScanLambdaFunction', 'ListConversationsLambdaFunction', 'GetConversationLambdaFunction'].includes(id);
+      const report = [
+        'ScanLambdaFunction',
+        'ListConversationsLambdaFunction',
+        'GetConversationLambdaFunction',
+        'ListReportsLambdaFunction',
+        'ResolveReportLambdaFunction',
+      ].includes(id);
       expect([id, level]).toEqual([id, report ? 'WARN' : 'INFO']);
       const env = (fn.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
       expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
@@ -161,7 +173,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(11); // four HTTP routes, two stream consumers, the two Cognito triggers, three WebSocket routes
+    expect(entries).toBe(15); // eight HTTP routes (four of them safety's), two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -199,6 +211,10 @@ describe('HTTP API', () => {
       'GET /api/messages/{message_group_uuid}': 'JWT',
       'POST /api/messages': 'JWT',
       'GET /api/users/{handle}/short': 'NONE',
+      'POST /api/users/{handle}/block': 'JWT',
+      'DELETE /api/users/{handle}/block': 'JWT',
+      'GET /api/blocks': 'JWT',
+      'POST /api/messages/{message_group_uuid}/{message_uuid}/report': 'JWT',
     });
   });
 });
@@ -265,12 +281,16 @@ describe('alarms', () => {
       )
       .sort();
     expect(errorFunctions).toEqual([
+      'BlockUser',
       'CreateMessage',
       'GetUserShort',
+      'ListBlocks',
       'ListMessageGroups',
       'ListMessages',
       'PostConfirmation',
       'PushEvents',
+      'ReportMessage',
+      'UnblockUser',
       'UpdateConversationRows',
       'WsConnect',
       'WsDefault',
