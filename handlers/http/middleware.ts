@@ -74,11 +74,12 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Content type, size and JSON checks for requests with a body; malformed input never reaches a handler. */
-function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
+function jsonBody(expectsBody: boolean): MiddlewareObj<Event, Result, Error, HttpContext> {
   return {
     before: ({ event, context }) => {
       if (event.body === undefined || event.body === null || event.body === '') {
-        if (event.requestContext?.http?.method === 'POST') {
+        // A POST whose route reads a body must send one; a bodiless POST (block) need not.
+        if (expectsBody && event.requestContext?.http?.method === 'POST') {
           throw new ValidationError('request body must be a JSON object');
         }
         return;
@@ -184,7 +185,7 @@ export function httpHandler<R extends RouteSchema>(
     .use(httpHeaderNormalizer());
   // Who is asking comes first: a stranger learns nothing about what we would accept.
   if (options.auth) stack.use(authenticate());
-  stack.use(jsonBody());
+  stack.use(jsonBody(options.request.expectsBody !== false));
   return stack.handler(async (event, context) => {
     const input = parseRequest(options.request, {
       path: event.pathParameters ?? {},
