@@ -48,7 +48,10 @@ describe('block and unblock (HTTP)', () => {
     expect(await partition(keys.blocksPartition(ada.profile.uuid))).toHaveLength(1);
     for (let i = 0; i < 2; i++) {
       const res = await unblock(ada, cy);
-      expect([res.status, res.body]).toEqual([200, { uuid: cy.profile.uuid, handle: cy.handle, display_name: 'Cy Safe', blocked: false }]);
+      expect([res.status, res.body]).toEqual([
+        200,
+        { uuid: cy.profile.uuid, handle: cy.handle, display_name: 'Cy Safe', blocked: false },
+      ]);
     }
     expect(await partition(keys.blocksPartition(ada.profile.uuid))).toEqual([]);
   });
