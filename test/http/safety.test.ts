@@ -132,6 +132,21 @@ describe('block and unblock (HTTP)', () => {
   });
 });
 
+test('CORS: the web origin may DELETE a block, and reads retry-after (429) and X-Next-Cursor (GET /api/blocks)', async () => {
+  const res = await fetch(`${stack().apiUrl}/api/users/@someone/block`, {
+    method: 'OPTIONS',
+    headers: {
+      Origin: stack().webOrigin,
+      'Access-Control-Request-Method': 'DELETE',
+      'Access-Control-Request-Headers': 'authorization',
+    },
+  });
+  expect(res.status).toBeLessThan(300);
+  expect(res.headers.get('access-control-allow-methods')).toContain('DELETE');
+  expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('retry-after');
+  expect(res.headers.get('access-control-expose-headers')).toContain('X-Next-Cursor');
+});
+
 interface PushEvent {
   type: string;
   message?: { uuid: string; message: string };
