@@ -205,6 +205,36 @@ export function cancelledByBlock(error: TransactionCancelledError<string>): bool
   return error.failed('blockedBySender') || error.failed('blockedByOther');
 }
 
+/**
+ * For writers of a direct conversation's memberships outside pattern D (adopting the original
+ * backend's conversations, domain/legacy.ts): who of `a` and `b` blocks the other (2 consistent
+ * GetItems), the marks their memberships must carry, and checks that the block items are still
+ * as read when the transaction commits.
+ */
+export async function blocksBetween(a: string, b: string) {
+  const [byA, byB] = await Promise.all([
+    getItem(keys.block(a, b), { consistent: true, projection: 'pk' }),
+    getItem(keys.block(b, a), { consistent: true, projection: 'pk' }),
+  ]);
+  const blockers = [...(byA ? [a] : []), ...(byB ? [b] : [])];
+  const asRead = (blocker: string, other: string, present: boolean) =>
+    conditionCheckAction(keys.block(blocker, other), { if: present ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)' });
+  return {
+    blockers,
+    /** Attributes a new membership item of theirs gets. */
+    marks: blockers.length > 0 ? { blocked_by: new Set(blockers) } : {},
+    /** ADD the marks to an existing membership (undefined when there is no block). */
+    markExisting: (group: string, member: string): TransactAction | undefined =>
+      blockers.length === 0
+        ? undefined
+        : updateAction(keys.membership(group, member), 'ADD blocked_by :blockers', {
+            if: 'attribute_exists(pk)',
+            values: { ':blockers': new Set(blockers) },
+          }),
+    checks: { blockByA: asRead(a, b, byA !== undefined), blockByB: asRead(b, a, byB !== undefined) },
+  };
+}
+
 // ---- The hook for shared group conversations (#16) ----
 
 /** Every uuid `viewer` blocks (their whole block partition, 1 Query per 1 MB page). */

@@ -35,6 +35,8 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem @ table',
     'dynamodb:PutItem @ table',
     'dynamodb:Query @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
   ],
   syncCognitoUsers: [
     'cognito-idp:ListUsers @ user pool',
