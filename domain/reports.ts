@@ -80,7 +80,7 @@ export function isReportId(value: unknown): value is string {
 function receiptOf(item: Item): ReportReceipt {
   return {
     report_id: String(item.sk),
-    message_group_uuid: String(item.message_group_uuid),
+    message_group_uuid: String(item.reported_group_uuid),
     message_uuid: String(item.message_uuid),
     reason: String(item.reason),
     created_at: canonicalTimestamp(String(item.created_at)),
@@ -138,7 +138,9 @@ export async function reportMessage(
   const reportId = `${createdAt}#${newUuid()}`;
   const item = {
     ...keys.report(reportId),
-    message_group_uuid: group,
+    // Not `message_group_uuid`: that attribute puts an item in the sparse GSI, which must hold
+    // conversation rows only (pattern E and the legacy adoption read it).
+    reported_group_uuid: group,
     message_uuid: messageId,
     reason,
     created_at: createdAt,

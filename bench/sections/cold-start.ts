@@ -178,16 +178,17 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
     ...profileItems(partner),
     ...conversationItems(caller, partner, group, 'hello', formatMicros(pastMicros(1))),
   ]);
-  const tap = await tapStream();
-  await createMessage(group, caller, 'a message for the stream handler');
-  const records = await tap.read();
-  tap.close();
-  // Safety: a user to block (no conversation with the caller, so the sends above stay allowed)
-  // and a report of the partner's message for the report functions.
+  // Safety: a user to block (no conversation with the caller, so the sends below stay allowed)
+  // and a report of the partner's message for the report functions. Before the stream tap, so
+  // the stream functions get the newest message of the conversation, as before.
   const stranger = newProfile(gen, 'stranger');
   await writeItems(profileItems(stranger));
   const reported = await createMessage(group, partner, 'a message to report');
   const report = await reportMessage(caller, group, reported.message_uuid, 'bench');
+  const tap = await tapStream();
+  await createMessage(group, caller, 'a message for the stream handler');
+  const records = await tap.read();
+  tap.close();
 
   const env = {
     TABLE_NAME: process.env.TABLE_NAME as string,

@@ -2,8 +2,9 @@
 import { createMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { NotFoundError, ValidationError } from '../../domain/errors';
-import { keys } from '../../domain/keys';
+import { keys, MESSAGE_GROUP_INDEX } from '../../domain/keys';
 import { listReports, reportMessage, resolveReport } from '../../domain/reports';
+import { queryIndexAll } from '../../domain/table';
 import { getItem, newUser, partition } from '../support/fixtures';
 
 async function conversation() {
@@ -30,6 +31,9 @@ describe('reports', () => {
     expect(await getItem(keys.reported(ben.uuid, message.message_uuid))).toMatchObject({ report_id: receipt.report_id });
     const mine = (await partition(keys.reportsPartition())).filter((r) => r.message_uuid === message.message_uuid);
     expect(mine).toHaveLength(1);
+    // The sparse index keeps holding the conversation's two rows only (pattern E reads it).
+    const indexed = await queryIndexAll(MESSAGE_GROUP_INDEX, 'message_group_uuid', group);
+    expect(indexed.map((i) => String(i.pk).split('#')[0])).toEqual(['GRP', 'GRP']);
   });
 
   it('a non-member gets 404 as for a conversation that does not exist, and nothing is written', async () => {
