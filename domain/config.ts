@@ -158,6 +158,20 @@ export const webSocketConfig = memo(
   }),
 );
 
+export interface SafetyConfig {
+  /** Messages one user may send per window (domain/rate-limit.ts); parameter `sendRateLimit`. */
+  sendRateLimit: number;
+  /** The fixed window's length in seconds; parameter `sendRateWindowSeconds`. */
+  sendRateWindowSeconds: number;
+}
+
+export const safetyConfig = memo(
+  (): SafetyConfig => ({
+    sendRateLimit: positiveInt('SEND_RATE_LIMIT', 60),
+    sendRateWindowSeconds: positiveInt('SEND_RATE_WINDOW_SECONDS', 60),
+  }),
+);
+
 /** Drops cached sections; for tests that change the environment between cases. */
 export function resetConfigForTests(): void {
   cacheResetters.forEach((reset) => reset());

@@ -7,15 +7,18 @@
  * the pair item, which returns the existing group id (ALL_OLD), and the message goes there
  * (pattern C) — concurrent starts between the same two people converge on one conversation.
  * Requests: 2 (GetItem handle, TransactWriteItems), or 4 when the conversation exists.
- * With an idempotency key, the key's record is one more action of the same transaction.
+ * With an idempotency key, the key's record is one more action of the same transaction; so
+ * are the checks that neither blocks the other (domain/blocks.ts, a neutral 403) and the
+ * sender's rate-limit counter (domain/rate-limit.ts, 429).
  */
+import { cancelledByBlock, noBlockBetween, requireSender, sendNotAllowed } from './blocks';
 import { KEY_COLLISION_RETRIES, newMessage, putMessage, type SendOptions, type Sender } from './create-message';
 import { ValidationError } from './errors';
 import { IDEMPOTENCY_ACTION, idempotencyFor } from './idempotency';
 import { newUuid } from './ids';
 import { conversationItem, messageItem } from './items';
 import { keys } from './keys';
-import { requireMember } from './membership';
+import { SEND_RATE_ACTION, sendAllowance } from './rate-limit';
 import { putIfAbsentAction, TransactionCancelledError, transactWrite, type TransactAction } from './table';
 import { bumpTimestamp } from './time';
 import type { Message } from './types';
@@ -39,12 +42,15 @@ export async function createMessageGroup(
 
   const groupUuid = newUuid();
   let message = newMessage(groupUuid, sender, body);
+  const allowance = sendAllowance(sender.uuid);
   for (let attempt = 0; ; attempt++) {
     try {
       await transactWrite({
         ...conversationStart(sender, other, groupUuid, message, message.created_at),
         message: putIfAbsentAction(messageItem(message)),
         [IDEMPOTENCY_ACTION]: idempotency?.record(message),
+        ...noBlockBetween(sender.uuid, other.uuid),
+        [SEND_RATE_ACTION]: allowance.action,
       });
       return message;
     } catch (error) {
@@ -54,9 +60,11 @@ export async function createMessageGroup(
       const existing = error.item('pair')?.group_uuid;
       if (typeof existing === 'string') {
         // Same request, same key: a retry of a start that created the conversation replays here too.
-        await requireMember(existing, sender.uuid);
+        await requireSender(existing, sender.uuid);
         return putMessage(newMessage(existing, sender, body), idempotency);
       }
+      if (cancelledByBlock(error)) throw sendNotAllowed();
+      if (error.failed(SEND_RATE_ACTION)) throw allowance.exceeded();
       // A member already has a row at this exact microsecond (another conversation's last
       // message): take the next microsecond rather than overwrite it.
       const rowKeyTaken = error.failed('senderRow') || error.failed('otherRow');

@@ -2,16 +2,19 @@
  * Pattern C: send a message into an existing conversation.
  *
  * Writes pk = MSG#<group>, sk = <created_at>; pattern E then moves both members'
- * conversation rows to it. Requests: 2 — GetItem on the sender's membership, then a PutItem
- * conditioned on the key being free (two senders in the same microsecond on different
- * containers: the loser takes the next microsecond, nothing is overwritten). With an
- * idempotency key the PutItem becomes a TransactWriteItems that also records the result.
+ * conversation rows to it. Requests: 2 — GetItem on the sender's membership (which also
+ * carries a block between the two members, domain/blocks.ts), then a TransactWriteItems: the
+ * message put conditioned on its key being free (two senders in the same microsecond on
+ * different containers: the loser takes the next microsecond, nothing is overwritten) and the
+ * sender's rate-limit counter (domain/rate-limit.ts); with an idempotency key, also the record
+ * of the result.
  */
 import { newUuid } from './ids';
+import { requireSender } from './blocks';
 import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
 import { messageItem } from './items';
-import { requireMember } from './membership';
-import { putIfAbsent, putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
+import { SEND_RATE_ACTION, sendAllowance } from './rate-limit';
+import { putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
 import { bumpTimestamp, nextTimestamp } from './time';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
@@ -49,33 +52,33 @@ export async function createMessage(
     options.idempotencyKey === undefined
       ? undefined
       : idempotencyFor(sender.uuid, options.idempotencyKey, { pattern: 'C', group, body });
-  await requireMember(group, sender.uuid);
+  await requireSender(group, sender.uuid);
   return putMessage(newMessage(group, sender, body), idempotency);
 }
 
 /**
- * Stores `message`, moving its timestamp forward by a microsecond on a key collision.
- * With `idempotency`, the message and the remembered result commit together, and a
+ * Stores `message`, moving its timestamp forward by a microsecond on a key collision, counted
+ * by the sender's rate limit in the same transaction (over it: RateLimitedError, nothing
+ * written). With `idempotency`, the message and the remembered result commit together, and a
  * used key returns the first result instead.
  */
 export async function putMessage(message: Message, idempotency?: Idempotency): Promise<Message> {
   let candidate = message;
+  const allowance = sendAllowance(message.user_uuid);
   for (let attempt = 0; ; attempt++) {
-    if (!idempotency) {
-      if (await putIfAbsent(messageItem(candidate))) return candidate;
-    } else {
-      try {
-        await transactWrite({
-          [IDEMPOTENCY_ACTION]: idempotency.record(candidate),
-          message: putIfAbsentAction(messageItem(candidate)),
-        });
-        return candidate;
-      } catch (error) {
-        if (!(error instanceof TransactionCancelledError)) throw error;
-        const replayed = idempotency.replay(error);
-        if (replayed) return replayed;
-        if (!error.failed('message')) throw error;
-      }
+    try {
+      await transactWrite({
+        [IDEMPOTENCY_ACTION]: idempotency?.record(candidate),
+        message: putIfAbsentAction(messageItem(candidate)),
+        [SEND_RATE_ACTION]: allowance.action,
+      });
+      return candidate;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const replayed = idempotency?.replay(error);
+      if (replayed) return replayed;
+      if (error.failed(SEND_RATE_ACTION)) throw allowance.exceeded();
+      if (!error.failed('message')) throw error;
     }
     // The key is taken (another message at this exact microsecond): take the next one.
     if (attempt >= KEY_COLLISION_RETRIES) throw new Error(`message key still taken after ${attempt + 1} attempts`);

@@ -29,10 +29,26 @@ export class NotFoundError extends DomainError {
   readonly statusCode = 404;
 }
 
-/** A member asking for something their role does not allow (a member renaming a group). */
+/**
+ * Authenticated, and the target exists for the caller, but this action is not allowed: a
+ * member's role does not allow it (a member renaming a group), or a send between two people
+ * with a block between them (domain/blocks.ts; the same message whichever side blocked).
+ */
 export class ForbiddenError extends DomainError {
   readonly code = 'forbidden';
   readonly statusCode = 403;
+}
+
+/** Over a per-user limit (domain/rate-limit.ts); `retryAfterSeconds` becomes `retry-after`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The request collides with existing state (a taken handle). */

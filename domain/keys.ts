@@ -14,6 +14,10 @@
  * | idempotent send    | IDEMPOTENCY#<user>#<key>   | IDEMPOTENCY           |
  * | user's connection  | CONNS#<user_uuid>          | CONN#<connection_id>  |
  * | connection → user  | CONN#<connection_id>       | CONN                  |
+ * | block (safety)     | BLOCKS#<blocker user_uuid> | BLOCKED#<blocked uuid>|
+ * | send window        | RATE#<user_uuid>#<start s> | SENDS                 |
+ * | report             | REPORTS                    | <created_at>#<uuid>   |
+ * | report uniqueness  | REPORTED#<reporter>#<msg>  | REPORTED              |
  *
  * Only conversation rows carry `message_group_uuid`, so the GSI `message-group-sk-index`
  * is sparse: it holds exactly the conversation rows, one per member (two for a direct
@@ -77,7 +81,37 @@ export const keys = {
     sk: `${CONNECTION_SORT_PREFIX}${connectionId}`,
   }),
   connection: (connectionId: string): Key => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+
+  /**
+   * Safety (domain/blocks.ts, domain/rate-limit.ts, domain/reports.ts). A user's blocks in
+   * one partition (listed with one Query per page); the block between two people is found by
+   * key from either side, so pattern D checks both directions inside its transaction.
+   */
+  blocksPartition: (blockerUuid: string): string => `${BLOCKS_PREFIX}${blockerUuid}`,
+  block: (blockerUuid: string, blockedUuid: string): Key => ({
+    pk: `${BLOCKS_PREFIX}${blockerUuid}`,
+    sk: `${BLOCKED_SORT_PREFIX}${blockedUuid}`,
+  }),
+  /** One counter per user per fixed window (`windowStart` in epoch seconds); TTL removes old ones. */
+  sendWindow: (userUuid: string, windowStart: number): Key => ({ pk: `RATE#${userUuid}#${windowStart}`, sk: 'SENDS' }),
+  /** Every report in one partition, newest first by sort key; operators only (ops functions). */
+  reportsPartition: (): string => REPORTS_PARTITION,
+  report: (reportId: string): Key => ({ pk: REPORTS_PARTITION, sk: reportId }),
+  /** At most one report per reporter and message: this item holds the report's id. */
+  reported: (reporterUuid: string, messageUuid: string): Key => ({
+    pk: `REPORTED#${reporterUuid}#${messageUuid}`,
+    sk: 'REPORTED',
+  }),
 } as const;
+
+const BLOCKS_PREFIX = 'BLOCKS#';
+const BLOCKED_SORT_PREFIX = 'BLOCKED#';
+const REPORTS_PARTITION = 'REPORTS';
+
+/** The blocked user's uuid of a block item's sort key (`BLOCKED#<uuid>`). */
+export function blockedUuidOfBlock(sk: string): string | undefined {
+  return sk.startsWith(BLOCKED_SORT_PREFIX) ? sk.slice(BLOCKED_SORT_PREFIX.length) : undefined;
+}
 
 export function isMessagePartition(pk: string): boolean {
   return pk.startsWith(MESSAGE_PREFIX);

@@ -18,6 +18,7 @@
  * conversations at a time; per conversation to adopt, when applying, 1 Query (its first
  * message, for the pair's created_at) and 1 TransactWriteItems.
  */
+import { blocksBetween } from './blocks';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
 import { findMessageGroupBetween, isMember } from './membership';
 import { firstItem, putIfAbsentAction, scanIndexPages, TransactionCancelledError, transactWrite } from './table';
@@ -129,15 +130,24 @@ async function writeMissing(
   bIn: boolean,
   pairMissing: boolean,
 ): Promise<boolean> {
-  const createdAt = pairMissing ? await firstMessageAt(group) : undefined;
+  const [createdAt, blocks] = await Promise.all([
+    pairMissing ? firstMessageAt(group) : undefined,
+    // A block made while the conversation had no pair item marked nothing: its memberships get the marks here.
+    blocksBetween(a, b),
+  ]);
   try {
     await transactWrite(
       {
-        memberA: aIn ? undefined : putIfAbsentAction({ ...keys.membership(group, a), user_uuid: a }),
-        memberB: bIn ? undefined : putIfAbsentAction({ ...keys.membership(group, b), user_uuid: b }),
+        memberA: aIn
+          ? blocks.markExisting(group, a)
+          : putIfAbsentAction({ ...keys.membership(group, a), user_uuid: a, ...blocks.marks }),
+        memberB: bIn
+          ? blocks.markExisting(group, b)
+          : putIfAbsentAction({ ...keys.membership(group, b), user_uuid: b, ...blocks.marks }),
         pair: pairMissing
           ? putIfAbsentAction({ ...keys.pair(a, b), group_uuid: group, ...(createdAt ? { created_at: createdAt } : {}) })
           : undefined,
+        ...blocks.checks,
       },
       { onConflict: 'report' },
     );

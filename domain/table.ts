@@ -435,3 +435,76 @@ export async function batchWrite(
     }
   }
 }
+
+/**
+ * One page of a partition in sort-key order (`forward`) or reverse, after the sort key `after`
+ * (exclusive), for lists whose sort keys are not timestamps. 1 Query; the next page starts after
+ * the page's last key when DynamoDB says there is more.
+ */
+export async function queryKeyPage(query: {
+  pk: string;
+  limit: number;
+  after: string | undefined;
+  forward: boolean;
+  consistent?: boolean;
+}): Promise<{ items: Item[]; lastKey?: string }> {
+  const { Items, LastEvaluatedKey } = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': query.pk },
+      ScanIndexForward: query.forward,
+      Limit: query.limit,
+      ...(query.consistent ? { ConsistentRead: true } : {}),
+      ...(query.after !== undefined ? { ExclusiveStartKey: { pk: query.pk, sk: query.after } } : {}),
+    }),
+  );
+  const items = Items ?? [];
+  const last = items[items.length - 1];
+  return { items, ...(LastEvaluatedKey && last ? { lastKey: String(last.sk) } : {}) };
+}
+
+/**
+ * The newest item of a partition whose `attribute` equals `value` (a Query with a filter,
+ * newest first, page by page until found): a lookup by an attribute that is not the key,
+ * for rare actions only. Each 1 MB page read costs its read units whether it matches or not.
+ */
+export async function findNewestWhere(pk: string, attribute: string, value: string): Promise<Item | undefined> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':pk': pk, ':v': value },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    const found = page.Items?.[0];
+    if (found) return found;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return undefined;
+}
+
+/** BatchGetItem (strongly consistent) of `keys` in chunks of 100, resending unprocessed keys; the items found. */
+export async function batchGetKeys(keyList: Key[], projection: string): Promise<Item[]> {
+  const found: Item[] = [];
+  for (let i = 0; i < keyList.length; i += BATCH_GET_MAX) {
+    let pending: Item[] | undefined = keyList.slice(i, i + BATCH_GET_MAX) as unknown as Item[];
+    while (pending && pending.length > 0) {
+      const result: { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Item[] }> } = await db().send(
+        new BatchGetCommand({
+          RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true, ProjectionExpression: projection } },
+        }),
+      );
+      found.push(...(result.Responses?.[tableName()] ?? []));
+      pending = result.UnprocessedKeys?.[tableName()]?.Keys;
+    }
+  }
+  return found;
+}

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createGroup } from '../../domain/create-group';
 import { createMessage } from '../../domain/create-message';
+import { reportMessage } from '../../domain/reports';
 import { formatMicros } from '../../domain/time';
 import { createUserProfile } from '../../domain/users';
 import { ensurePoolAndClient, login, signUpUsers, start as startCognito } from '../../local/cognito';
@@ -246,6 +247,13 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   ]);
   const owned = (await createGroup(caller, { title: 'Cold start', handles: [partner.handle, second.handle] })).conversation
     .message_group_uuid;
+  // Safety: a user to block (no conversation with the caller, so the sends below stay allowed)
+  // and a report of the partner's message for the report functions. Before the stream tap, so
+  // the stream functions get the newest message of the conversation, as before.
+  const stranger = newProfile(gen, 'stranger');
+  await writeItems(profileItems(stranger));
+  const reported = await createMessage(group, partner, 'a message to report');
+  const report = await reportMessage(caller, group, reported.message_uuid, 'bench');
   const tap = await tapStream();
   await createMessage(group, caller, 'a message for the stream handler');
   const records = await tap.read();
@@ -410,6 +418,33 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
       event: { requestContext: { connectionId: 'bench-cold-start', routeKey: '$default' }, body: '{"type":"ping"}' },
       ok: status200,
     },
+    blockUser: {
+      event: http('POST', `/api/users/@${stranger.handle}/block`, 'POST /api/users/{handle}/block', {
+        pathParameters: { handle: `@${stranger.handle}` },
+      }),
+      ok: status200,
+    },
+    unblockUser: {
+      event: http('DELETE', `/api/users/@${stranger.handle}/block`, 'DELETE /api/users/{handle}/block', {
+        pathParameters: { handle: `@${stranger.handle}` },
+      }),
+      ok: status200,
+    },
+    listBlocks: { event: http('GET', '/api/blocks', 'GET /api/blocks'), ok: status200 },
+    reportMessage: {
+      event: http(
+        'POST',
+        `/api/messages/${group}/${reported.message_uuid}/report`,
+        'POST /api/messages/{message_group_uuid}/{message_uuid}/report',
+        {
+          pathParameters: { message_group_uuid: group, message_uuid: reported.message_uuid },
+          body: JSON.stringify({ reason: 'bench' }),
+        },
+      ),
+      ok: status200,
+    },
+    listReports: { event: {}, ok: returned },
+    resolveReport: { event: { report_id: report.report_id, resolution: 'bench' }, ok: returned },
     seed: { event: {}, ok: returned },
     scan: { event: {}, ok: returned },
     listConversations: { event: { handle: account.handle }, ok: returned },

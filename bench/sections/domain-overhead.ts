@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
   type AttributeValue,
@@ -221,17 +220,44 @@ async function floorCreateMessage(client: DynamoDBClient, group: string, sender:
       TableName: tableName(),
       Key: key(keys.membership(group, sender.uuid)),
       ConsistentRead: true,
-      ProjectionExpression: 'pk',
+      ProjectionExpression: 'pk, blocked_by',
     }),
   );
   if (!Item) throw new Error('not a member');
+  if (Item.blocked_by) throw new Error('blocked');
+  // The same transaction pattern C writes: the message and the sender's rate-limit counter.
   await client.send(
-    new PutItemCommand({
-      TableName: tableName(),
-      Item: messageAv(group, sender, text, nextTimestamp()),
-      ConditionExpression: 'attribute_not_exists(pk)',
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: messageAv(group, sender, text, nextTimestamp()),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        sendCounterAv(sender.uuid),
+      ],
     }),
   );
+}
+
+/** The rate-limit counter action patterns C and D add to their transaction (domain/rate-limit.ts). */
+function sendCounterAv(userUuid: string) {
+  const windowStart = Math.floor(Date.now() / 60_000) * 60;
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: key(keys.sendWindow(userUuid, windowStart)),
+      UpdateExpression: 'ADD sends :one SET expires_at = :expires',
+      ConditionExpression: 'attribute_not_exists(pk) OR sends < :limit',
+      ExpressionAttributeValues: {
+        ':one': { N: '1' },
+        ':limit': { N: '1000000' },
+        ':expires': { N: String(windowStart + 120) },
+      },
+    },
+  };
 }
 
 async function floorCreateMessageGroup(client: DynamoDBClient, sender: UserProfile, otherHandle: string, text: string) {
@@ -269,6 +295,22 @@ async function floorCreateMessageGroup(client: DynamoDBClient, sender: UserProfi
         put(row(sender.uuid, other, otherUuid)),
         put(row(otherUuid, senderAv, sender.uuid)),
         put(messageAv(group, sender, text, at)),
+        // Pattern D's no-block checks, both directions, and the sender's rate-limit counter.
+        {
+          ConditionCheck: {
+            TableName: tableName(),
+            Key: key(keys.block(sender.uuid, otherUuid)),
+            ConditionExpression: condition,
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: tableName(),
+            Key: key(keys.block(otherUuid, sender.uuid)),
+            ConditionExpression: condition,
+          },
+        },
+        sendCounterAv(sender.uuid),
       ],
     }),
   );

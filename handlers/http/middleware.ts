@@ -14,7 +14,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../../domain/errors';
+import {
+  DomainError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/errors';
 import type { UserProfile } from '../../domain/types';
 import { acceptToken, findCallerBySub } from '../../domain/users';
 import { prepareClient } from '../../domain/dynamodb';
@@ -70,11 +76,12 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Content type, size and JSON checks for requests with a body; malformed input never reaches a handler. */
-function jsonBody(): MiddlewareObj<Event, Result, Error, HttpContext> {
+function jsonBody(expectsBody: boolean): MiddlewareObj<Event, Result, Error, HttpContext> {
   return {
     before: ({ event, context }) => {
       if (event.body === undefined || event.body === null || event.body === '') {
-        if (event.requestContext?.http?.method === 'POST') {
+        // A POST whose route reads a body must send one; a bodiless POST (block) need not.
+        if (expectsBody && event.requestContext?.http?.method === 'POST') {
           throw new ValidationError('request body must be a JSON object');
         }
         return;
@@ -148,7 +155,9 @@ function errorResponses(): MiddlewareObj<Event, Result, Error, HttpContext> {
       const { code, message } = error as unknown as HttpError | DomainError;
       logger.info('request rejected', { status, code });
       if (error?.cause) logger.debug('rejection cause', { cause: String(error.cause) });
-      request.response = jsonResponse(status, { error: { code, message } });
+      // 429 (domain/rate-limit.ts): when to come back.
+      const retry = error instanceof RateLimitedError ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
+      request.response = jsonResponse(status, { error: { code, message } }, retry);
     },
   };
 }
@@ -184,7 +193,7 @@ export function httpHandler<R extends RouteSchema>(
     .use(httpHeaderNormalizer());
   // Who is asking comes first: a stranger learns nothing about what we would accept.
   if (options.auth) stack.use(authenticate());
-  stack.use(jsonBody());
+  stack.use(jsonBody(options.request.expectsBody !== false));
   return stack.handler(async (event, context) => {
     const input = parseRequest(options.request, {
       path: event.pathParameters ?? {},

@@ -2,6 +2,7 @@
  * The original Cruddur JSON shapes, so its React client works unchanged: every list item is
  * `{uuid, display_name, handle, message, created_at}`.
  */
+import type { Block } from '../../domain/blocks';
 import type { Conversation, Message, MessageGroup, Page } from '../../domain/types';
 import type { HttpResult } from './middleware';
 
@@ -62,4 +63,9 @@ export function pageResult<T, J>(page: Page<T>, shape: (item: T) => J): HttpResu
     body: page.items.map(shape),
     ...(page.nextCursor ? { headers: { 'x-next-cursor': page.nextCursor } } : {}),
   };
+}
+
+/** A block as its blocker sees it. */
+export function blockJson(b: Block): { uuid: string; handle: string; display_name: string; blocked: true; blocked_at: string } {
+  return { uuid: b.blocked_uuid, handle: b.handle, display_name: b.display_name, blocked: true, blocked_at: b.blocked_at };
 }

@@ -17,6 +17,8 @@ export interface RouteSchema<S extends z.ZodMiniType = z.ZodMiniType> {
   schema: S;
   /** What a valid request looks like, for the 400's message. */
   hint: string | undefined;
+  /** False when the route declares no body: then a POST may come without one. */
+  expectsBody?: boolean;
 }
 
 /** One schema for a route's path, query, headers and body; a part not declared is not read. */
@@ -32,7 +34,7 @@ export function route<
     headers: (parts.headers ?? anything) as Headers,
     body: (parts.body ?? anything) as Body,
   });
-  return { schema, hint } satisfies RouteSchema;
+  return { schema, hint, expectsBody: parts.body !== undefined } satisfies RouteSchema;
 }
 
 export type RouteInput<R extends RouteSchema> = z.output<R['schema']>;
@@ -71,3 +73,11 @@ const pageLimit = z.pipe(
 
 /** `?limit=&cursor=` of the list routes. The cursor stays opaque here: the domain decodes it for its list. */
 export const pageQuery = z.object({ limit: pageLimit, cursor: optionalText });
+
+/** `/api/users/@ada/block`: the segment arrives as `@ada` (the `@` is optional); the domain checks the handle. */
+export const handlePath = z.object({
+  handle: z.pipe(
+    z.string(),
+    z.transform((segment: string) => segment.replace(/^(@|%40)/i, '')),
+  ),
+});

@@ -4,10 +4,11 @@
  * writable through our patterns A, C and D.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { blockUser } from '../../domain/blocks';
 import { createMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { db, tableName } from '../../domain/dynamodb';
-import { NotFoundError } from '../../domain/errors';
+import { ForbiddenError, NotFoundError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
 import { adoptLegacyConversations } from '../../domain/legacy';
 import { listMessages } from '../../domain/list-messages';
@@ -103,5 +104,15 @@ describe('adoptLegacyConversations', () => {
     });
     expect((await getItem(keys.pair(me.uuid, other.uuid)))?.group_uuid).toBe(ours.message_group_uuid);
     expect((await listMessages(group, other.uuid)).items.map((m) => m.message)).toEqual(['e: hello']);
+  });
+
+  it('a block made before adoption holds after it: the adopted memberships carry its marks, and neither can send', async () => {
+    const { me, other, group } = await legacyConversation('blocked');
+    await blockUser(other, me.handle);
+    await adopt({ apply: true });
+    expect((await getItem(keys.membership(group, me.uuid)))?.blocked_by).toEqual(new Set([other.uuid]));
+    await expect(createMessage(group, me, 'after adoption')).rejects.toThrow(ForbiddenError);
+    await expect(createMessage(group, other, 'after adoption')).rejects.toThrow(ForbiddenError);
+    await expect(createMessageGroup(me, other.handle, 'via handle')).rejects.toThrow(ForbiddenError);
   });
 });

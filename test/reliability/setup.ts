@@ -30,6 +30,10 @@ export default async function reliabilitySetup(): Promise<void> {
     LOCAL_DLQ_DIR: path.join(scratch, 'dlq'),
     // Short, so caching.test.ts can watch a changed profile expire from the cache.
     PROFILE_CACHE_TTL_MS: '1500',
+    // Low enough for safety.test.ts to watch a one-user burst hit it, above what any other
+    // file sends per user in a minute (load.test.ts: 50 per client).
+    SEND_RATE_LIMIT: '200',
+    SEND_RATE_WINDOW_SECONDS: '60',
   };
   Object.assign(process.env, env);
   writeFileSync(env.RELIABILITY_FIGURES, '');

@@ -194,8 +194,11 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
         'INSERT GRP',
         'INSERT MSG',
         'INSERT PAIR',
+        // The senders' rate-limit counters (domain/rate-limit.ts), written with each message.
+        'INSERT RATE',
         'INSERT USER',
         'MODIFY MSG',
+        'MODIFY RATE',
         'MODIFY USER',
         'REMOVE GRP',
         'REMOVE MSG',

@@ -35,6 +35,8 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem @ table',
     'dynamodb:PutItem @ table',
     'dynamodb:Query @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
   ],
   syncCognitoUsers: [
     'cognito-idp:ListUsers @ user pool',
@@ -58,7 +60,28 @@ const EXPECTED: Record<string, string[]> = {
   ],
   listMessageGroups: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
   listMessages: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
-  createMessage: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
+  createMessage: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
+  ],
+  blockUser: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
+  ],
+  unblockUser: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:DeleteItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
+  ],
+  listBlocks: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table'],
+  reportMessage: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table', 'dynamodb:PutItem @ table'],
+  listReports: ['dynamodb:Query @ table'],
+  resolveReport: ['dynamodb:GetItem @ table', 'dynamodb:UpdateItem @ table'],
   getUserShort: ['dynamodb:GetItem @ table'],
   createGroup: [
     'dynamodb:GetItem @ table',

@@ -112,13 +112,25 @@ describe('Lambda functions', () => {
       WsDisconnect: [256, 10],
       WsDefault: [256, 10],
       PushEvents: [256, 30],
+      BlockUser: [512, 10],
+      UnblockUser: [512, 10],
+      ListBlocks: [512, 10],
+      ReportMessage: [512, 10],
+      ListReports: [256, 10],
+      ResolveReport: [256, 10],
     });
   });
 
   test('log at INFO (Powertools reads the same level); ops reports that print message text log at WARN', () => {
     for (const [id, fn] of functions) {
       const level = (fn.Properties?.LoggingConfig as { ApplicationLogLevel?: string }).ApplicationLogLevel;
-      const report = ['ScanLambdaFunction', 'ListConversationsLambdaFunction', 'GetConversationLambdaFunction'].includes(id);
+      const report = [
+        'ScanLambdaFunction',
+        'ListConversationsLambdaFunction',
+        'GetConversationLambdaFunction',
+        'ListReportsLambdaFunction',
+        'ResolveReportLambdaFunction',
+      ].includes(id);
       expect([id, level]).toEqual([id, report ? 'WARN' : 'INFO']);
       const env = (fn.Properties?.Environment as { Variables: Record<string, Json> }).Variables;
       expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
@@ -169,7 +181,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(18); // eleven HTTP routes (six of them groups', one read markers'), two stream consumers, the two Cognito triggers, three WebSocket routes
+    expect(entries).toBe(22); // fifteen HTTP routes (six of them groups', one read markers', four safety's), two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -214,6 +226,10 @@ describe('HTTP API', () => {
       'DELETE /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
       'PUT /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
       'POST /api/message_groups/{message_group_uuid}/read': 'JWT',
+      'POST /api/users/{handle}/block': 'JWT',
+      'DELETE /api/users/{handle}/block': 'JWT',
+      'GET /api/blocks': 'JWT',
+      'POST /api/messages/{message_group_uuid}/{message_uuid}/report': 'JWT',
     });
   });
 });
@@ -281,10 +297,12 @@ describe('alarms', () => {
       .sort();
     expect(errorFunctions).toEqual([
       'AddGroupMember',
+      'BlockUser',
       'CreateGroup',
       'CreateMessage',
       'GetMessageGroup',
       'GetUserShort',
+      'ListBlocks',
       'ListMessageGroups',
       'ListMessages',
       'MarkRead',
@@ -292,7 +310,9 @@ describe('alarms', () => {
       'PushEvents',
       'RemoveGroupMember',
       'RenameGroup',
+      'ReportMessage',
       'SetMemberRole',
+      'UnblockUser',
       'UpdateConversationRows',
       'WsConnect',
       'WsDefault',
