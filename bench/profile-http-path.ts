@@ -16,14 +16,13 @@ import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { login, signUpUsers } from '../local/cognito';
 import { LOCAL_AWS_ENV } from '../local/aws-env';
 import { resetConfigForTests } from '../domain/config';
 import { resetDynamoClientForTests } from '../domain/dynamodb';
 import { formatMicros } from '../domain/time';
-import { findUserByCognitoSub } from '../domain/users';
 import { startStack } from '../test/support/stack';
 import { ROOT } from './lib/local-engine';
+import { signedInStackUser } from './lib/stack-user';
 import { generator } from './lib/random';
 import { conversationItems, messageItems, newProfile, pastMicros, profileItems, writeItems } from './lib/seed-data';
 
@@ -186,25 +185,7 @@ async function main() {
       handle: 'profile_http',
       display_name: 'Profile HTTP',
     };
-    await signUpUsers({
-      endpoint: stack.cognitoEndpoint,
-      userPoolId: stack.userPoolId,
-      clientId: stack.clientId,
-      users: [account],
-    });
-    const { accessToken } = await login({
-      endpoint: stack.cognitoEndpoint,
-      clientId: stack.clientId,
-      email: account.email,
-      password: account.password,
-    });
-    const sub = JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sub as string;
-    let caller = await findUserByCognitoSub(sub);
-    for (let i = 0; !caller && i < 400; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      caller = await findUserByCognitoSub(sub);
-    }
-    if (!caller) throw new Error('no profile from the PostConfirmation trigger');
+    const { accessToken, caller } = await signedInStackUser(stack, account);
     const gen = generator(9);
     const partner = newProfile(gen, 'partner');
     const group = gen.uuid();

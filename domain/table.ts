@@ -41,6 +41,16 @@ interface Condition {
   names?: Record<string, string>;
 }
 
+/** The condition part of a conditional action, on this table. */
+function conditional(condition: Condition) {
+  return {
+    TableName: tableName(),
+    ConditionExpression: condition.if,
+    ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+    ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+  };
+}
+
 // Transaction actions, each on this table. Separate functions rather than one object, so a
 // bundle holds only the kinds of write its function makes (test/template/iam.test.ts derives
 // each function's IAM grants from its bundle).
@@ -60,52 +70,26 @@ export function putIfAbsentAction(item: object, options: { returnOld?: boolean }
 /** Put `item` if `condition` holds; a failed condition returns the item there. */
 export function putIfAction(item: object, condition: Condition): TransactAction {
   return {
-    Put: {
-      TableName: tableName(),
-      Item: item as Item,
-      ConditionExpression: condition.if,
-      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
+    Put: { ...conditional(condition), Item: item as Item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
   };
 }
 
 export function updateAction(key: Key, update: string, condition: Condition): TransactAction {
   return {
-    Update: {
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: update,
-      ConditionExpression: condition.if,
-      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-    },
+    Update: { ...conditional(condition), Key: key, UpdateExpression: update },
   };
 }
 
 export function deleteIfAction(key: Key, condition: Condition): TransactAction {
   return {
-    Delete: {
-      TableName: tableName(),
-      Key: key,
-      ConditionExpression: condition.if,
-      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-    },
+    Delete: { ...conditional(condition), Key: key },
   };
 }
 
 /** Writes nothing; cancels the transaction unless `condition` holds on the item at `key`. */
 export function conditionCheckAction(key: Key, condition: Condition): TransactAction {
   return {
-    ConditionCheck: {
-      TableName: tableName(),
-      Key: key,
-      ConditionExpression: condition.if,
-      ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-      ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-    },
+    ConditionCheck: { ...conditional(condition), Key: key },
   };
 }
 
@@ -387,16 +371,7 @@ export async function lastItem(query: PartitionQuery): Promise<Item | undefined>
 /** Updates the item at `key` if `condition` holds; false when it does not (nothing written). */
 export async function updateIf(key: Key, update: string, condition: Condition): Promise<boolean> {
   try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: update,
-        ConditionExpression: condition.if,
-        ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-        ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-      }),
-    );
+    await db().send(new UpdateCommand({ ...conditional(condition), Key: key, UpdateExpression: update }));
     return true;
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;

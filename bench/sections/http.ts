@@ -15,10 +15,9 @@ import { createMessage } from '../../domain/create-message';
 import { db, resetDynamoClientForTests, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import { formatMicros } from '../../domain/time';
-import { findUserByCognitoSub } from '../../domain/users';
-import { login, signUpUsers } from '../../local/cognito';
 import { startStack, type RunningStack } from '../../test/support/stack';
 import type { Figures } from '../lib/figures';
+import { signedInStackUser } from '../lib/stack-user';
 import { generator } from '../lib/random';
 import { conversationItems, newProfile, pastMicros, profileItems, writeItems } from '../lib/seed-data';
 import { summarize, timeOnce } from '../lib/stats';
@@ -42,20 +41,7 @@ export async function httpAndStream(figures: Figures, settings: Settings): Promi
     const gen = generator(2);
     const account = { email: 'bench@example.com', password: 'Bench-Passw0rd!', handle: 'bench_http', display_name: 'Bench HTTP' };
     // Through cognito-local and the offline PostConfirmation trigger, as a real sign-up.
-    await signUpUsers({
-      endpoint: stack.cognitoEndpoint,
-      userPoolId: stack.userPoolId,
-      clientId: stack.clientId,
-      users: [account],
-    });
-    const { accessToken } = await login({
-      endpoint: stack.cognitoEndpoint,
-      clientId: stack.clientId,
-      email: account.email,
-      password: account.password,
-    });
-    const sub = JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sub as string;
-    const caller = await waitFor(() => findUserByCognitoSub(sub), 'the PostConfirmation trigger to create the profile');
+    const { accessToken, caller } = await signedInStackUser(stack, account);
     const partner = newProfile(gen, 'partner');
     const group = gen.uuid();
     const others = Array.from({ length: 60 }, (_, i) => newProfile(gen, `o${i}`));
