@@ -21,16 +21,17 @@
  *   TransactWriteItems: 0 extra round trips; each is billed as a transactional write of a
  *   missing item (2 write units), so a new conversation costs 4 write units more.
  *
- * Shared GROUP conversations (#16, not built yet) follow another rule, since a block must not
- * let one member silence a group: the blocked user may still post there; what they send is not
- * pushed to the blocker (`recipientsNotBlocking`), and in the blocker's lists it is marked and
- * its text withheld (`markBlockedSenders` with the set from `blockedUuids`). Group membership
- * items never carry `blocked_by`: the marks are placed only through the pair item of a direct
- * conversation.
+ * Shared GROUP conversations follow another rule, since a block must not let one member
+ * silence a group: the blocked user may still post there; what they send is not pushed to the
+ * blocker (domain/push.ts asks `blockingPairs` once per batch), and in the blocker's lists
+ * (patterns A and B) it keeps its place with the text withheld (`markBlockedSenders` with the
+ * set from `blockedUuids`). Nothing is written for it: the rule is applied for the viewer when
+ * content leaves the table, so unblocking shows everything again. Group membership items never
+ * carry `blocked_by`: the marks are placed only through the pair item of a direct conversation.
  */
 import { decodeKeyCursor, encodeKeyCursor } from './cursor';
 import { ForbiddenError, ValidationError } from './errors';
-import { blockedUuidOfBlock, keys } from './keys';
+import { blockedUuidOfBlock, blockerUuidOfBlock, keys } from './keys';
 import { conversationNotFound, findMessageGroupBetween } from './membership';
 import {
   batchGetKeys,
@@ -235,7 +236,7 @@ export async function blocksBetween(a: string, b: string) {
   };
 }
 
-// ---- The hook for shared group conversations (#16) ----
+// ---- Shared group conversations: what a viewer who blocks a member is shown ----
 
 /** Every uuid `viewer` blocks (their whole block partition, 1 Query per 1 MB page). */
 export async function blockedUuids(viewerUuid: string): Promise<Set<string>> {
@@ -257,8 +258,40 @@ export function markBlockedSenders<T extends { message: string }>(
   blocked: ReadonlySet<string>,
 ): Array<T & { blocked_sender?: true }> {
   if (blocked.size === 0) return items;
-  return items.map((item) =>
-    blocked.has(senderOf(item)) ? { ...item, message: BLOCKED_SENDER_TEXT, blocked_sender: true } : item,
+  return items.map((item) => (blocked.has(senderOf(item)) ? withheldFromBlocker(item) : item));
+}
+
+/** An item as someone who blocks its sender sees it: in place, the text withheld. */
+export function withheldFromBlocker<T extends { message: string }>(item: T): T & { blocked_sender: true } {
+  return { ...item, message: BLOCKED_SENDER_TEXT, blocked_sender: true };
+}
+
+/** A "who blocks whom" question of the fan-out: does `blocker` block `sender`? */
+export interface BlockQuestion {
+  blocker: string;
+  sender: string;
+}
+
+export function blockPairKey(question: BlockQuestion): string {
+  return `${question.blocker}|${question.sender}`;
+}
+
+/**
+ * Of the `questions`, those answered yes, as `blockPairKey`s: one strongly consistent
+ * BatchGetItem per 100 distinct questions (a batch of events asks once per pair).
+ */
+export async function blockingPairs(questions: BlockQuestion[]): Promise<Set<string>> {
+  const distinct = new Map<string, BlockQuestion>();
+  for (const question of questions) if (question.blocker !== question.sender) distinct.set(blockPairKey(question), question);
+  if (distinct.size === 0) return new Set();
+  const found = await batchGetKeys(
+    [...distinct.values()].map(({ blocker, sender }) => keys.block(blocker, sender)),
+    'pk, sk',
+  );
+  return new Set(
+    found.map((item) =>
+      blockPairKey({ blocker: String(blockerUuidOfBlock(String(item.pk))), sender: String(blockedUuidOfBlock(String(item.sk))) }),
+    ),
   );
 }
 
@@ -267,12 +300,6 @@ export function markBlockedSenders<T extends { message: string }>(
  * realtime fan-out pushes to these only). 1 BatchGetItem per 100 recipients, strongly consistent.
  */
 export async function recipientsNotBlocking(senderUuid: string, recipients: string[]): Promise<string[]> {
-  const others = recipients.filter((user) => user !== senderUuid);
-  if (others.length === 0) return recipients;
-  const found = await batchGetKeys(
-    others.map((user) => keys.block(user, senderUuid)),
-    'pk',
-  );
-  const blockers = new Set(found.map((item) => String(item.pk)));
-  return recipients.filter((user) => !blockers.has(keys.blocksPartition(user)));
+  const blocking = await blockingPairs(recipients.map((blocker) => ({ blocker, sender: senderUuid })));
+  return recipients.filter((blocker) => !blocking.has(blockPairKey({ blocker, sender: senderUuid })));
 }

@@ -108,6 +108,11 @@ const BLOCKS_PREFIX = 'BLOCKS#';
 const BLOCKED_SORT_PREFIX = 'BLOCKED#';
 const REPORTS_PARTITION = 'REPORTS';
 
+/** The blocker's uuid of a block item's partition key (`BLOCKS#<uuid>`). */
+export function blockerUuidOfBlock(pk: string): string | undefined {
+  return pk.startsWith(BLOCKS_PREFIX) ? pk.slice(BLOCKS_PREFIX.length) : undefined;
+}
+
 /** The blocked user's uuid of a block item's sort key (`BLOCKED#<uuid>`). */
 export function blockedUuidOfBlock(sk: string): string | undefined {
   return sk.startsWith(BLOCKED_SORT_PREFIX) ? sk.slice(BLOCKED_SORT_PREFIX.length) : undefined;

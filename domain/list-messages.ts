@@ -11,11 +11,17 @@
  * for it, so its timing says nothing about whether the conversation exists.
  * `created_at` is returned in our canonical form whatever form the key was written in.
  * Non-members get NotFoundError: the conversation does not exist for them.
+ *
+ * In a group, messages whose sender the viewer blocks keep their place with the text withheld
+ * (domain/blocks.ts): the viewer's blocks are read by one consistent Query beside the message
+ * Query (after the membership check), so the round trips stay 2. Direct conversations'
+ * history is shown as it was (README "Safety").
  */
 import type { CursorScope } from './cursor';
 import { messageFromItem } from './items';
 import { keys } from './keys';
-import { conversationNotFound, isMember } from './membership';
+import { blockedUuids, markBlockedSenders } from './blocks';
+import { conversationNotFound, membershipKind } from './membership';
 import { queryPage } from './table';
 import { canonicalTimestamp } from './time';
 import type { Message, Page, PageRequest } from './types';
@@ -27,8 +33,11 @@ export async function listMessages(groupUuid: string, viewerUuid: string, page: 
   // check (as it once did) competes for the same CPU, connection and engine, and made a
   // non-member's "not found" measurably slower for a conversation that exists (#21 item 6,
   // bench 1.A.non_member). To a non-member even a bad cursor or limit is "not found".
-  if (!(await isMember(group, viewerUuid))) throw conversationNotFound();
-  return readMessages(group, page);
+  const kind = await membershipKind(group, viewerUuid);
+  if (kind === undefined) throw conversationNotFound();
+  if (kind === 'direct') return readMessages(group, page);
+  const [messages, blocked] = await Promise.all([readMessages(group, page), blockedUuids(viewerUuid)]);
+  return { ...messages, items: markBlockedSenders(messages.items, (message) => message.user_uuid, blocked) };
 }
 
 /** Pattern A without the membership check: for trusted callers only (ops functions). */

@@ -10,7 +10,18 @@ import { keys, userUuidOfMembership } from './keys';
 import { getItem, queryAll } from './table';
 
 export async function isMember(groupUuid: string, userUuid: string): Promise<boolean> {
-  return (await getItem(keys.membership(groupUuid, userUuid), { consistent: true, projection: 'pk' })) !== undefined;
+  return (await membershipKind(groupUuid, userUuid)) !== undefined;
+}
+
+/**
+ * Whether `user` is in the conversation, and in which kind: a group membership has a
+ * `joined_at` (domain/items.ts groupMembershipItem), a direct one only `user_uuid`. One
+ * strongly consistent GetItem; undefined for a non-member.
+ */
+export async function membershipKind(groupUuid: string, userUuid: string): Promise<'group' | 'direct' | undefined> {
+  const item = await getItem(keys.membership(groupUuid, userUuid), { consistent: true, projection: 'pk, joined_at' });
+  if (!item) return undefined;
+  return typeof item.joined_at === 'string' ? 'group' : 'direct';
 }
 
 export function conversationNotFound(): NotFoundError {

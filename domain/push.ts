@@ -7,9 +7,14 @@
  * `message.created` goes to every member's connections; a `conversation.updated` to its
  * row's owner, and only while the owner is still a member.
  *
- * Requests per batch (coalesced): 1 membership Query per conversation, 1 connection Query per
- * distinct recipient, 1 PostToConnection per event per connection, and 2 DeleteItem per
- * connection found gone (410).
+ * Blocks (domain/blocks.ts, README "Safety"): an event that carries someone's content names
+ * its `sender`. A recipient who blocks the sender gets the event's `whenBlocked` form instead
+ * (a conversation row with the text withheld), or nothing when it has none (a message).
+ *
+ * Requests per batch (coalesced): 1 membership Query per conversation, 1 consistent
+ * BatchGetItem per 100 distinct (recipient, sender) pairs, 1 connection Query per distinct
+ * recipient, 1 PostToConnection per event per connection, and 2 DeleteItem per connection
+ * found gone (410).
  *
  * Delivery is at-least-once: an event whose post fails for any reason but `410 Gone` is
  * reported failed and the stream redelivers it, so connections that already got it get it
@@ -18,7 +23,11 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { webSocketConfig } from './config';
 import { forgetConnection, listConnections } from './connections';
+import { blockingPairs, blockPairKey, type BlockQuestion } from './blocks';
 import { listMembers } from './membership';
+import { BATCH_GET_MAX } from './table';
+
+type Payload = { type: string; id: string } & Record<string, unknown>;
 
 export interface OutboundEvent {
   /** Opaque to this module: handed back in `failed` when the event could not be delivered. */
@@ -27,7 +36,11 @@ export interface OutboundEvent {
   /** `members`: every member of the conversation; otherwise that one user, if a member. */
   audience: 'members' | { user: string };
   /** The JSON sent, `{type, id, ...}`. */
-  payload: { type: string; id: string } & Record<string, unknown>;
+  payload: Payload;
+  /** Whose content the event carries: recipients who block this user never get `payload`. */
+  sender?: string;
+  /** What a recipient who blocks `sender` gets instead; absent: nothing. */
+  whenBlocked?: Payload;
 }
 
 export interface PushSummary {
@@ -39,6 +52,8 @@ export interface PushSummary {
   /** Events not delivered to every recipient (their refs are in `failed`). */
   failedEvents: number;
   membershipReads: number;
+  /** BatchGetItem calls on block items. */
+  blockReads: number;
   connectionReads: number;
   failed: Set<string>;
 }
@@ -72,6 +87,7 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
     gone: 0,
     failedEvents: 0,
     membershipReads: 0,
+    blockReads: 0,
     connectionReads: 0,
     failed: new Set(),
   };
@@ -104,15 +120,46 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
     return read;
   };
 
-  const posts: Array<{ event: OutboundEvent; user: string; connectionId: string }> = [];
-  await Promise.all(
+  // Who gets each event, by membership; then, for events carrying someone's content, which
+  // recipients block that someone (one batched read for the whole batch).
+  const audiences = await Promise.all(
     events.map(async (event) => {
       try {
         const inGroup = await membersOf(event.message_group_uuid);
-        const recipients =
-          event.audience === 'members' ? [...inGroup] : inGroup.has(event.audience.user) ? [event.audience.user] : [];
-        for (const user of recipients) {
-          for (const connectionId of await connectionsOf(user)) posts.push({ event, user, connectionId });
+        return event.audience === 'members' ? [...inGroup] : inGroup.has(event.audience.user) ? [event.audience.user] : [];
+      } catch {
+        fail(event);
+        return [];
+      }
+    }),
+  );
+  const questions: BlockQuestion[] = [];
+  events.forEach((event, i) => {
+    const sender = event.sender;
+    if (sender !== undefined) for (const blocker of audiences[i] ?? []) questions.push({ blocker, sender });
+  });
+  let blocking = new Set<string>();
+  if (questions.length > 0) {
+    try {
+      summary.blockReads += Math.ceil(new Set(questions.map(blockPairKey)).size / BATCH_GET_MAX);
+      blocking = await blockingPairs(questions);
+    } catch {
+      // Unknown blocks: deliver nothing that carries content (the stream redelivers it).
+      for (const event of events) if (event.sender !== undefined) fail(event);
+    }
+  }
+
+  const posts: Array<{ event: OutboundEvent; payload: Payload; user: string; connectionId: string }> = [];
+  await Promise.all(
+    events.map(async (event, i) => {
+      if (event.refs.every((ref) => summary.failed.has(ref))) return;
+      try {
+        for (const user of audiences[i] ?? []) {
+          const sender = event.sender;
+          const blocked = sender !== undefined && blocking.has(blockPairKey({ blocker: user, sender }));
+          const payload = blocked ? event.whenBlocked : event.payload;
+          if (payload === undefined) continue;
+          for (const connectionId of await connectionsOf(user)) posts.push({ event, payload, user, connectionId });
         }
       } catch {
         fail(event);
@@ -121,13 +168,13 @@ export async function pushEvents(events: OutboundEvent[]): Promise<PushSummary> 
   );
 
   const gone = new Set<string>();
-  await forEachLimited(posts, POST_CONCURRENCY, async ({ event, user, connectionId }) => {
+  await forEachLimited(posts, POST_CONCURRENCY, async ({ event, payload, user, connectionId }) => {
     if (gone.has(connectionId) || event.refs.every((ref) => summary.failed.has(ref))) return;
     try {
       await managementApi().send(
         new PostToConnectionCommand({
           ConnectionId: connectionId,
-          Data: new TextEncoder().encode(JSON.stringify(event.payload)),
+          Data: new TextEncoder().encode(JSON.stringify(payload)),
         }),
       );
       summary.delivered++;

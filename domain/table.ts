@@ -379,7 +379,7 @@ export async function updateIf(key: Key, update: string, condition: Condition): 
   }
 }
 
-const BATCH_GET_MAX = 100;
+export const BATCH_GET_MAX = 100;
 
 /** BatchGetItem of `keys` (100 per request), re-asking for unprocessed keys; found items only, any order. */
 export async function batchGet(keys: Key[]): Promise<Item[]> {

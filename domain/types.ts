@@ -25,6 +25,8 @@ export interface Message {
   user_uuid: string;
   user_handle: string;
   user_display_name: string;
+  /** In a group, a message whose sender the viewer blocks: `message` is withheld (domain/blocks.ts). */
+  blocked_sender?: true;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface MessageGroup {
   /** Present on group rows only: direct rows keep the original shape. */
   kind?: 'group';
   title?: string;
+  /** Group rows whose last sender the viewer blocks: `message` is withheld (domain/blocks.ts). */
+  blocked_sender?: true;
 }
 
 export type Role = 'owner' | 'admin' | 'member';

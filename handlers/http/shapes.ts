@@ -12,6 +12,8 @@ export interface MessageJson {
   handle: string;
   message: string;
   created_at: string;
+  /** Only when true: the viewer blocks the sender and `message` is withheld (README "Safety"). */
+  blocked_sender?: true;
 }
 
 export function messageJson(m: Message): MessageJson {
@@ -21,6 +23,7 @@ export function messageJson(m: Message): MessageJson {
     handle: m.user_handle,
     message: m.message,
     created_at: m.created_at,
+    ...(m.blocked_sender ? { blocked_sender: true as const } : {}),
   };
 }
 
@@ -42,6 +45,7 @@ export function messageGroupJson(g: MessageGroup): MessageJson | GroupItemJson {
     handle: g.user_handle,
     message: g.message,
     created_at: g.last_message_at,
+    ...(g.blocked_sender ? { blocked_sender: true as const } : {}),
   };
   return g.kind === 'group' ? { ...item, kind: 'group', title: g.title ?? '' } : item;
 }

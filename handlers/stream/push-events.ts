@@ -6,6 +6,10 @@
  *   INSERT MSG#<group>  → `message.created` to every member's connections
  *   INSERT GRP#<owner>  → `conversation.updated` (the B item shape) to the row's owner
  *
+ * Blocks: a message is not pushed to members who block its sender, and a group row whose last
+ * sender the owner blocks is pushed with the text withheld (domain/blocks.ts, the same form
+ * pattern B answers), so a blocker never receives the blocked user's words in realtime.
+ *
  * Coalesced per batch: one membership read per conversation and one connection read per
  * user; a conversation row replaced several times in one batch is pushed once, at its newest
  * position. Every message is pushed (a client shows each one).
@@ -19,6 +23,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { withheldFromBlocker } from '../../domain/blocks';
 import { messageFromItem, messageGroupFromItem } from '../../domain/items';
 import { groupUuidOfMessagePartition, userUuidOfConversationPartition } from '../../domain/keys';
 import { type OutboundEvent, pushEvents } from '../../domain/push';
@@ -74,6 +79,7 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
     gone: summary.gone,
     failedEvents: summary.failedEvents,
     membershipReads: summary.membershipReads,
+    blockReads: summary.blockReads,
     connectionReads: summary.connectionReads,
     failures: failures.size + unidentified,
   });
@@ -118,7 +124,7 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
     return {
       kind: 'event',
       position: message.created_at,
-      event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload },
+      event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload, sender: message.user_uuid },
     };
   }
 
@@ -134,6 +140,19 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
     kind: 'event',
     coalesceKey: `${owner}|${row.message_group_uuid}`,
     position: row.last_message_at,
-    event: { refs: [sequenceNumber], message_group_uuid: row.message_group_uuid, audience: { user: owner as string }, payload },
+    event: {
+      refs: [sequenceNumber],
+      message_group_uuid: row.message_group_uuid,
+      audience: { user: owner as string },
+      payload,
+      // A group row names its last sender; a direct row names the other member, whose words
+      // stay readable to a blocker (README "Safety"), so it carries no sender.
+      ...(row.kind === 'group'
+        ? {
+            sender: row.user_uuid,
+            whenBlocked: { ...payload, conversation: messageGroupJson(withheldFromBlocker(row)) },
+          }
+        : {}),
+    },
   };
 }

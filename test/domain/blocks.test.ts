@@ -4,16 +4,20 @@ import {
   blockedUuids,
   blockUser,
   listBlocks,
-  markBlockedSenders,
+  blockingPairs,
+  blockPairKey,
   recipientsNotBlocking,
   SEND_NOT_ALLOWED,
   unblockUser,
 } from '../../domain/blocks';
 import { createMessage } from '../../domain/create-message';
+import { createGroup } from '../../domain/create-group';
 import { createMessageGroup } from '../../domain/create-message-group';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
+import { listMessageGroups } from '../../domain/list-message-groups';
 import { listMessages } from '../../domain/list-messages';
+import { updateConversationRows } from '../../domain/update-conversation-rows';
 import { newUser, getItem, partition } from '../support/fixtures';
 
 async function pair() {
@@ -126,28 +130,64 @@ describe('block and unblock', () => {
   });
 });
 
-describe('the shared-group hook (for #16)', () => {
-  it('marks the items of a blocked sender for the viewer and leaves the others untouched', async () => {
+describe('blocks in shared groups (patterns A and B)', () => {
+  async function groupWithBlock() {
     const { ada, ben, eve } = await pair();
+    const group = await createGroup(ada, { title: 'Club', handles: [ben.handle, eve.handle], message: 'welcome' });
     await blockUser(ada, ben.handle);
-    const blocked = await blockedUuids(ada.uuid);
-    expect(blocked).toEqual(new Set([ben.uuid]));
-    const items = [
-      { user_uuid: ben.uuid, message: 'from ben' },
-      { user_uuid: eve.uuid, message: 'from eve' },
-    ];
-    expect(markBlockedSenders(items, (i) => i.user_uuid, blocked)).toEqual([
-      { user_uuid: ben.uuid, message: BLOCKED_SENDER_TEXT, blocked_sender: true },
-      { user_uuid: eve.uuid, message: 'from eve' },
-    ]);
-    expect(markBlockedSenders(items, (i) => i.user_uuid, await blockedUuids(eve.uuid))).toEqual(items);
+    const sent = await createMessage(group.conversation.message_group_uuid, ben, 'ben speaks');
+    await updateConversationRows({
+      message_group_uuid: group.conversation.message_group_uuid,
+      created_at: sent.created_at,
+      message: sent.message,
+      sender: { uuid: ben.uuid, handle: ben.handle, display_name: ben.display_name },
+    });
+    return { ada, ben, eve, group: group.conversation.message_group_uuid, sent };
+  }
+  const rowOf = async (user: string, group: string) =>
+    (await listMessageGroups(user)).items.find((row) => row.message_group_uuid === group);
+
+  it('the blocked member may still post; the blocker sees the message in place with the text withheld, others see it', async () => {
+    const { ada, eve, group, sent } = await groupWithBlock();
+    const seenByAda = (await listMessages(group, ada.uuid)).items;
+    expect(seenByAda.map((m) => m.message_uuid)).toEqual((await listMessages(group, eve.uuid)).items.map((m) => m.message_uuid));
+    expect(seenByAda.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+    expect(seenByAda.find((m) => m.message === 'welcome')).not.toHaveProperty('blocked_sender');
+    expect((await listMessages(group, eve.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: 'ben speaks' });
+    expect((await listMessages(group, eve.uuid)).items.every((m) => m.blocked_sender === undefined)).toBe(true);
+  });
+
+  it('the blocker’s conversation row for the group withholds the blocked sender’s last message; others’ rows show it', async () => {
+    const { ada, eve, group } = await groupWithBlock();
+    expect(await rowOf(ada.uuid, group)).toMatchObject({ kind: 'group', message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+    expect(await rowOf(eve.uuid, group)).toMatchObject({ kind: 'group', message: 'ben speaks' });
+    expect(await rowOf(eve.uuid, group)).not.toHaveProperty('blocked_sender');
+  });
+
+  it('unblocking shows the text again in both lists', async () => {
+    const { ada, ben, group, sent } = await groupWithBlock();
+    await unblockUser(ada, ben.handle);
+    expect((await listMessages(group, ada.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: 'ben speaks' });
+    expect(await rowOf(ada.uuid, group)).toMatchObject({ message: 'ben speaks' });
+    expect(await rowOf(ada.uuid, group)).not.toHaveProperty('blocked_sender');
+  });
+
+  it('a direct conversation’s history and row stay as they were for the blocker', async () => {
+    const { ada, ben } = await pair();
+    const { message_group_uuid: direct } = await createMessageGroup(ben, ada.handle, 'said before');
+    await blockUser(ada, ben.handle);
+    expect((await listMessages(direct, ada.uuid)).items.map((m) => [m.message, m.blocked_sender])).toEqual([['said before', undefined]]);
   });
 
   it('keeps out of a message’s recipients exactly those who block its sender', async () => {
     const { ada, ben, eve } = await pair();
     await blockUser(ada, ben.handle);
+    expect(await blockedUuids(ada.uuid)).toEqual(new Set([ben.uuid]));
     expect(await recipientsNotBlocking(ben.uuid, [ada.uuid, ben.uuid, eve.uuid])).toEqual([ben.uuid, eve.uuid]);
     expect(await recipientsNotBlocking(eve.uuid, [ada.uuid, ben.uuid, eve.uuid])).toEqual([ada.uuid, ben.uuid, eve.uuid]);
+    expect([...(await blockingPairs([{ blocker: ada.uuid, sender: ben.uuid }, { blocker: ben.uuid, sender: ada.uuid }]))]).toEqual([
+      blockPairKey({ blocker: ada.uuid, sender: ben.uuid }),
+    ]);
     await unblockUser(ada, ben.handle);
     expect(await recipientsNotBlocking(ben.uuid, [ada.uuid, ben.uuid])).toEqual([ada.uuid, ben.uuid]);
   });

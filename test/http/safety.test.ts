@@ -3,7 +3,7 @@
  * patterns D and C and on realtime events, and reports — each rule of README "Safety".
  */
 import { keys } from '../../domain/keys';
-import { SEND_NOT_ALLOWED } from '../../domain/blocks';
+import { BLOCKED_SENDER_TEXT, SEND_NOT_ALLOWED } from '../../domain/blocks';
 import { getItem, partition } from '../support/fixtures';
 import { api, stack } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
@@ -149,7 +149,8 @@ test('CORS: the web origin may DELETE a block, and reads retry-after (429) and X
 
 interface PushEvent {
   type: string;
-  message?: { uuid: string; message: string };
+  message?: { uuid: string; message: string; blocked_sender?: boolean };
+  conversation?: { uuid: string; message: string; created_at: string; blocked_sender?: boolean };
 }
 
 function connect(user: SignedInUser): Promise<{ events: PushEvent[]; close(): void }> {
@@ -185,6 +186,83 @@ describe('block and realtime events', () => {
       await until(() => socket.events.some((e) => e.message?.uuid === after.body.uuid), 'message after unblock');
       const texts = socket.events.filter((e) => e.type === 'message.created').map((e) => e.message?.message);
       expect(texts).not.toContain('refused while blocked');
+    } finally {
+      socket.close();
+    }
+  });
+});
+
+describe('block in a shared group (HTTP and WebSocket)', () => {
+  async function groupOf(owner: SignedInUser, others: SignedInUser[]): Promise<string> {
+    const res = await api('POST', '/api/message_groups', {
+      token: owner.token,
+      json: { title: 'Shared', handles: others.map((o) => o.handle) },
+    });
+    if (res.status !== 201) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.uuid as string;
+  }
+  const messagesOf = async (who: SignedInUser, group: string) =>
+    (await api('GET', `/api/messages/${group}`, { token: who.token })).body as Array<{ uuid: string; message: string; blocked_sender?: boolean }>;
+  const rowOf = async (who: SignedInUser, group: string) =>
+    ((await api('GET', '/api/message_groups', { token: who.token })).body as Array<{ uuid: string; message: string; blocked_sender?: boolean }>).find(
+      (row) => row.uuid === group,
+    );
+
+  test('the blocked member still posts; the blocker gets no message.created, a withheld row, withheld lists; others get the text; unblock restores', async () => {
+    const [una, vic, wes] = await Promise.all([signedInUser('Una'), signedInUser('Vic'), signedInUser('Wes')]);
+    const group = await groupOf(una, [vic, wes]);
+    expect((await block(una, vic)).status).toBe(200);
+    const [blocker, other] = await Promise.all([connect(una), connect(wes)]);
+    try {
+      const blocked = await sendC(vic, group, 'vic in the group');
+      expect(blocked.status).toBe(200);
+      const later = await sendC(wes, group, 'wes after vic');
+      expect(later.status).toBe(200);
+
+      // Stream order: once Wes's later message reached the blocker, Vic's never will.
+      await until(() => blocker.events.some((e) => e.message?.uuid === later.body.uuid), 'the later message at the blocker');
+      await until(() => other.events.some((e) => e.message?.uuid === blocked.body.uuid), 'the blocked member’s message at the other member');
+      expect(blocker.events.some((e) => e.message?.uuid === blocked.body.uuid)).toBe(false);
+      expect(JSON.stringify(blocker.events)).not.toContain('vic in the group');
+      expect(other.events.find((e) => e.message?.uuid === blocked.body.uuid)?.message?.message).toBe('vic in the group');
+      // The blocker's row moved to Vic's message with the text withheld (then to Wes's).
+      const rowAtVic = blocker.events.find((e) => e.type === 'conversation.updated' && e.conversation?.created_at === blocked.body.created_at);
+      if (rowAtVic) expect(rowAtVic.conversation).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+
+      const byBlocker = await messagesOf(una, group);
+      expect(byBlocker.find((m) => m.uuid === blocked.body.uuid)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+      expect(byBlocker.find((m) => m.uuid === later.body.uuid)).toEqual(expect.not.objectContaining({ blocked_sender: true }));
+      expect((await messagesOf(wes, group)).find((m) => m.uuid === blocked.body.uuid)?.message).toBe('vic in the group');
+
+      expect((await unblock(una, vic)).status).toBe(200);
+      expect((await messagesOf(una, group)).find((m) => m.uuid === blocked.body.uuid)).toEqual(
+        expect.objectContaining({ message: 'vic in the group' }),
+      );
+      const again = await sendC(vic, group, 'vic after unblock');
+      await until(() => blocker.events.some((e) => e.message?.uuid === again.body.uuid), 'a message after unblocking');
+    } finally {
+      blocker.close();
+      other.close();
+    }
+  });
+
+  test('a group row whose last message is the blocked member’s is withheld in the blocker’s list and pushed withheld', async () => {
+    const [xia, yan, zed] = await Promise.all([signedInUser('Xia'), signedInUser('Yan'), signedInUser('Zed')]);
+    const group = await groupOf(xia, [yan, zed]);
+    expect((await block(xia, yan)).status).toBe(200);
+    const socket = await connect(xia);
+    try {
+      const sent = await sendC(yan, group, 'yan last word');
+      expect(sent.status).toBe(200);
+      await until(
+        () => socket.events.some((e) => e.type === 'conversation.updated' && e.conversation?.created_at === sent.body.created_at),
+        'the blocker’s row event',
+      );
+      const event = socket.events.find((e) => e.type === 'conversation.updated' && e.conversation?.created_at === sent.body.created_at);
+      expect(event?.conversation).toMatchObject({ uuid: group, message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+      expect(await rowOf(xia, group)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+      expect(await rowOf(zed, group)).toEqual(expect.objectContaining({ message: 'yan last word' }));
+      expect(await rowOf(zed, group)).not.toHaveProperty('blocked_sender');
     } finally {
       socket.close();
     }

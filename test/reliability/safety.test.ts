@@ -131,6 +131,60 @@ describe('blocks', () => {
     }
   });
 
+  test('in a shared group the blocked member posts; the blocker is pushed none of it and reads none of its text; the others get all of it', async () => {
+    const [blocker, blocked, other] = [await newClient('grp_a'), await newClient('grp_b'), await newClient('grp_c')];
+    const created = await call('POST', '/api/message_groups', {
+      token: blocker.accessToken,
+      json: { title: 'Shared', handles: [blocked.handle, other.handle] },
+    });
+    expect(created.status).toBe(201);
+    const group = created.body.uuid as string;
+    expect((await call('POST', `/api/users/@${blocked.handle}/block`, { token: blocker.accessToken })).status).toBe(200);
+    const [blockerSocket, otherSocket] = [await connect(blocker), await connect(other)];
+    try {
+      const POSTS = 30;
+      const texts = Array.from({ length: POSTS }, (_, i) => `blocked member post ${i} ${blocked.handle}`);
+      const replies = await inParallel(texts, 6, (message) =>
+        call('POST', '/api/messages', { token: blocked.accessToken, json: { message_group_uuid: group, message } }),
+      );
+      const closing = await call('POST', '/api/messages', { token: other.accessToken, json: { message_group_uuid: group, message: 'closing' } });
+      expect(closing.status).toBe(200);
+      const deadline = Date.now() + 20_000;
+      const uuids = new Set(replies.filter((r) => r.status === 200).map((r) => String(r.body.uuid)));
+      while (
+        !blockerSocket.events.some((e) => e.message?.uuid === closing.body.uuid) ||
+        otherSocket.events.filter((e) => e.type === 'message.created' && uuids.has(String(e.message?.uuid))).length < uuids.size
+      ) {
+        if (Date.now() > deadline) throw new Error('the group’s messages were not pushed');
+        await sleep(50);
+      }
+      const blockerLists = JSON.stringify([
+        (await call('GET', `/api/messages/${group}?limit=100`, { token: blocker.accessToken })).body,
+        (await call('GET', '/api/message_groups', { token: blocker.accessToken })).body,
+      ]);
+      const otherMessages = (await call('GET', `/api/messages/${group}?limit=100`, { token: other.accessToken })).body as Array<{ message: string }>;
+      const accepted = uuids.size;
+      const pushedToBlocker = blockerSocket.events.filter((e) => JSON.stringify(e).includes('blocked member post')).length;
+      const textsInBlockerLists = texts.filter((t) => blockerLists.includes(t)).length;
+      const textsMissingForOthers = texts.filter((t) => !otherMessages.some((m) => m.message === t)).length;
+      const serverErrors = replies.filter((r) => r.status >= 500).length;
+      recordFigure({ area: 'safety', name: 'group posts by a blocked member (accepted)', value: accepted, min: POSTS });
+      recordFigure({ area: 'safety', name: 'of them pushed to the blocker (leaks)', value: pushedToBlocker, max: 0 });
+      recordFigure({ area: 'safety', name: 'of their texts in the blocker’s lists (leaks)', value: textsInBlockerLists, max: 0 });
+      recordFigure({ area: 'safety', name: 'of their texts missing for other members', value: textsMissingForOthers, max: 0 });
+      expect({ accepted, pushedToBlocker, textsInBlockerLists, textsMissingForOthers, serverErrors }).toEqual({
+        accepted: POSTS,
+        pushedToBlocker: 0,
+        textsInBlockerLists: 0,
+        textsMissingForOthers: 0,
+        serverErrors: 0,
+      });
+    } finally {
+      blockerSocket.close();
+      otherSocket.close();
+    }
+  });
+
   test('nobody blocks or reports on behalf of someone else: identity in body or query is ignored, other users’ state unchanged', async () => {
     const [me, victim, target] = [await newClient('obo_me'), await newClient('obo_v'), await newClient('obo_t')];
     const group = await conversation(target, me, 'hello');

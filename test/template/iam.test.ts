@@ -143,6 +143,7 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:SendMessage @ push dead-letter queue',
     'dynamodb:Query @ table',
     'dynamodb:DeleteItem @ table',
+    'dynamodb:BatchGetItem @ table',
     'execute-api:ManageConnections @ websocket connections',
   ],
 };
