@@ -404,6 +404,16 @@ describe('IAM (packaged prod stack)', () => {
     }
   });
 
+  test('pushEvents may BatchGetItem block items only (dynamodb:LeadingKeys BLOCKS#*)', () => {
+    const role = resource(template, roleIdOf('pushEvents'));
+    const statements = asList(role.Properties?.Policies).flatMap(
+      (p) => asList(((p as { PolicyDocument: Json }).PolicyDocument as { Statement: Json }).Statement) as Array<Record<string, Json>>,
+    );
+    const batchGets = statements.filter((st) => asList(st.Action).includes('dynamodb:BatchGetItem'));
+    expect(batchGets).toHaveLength(1);
+    expect(batchGets[0]?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BLOCKS#*'] } });
+  });
+
   test('the PostConfirmation trigger reaches the pool through its own policy, and the stack has no dependency cycle', () => {
     // The pool names the trigger (LambdaConfig); the trigger's role and function must not name the pool.
     expect(JSON.stringify(resource(template, 'PostConfirmationRole'))).not.toContain('CognitoUserPoolCruddur');
