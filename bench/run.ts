@@ -122,7 +122,8 @@ const SECTIONS: Section[] = [
   },
   {
     id: '10',
-    title: 'edit and delete (#17): requests and WCU of an edit and a delete, and of pattern E on their MODIFY, 1:1 and 10 members',
+    title:
+      'edit and delete (#17): requests and WCU of an edit and a delete, and of pattern E on their MODIFY, 1:1 and 10 members',
     run: (figures) => editAndDelete(figures),
   },
   {

@@ -82,7 +82,13 @@ export async function applyMessageChange(change: MessageChange): Promise<Message
 
 /** Whether the conversation has a message after `atMicros` up to the row's key `rowSk`: then the row is at that one. */
 async function hasMessageBetween(group: string, atMicros: number, rowSk: string): Promise<boolean> {
-  const after = await queryRange({ pk: keys.messagePartition(group), from: formatMicros(atMicros + 1), to: rowSk, limit: 1, consistent: true });
+  const after = await queryRange({
+    pk: keys.messagePartition(group),
+    from: formatMicros(atMicros + 1),
+    to: rowSk,
+    limit: 1,
+    consistent: true,
+  });
   return after.length > 0;
 }
 

@@ -56,7 +56,10 @@ export async function deleteMessage(groupUuid: string, messageUuid: string, call
     const unlessDeleted = 'attribute_exists(pk) AND attribute_not_exists(deleted)';
     let done: boolean;
     if (bySender) {
-      done = await updateIf(key, TOMBSTONE, { if: `${unlessDeleted} AND user_uuid = :me`, values: { ...values, ':me': callerUuid } });
+      done = await updateIf(key, TOMBSTONE, {
+        if: `${unlessDeleted} AND user_uuid = :me`,
+        values: { ...values, ':me': callerUuid },
+      });
     } else {
       try {
         await transactWrite({
@@ -70,7 +73,8 @@ export async function deleteMessage(groupUuid: string, messageUuid: string, call
         done = true;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;
-        if (error.failed('moderator')) throw new ForbiddenError('only the sender, or a group owner or admin, can delete this message');
+        if (error.failed('moderator'))
+          throw new ForbiddenError('only the sender, or a group owner or admin, can delete this message');
         if (!error.failed('message')) throw error;
         done = false;
       }

@@ -89,7 +89,9 @@ export async function editMessage(
     const edited: Message = unchanged ? current : { ...current, message: body, edited_at: editedAt };
     try {
       if (idempotency) await editWithKey(idempotency, key, unchanged, body, condition, edited);
-      else if (!(await updateIf(key, 'SET message = :m, edited_at = :e', { ...condition, values: { ...condition.values, ':m': body } }))) {
+      else if (
+        !(await updateIf(key, 'SET message = :m, edited_at = :e', { ...condition, values: { ...condition.values, ':m': body } }))
+      ) {
         throw new EditRaced();
       }
       return edited;
@@ -101,7 +103,8 @@ export async function editMessage(
       } else if (!(error instanceof EditRaced)) throw error;
     }
     // Deleted, or edited by a newer edit since we read it: read it again.
-    if (attempt >= EDIT_RACE_RETRIES) throw new ServiceUnavailableError(`edit of ${id} still racing after ${attempt + 1} attempts`);
+    if (attempt >= EDIT_RACE_RETRIES)
+      throw new ServiceUnavailableError(`edit of ${id} still racing after ${attempt + 1} attempts`);
   }
 }
 
@@ -135,4 +138,3 @@ async function editWithKey(
       : updateAction(key, 'SET message = :m, edited_at = :e', { ...condition, values: { ...condition.values, ':m': body } }),
   });
 }
-

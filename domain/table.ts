@@ -488,7 +488,13 @@ export async function batchGetKeys(keyList: Key[], projection: string): Promise<
  * Items of a partition whose sort key is in [from, to] (string order), oldest first, at most
  * `limit`: 1 Query. For short ranges of timestamps (a row near a message's time, #17).
  */
-export async function queryRange(query: { pk: string; from: string; to: string; limit: number; consistent?: boolean }): Promise<Item[]> {
+export async function queryRange(query: {
+  pk: string;
+  from: string;
+  to: string;
+  limit: number;
+  consistent?: boolean;
+}): Promise<Item[]> {
   const { Items } = await db().send(
     new QueryCommand({
       TableName: tableName(),

@@ -370,16 +370,26 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
       ok: status200,
     },
     editMessage: {
-      event: http('PATCH', `/api/messages/${group}/${toEdit.message_uuid}`, 'PATCH /api/messages/{message_group_uuid}/{message_uuid}', {
-        pathParameters: { message_group_uuid: group, message_uuid: toEdit.message_uuid },
-        body: '{"message":"an edited message"}',
-      }),
+      event: http(
+        'PATCH',
+        `/api/messages/${group}/${toEdit.message_uuid}`,
+        'PATCH /api/messages/{message_group_uuid}/{message_uuid}',
+        {
+          pathParameters: { message_group_uuid: group, message_uuid: toEdit.message_uuid },
+          body: '{"message":"an edited message"}',
+        },
+      ),
       ok: status200,
     },
     deleteMessage: {
-      event: http('DELETE', `/api/messages/${group}/${toDelete.message_uuid}`, 'DELETE /api/messages/{message_group_uuid}/{message_uuid}', {
-        pathParameters: { message_group_uuid: group, message_uuid: toDelete.message_uuid },
-      }),
+      event: http(
+        'DELETE',
+        `/api/messages/${group}/${toDelete.message_uuid}`,
+        'DELETE /api/messages/{message_group_uuid}/{message_uuid}',
+        {
+          pathParameters: { message_group_uuid: group, message_uuid: toDelete.message_uuid },
+        },
+      ),
       ok: status200,
     },
     preSignUp: {

@@ -41,15 +41,23 @@ export async function editAndDelete(figures: Figures): Promise<void> {
       const group =
         size === 2
           ? (await createMessageGroup(owner, sender.handle, 'hello')).message_group_uuid
-          : (await createGroup(owner, { title: 'Bench edits', handles: [sender, ...rest].map((p) => p.handle), message: 'hello' })).conversation
-              .message_group_uuid;
+          : (
+              await createGroup(owner, {
+                title: 'Bench edits',
+                handles: [sender, ...rest].map((p) => p.handle),
+                message: 'hello',
+              })
+            ).conversation.message_group_uuid;
       await applyPatternE(stream, group, ['INSERT']);
 
       // An edit of the last message (the sender's), then pattern E on its MODIFY.
       const last = await createMessage(group, sender, gen.text(3, 20));
       await applyPatternE(stream, group, ['INSERT']);
       await counted(figures, `${prefix}.edit`, () => editMessage(group, last.message_uuid, sender, 'an edited text'));
-      figures.add(`${prefix}.edit.E.rows_updated_count`, await counted(figures, `${prefix}.edit.E`, () => applyPatternE(stream, group, ['MODIFY'])));
+      figures.add(
+        `${prefix}.edit.E.rows_updated_count`,
+        await counted(figures, `${prefix}.edit.E`, () => applyPatternE(stream, group, ['MODIFY'])),
+      );
       await counted(figures, `${prefix}.edit_with_idempotency_key`, () =>
         editMessage(group, last.message_uuid, sender, 'edited again', { idempotencyKey: randomUUID() }),
       );
@@ -57,7 +65,10 @@ export async function editAndDelete(figures: Figures): Promise<void> {
 
       // The delete by the sender, then pattern E on its MODIFY (every row becomes a tombstone).
       await counted(figures, `${prefix}.delete_by_sender`, () => deleteMessage(group, last.message_uuid, sender.uuid));
-      figures.add(`${prefix}.delete.E.rows_updated_count`, await counted(figures, `${prefix}.delete.E`, () => applyPatternE(stream, group, ['MODIFY'])));
+      figures.add(
+        `${prefix}.delete.E.rows_updated_count`,
+        await counted(figures, `${prefix}.delete.E`, () => applyPatternE(stream, group, ['MODIFY'])),
+      );
       await counted(figures, `${prefix}.delete_again`, () => deleteMessage(group, last.message_uuid, sender.uuid));
       if (size > 2) {
         const another = await createMessage(group, sender, gen.text(3, 20));

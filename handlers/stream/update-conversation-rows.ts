@@ -178,7 +178,11 @@ function parseChange(record: DynamoDBRecord, sequenceNumber: string | undefined)
   }
   if (record.eventName === 'REMOVE') {
     // The view type is NEW_IMAGE: a REMOVE has the keys only, which is all a tombstone needs.
-    return { kind: 'change', sequenceNumber, change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: nextTimestamp() } };
+    return {
+      kind: 'change',
+      sequenceNumber,
+      change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: nextTimestamp() },
+    };
   }
   let image: Record<string, unknown>;
   try {
@@ -188,13 +192,23 @@ function parseChange(record: DynamoDBRecord, sequenceNumber: string | undefined)
   }
   if (image.deleted === true) {
     const deletedAt = typeof image.deleted_at === 'string' ? image.deleted_at : nextTimestamp();
-    return { kind: 'change', sequenceNumber, change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: deletedAt } };
+    return {
+      kind: 'change',
+      sequenceNumber,
+      change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: deletedAt },
+    };
   }
   if (typeof image.edited_at === 'string' && typeof image.message === 'string') {
     return {
       kind: 'change',
       sequenceNumber,
-      change: { kind: 'edited', message_group_uuid: groupUuid, created_at: sk, message: image.message, edited_at: image.edited_at },
+      change: {
+        kind: 'edited',
+        message_group_uuid: groupUuid,
+        created_at: sk,
+        message: image.message,
+        edited_at: image.edited_at,
+      },
     };
   }
   return { kind: 'ignored' };

@@ -126,7 +126,14 @@ describe('editMessage', () => {
     await db().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...keys.message(group, legacyAt), message_uuid: legacyUuid, message: 'old one', user_uuid: ada.uuid, user_handle: ada.handle, user_display_name: ada.display_name },
+        Item: {
+          ...keys.message(group, legacyAt),
+          message_uuid: legacyUuid,
+          message: 'old one',
+          user_uuid: ada.uuid,
+          user_handle: ada.handle,
+          user_display_name: ada.display_name,
+        },
       }),
     );
     const edited = await editMessage(group, legacyUuid, ada, 'old, fixed');
@@ -166,7 +173,12 @@ describe('deleteMessage', () => {
     const gone = await deleteMessage(group, first.message_uuid, ada.uuid);
     expect(gone).toMatchObject({ message_uuid: first.message_uuid, message: '', deleted: true, created_at: first.created_at });
     const stored = await item(group, first.created_at);
-    expect(stored).toMatchObject({ message_uuid: first.message_uuid, deleted: true, deleted_at: gone.deleted_at, user_uuid: ada.uuid });
+    expect(stored).toMatchObject({
+      message_uuid: first.message_uuid,
+      deleted: true,
+      deleted_at: gone.deleted_at,
+      user_uuid: ada.uuid,
+    });
     expect(stored).not.toHaveProperty('message');
     const again = await deleteMessage(group, first.message_uuid, ada.uuid);
     expect(again).toEqual(gone);

@@ -25,9 +25,14 @@ const send = (from: SignedInUser, group: string, message: string) =>
   api('POST', '/api/messages', { token: from.token, json: { message, message_group_uuid: group } });
 const edit = (by: SignedInUser, group: string, uuid: string, message: unknown, headers: Record<string, string> = {}) =>
   api('PATCH', `/api/messages/${group}/${uuid}`, { token: by.token, json: { message }, headers });
-const remove = (by: SignedInUser, group: string, uuid: string) => api('DELETE', `/api/messages/${group}/${uuid}`, { token: by.token });
+const remove = (by: SignedInUser, group: string, uuid: string) =>
+  api('DELETE', `/api/messages/${group}/${uuid}`, { token: by.token });
 
-async function start(from: SignedInUser, to: SignedInUser, text: string): Promise<{ group: string; uuid: string; created_at: string }> {
+async function start(
+  from: SignedInUser,
+  to: SignedInUser,
+  text: string,
+): Promise<{ group: string; uuid: string; created_at: string }> {
   const res = await api('POST', '/api/messages', { token: from.token, json: { message: text, handle: to.handle } });
   if (res.status !== 200) throw new Error(`start: ${res.status} ${JSON.stringify(res.body)}`);
   return { group: res.body.message_group_uuid, uuid: res.body.uuid, created_at: res.body.created_at };
@@ -66,7 +71,11 @@ describe('PATCH /api/messages/{group}/{message}', () => {
     const page = await api('GET', `/api/messages/${first.group}`, { token: ben.token });
     expect(page.body).toEqual([res.body]);
     for (const user of [ada, ben]) {
-      const item = await until(() => listItem(user, first.group), (i) => i?.message === 'hello', 'B shows the edit');
+      const item = await until(
+        () => listItem(user, first.group),
+        (i) => i?.message === 'hello',
+        'B shows the edit',
+      );
       expect(item).toMatchObject({ created_at: first.created_at, edited_at: res.body.edited_at });
     }
   });
@@ -126,18 +135,34 @@ describe('DELETE /api/messages/{group}/{message}', () => {
   let cai: SignedInUser;
   let eve: SignedInUser;
   beforeAll(async () => {
-    [ada, ben, cai, eve] = await Promise.all([signedInUser('Ada D'), signedInUser('Ben D'), signedInUser('Cai D'), signedInUser('Eve D')]);
+    [ada, ben, cai, eve] = await Promise.all([
+      signedInUser('Ada D'),
+      signedInUser('Ben D'),
+      signedInUser('Cai D'),
+      signedInUser('Eve D'),
+    ]);
   });
 
   test('the sender deletes: 200 tombstone, again the same; A, B and the rows keep no text anywhere', async () => {
     const first = await start(ada, ben, 'secret');
     const res = await remove(ada, first.group, first.uuid);
-    const tombstone = { uuid: first.uuid, display_name: 'Ada D', handle: ada.handle, message: null, created_at: first.created_at, deleted: true };
+    const tombstone = {
+      uuid: first.uuid,
+      display_name: 'Ada D',
+      handle: ada.handle,
+      message: null,
+      created_at: first.created_at,
+      deleted: true,
+    };
     expect([res.status, res.body]).toEqual([200, tombstone]);
     expect((await remove(ada, first.group, first.uuid)).body).toEqual(tombstone);
     expect((await api('GET', `/api/messages/${first.group}`, { token: ben.token })).body).toEqual([tombstone]);
     for (const user of [ada, ben]) {
-      const item = await until(() => listItem(user, first.group), (i) => i?.deleted === true, 'B shows the tombstone');
+      const item = await until(
+        () => listItem(user, first.group),
+        (i) => i?.deleted === true,
+        'B shows the tombstone',
+      );
       expect(item).toMatchObject({ uuid: first.group, message: null, deleted: true, created_at: first.created_at });
       const rows = await partition(keys.conversationPartition(user.profile.uuid));
       expect(JSON.stringify(rows)).not.toContain('secret');
@@ -156,10 +181,16 @@ describe('DELETE /api/messages/{group}/{message}', () => {
   });
 
   test('in a group: the owner and an admin delete another’s message, a plain member cannot', async () => {
-    const created = await api('POST', '/api/message_groups', { token: ada.token, json: { title: 'Mods', handles: [ben.handle, cai.handle] } });
+    const created = await api('POST', '/api/message_groups', {
+      token: ada.token,
+      json: { title: 'Mods', handles: [ben.handle, cai.handle] },
+    });
     expect(created.status).toBe(201);
     const group = created.body.uuid as string;
-    expect((await api('PUT', `/api/message_groups/${group}/members/${ben.handle}`, { token: ada.token, json: { role: 'admin' } })).status).toBe(200);
+    expect(
+      (await api('PUT', `/api/message_groups/${group}/members/${ben.handle}`, { token: ada.token, json: { role: 'admin' } }))
+        .status,
+    ).toBe(200);
     const m1 = (await send(cai, group, 'cai one')).body;
     const m2 = (await send(cai, group, 'cai two')).body;
     const m3 = (await send(ada, group, 'owner’s')).body;
@@ -197,7 +228,11 @@ describe('realtime: message.updated and message.deleted', () => {
       const edited = (await edit(ivy, first.group, first.uuid, 'final')).body;
       expect((await remove(ivy, first.group, first.uuid)).status).toBe(200);
       for (const socket of sockets.slice(0, 2)) {
-        await until(async () => socket.events, (events) => events.some((e) => e.type === 'message.deleted'), 'message.deleted');
+        await until(
+          async () => socket.events,
+          (events) => events.some((e) => e.type === 'message.deleted'),
+          'message.deleted',
+        );
         const updated = socket.events.find((e) => e.type === 'message.updated');
         expect(updated).toEqual({
           type: 'message.updated',
@@ -206,7 +241,14 @@ describe('realtime: message.updated and message.deleted', () => {
           message: edited,
         });
         const deleted = socket.events.find((e) => e.type === 'message.deleted');
-        expect(deleted?.message).toEqual({ uuid: first.uuid, display_name: 'Ivy E', handle: ivy.handle, message: null, created_at: first.created_at, deleted: true });
+        expect(deleted?.message).toEqual({
+          uuid: first.uuid,
+          display_name: 'Ivy E',
+          handle: ivy.handle,
+          message: null,
+          created_at: first.created_at,
+          deleted: true,
+        });
         expect(JSON.stringify(deleted)).not.toContain('final');
       }
       // Events arrive in stream order: once the members have both, the outsider would have had them.

@@ -31,14 +31,21 @@ async function rowOf(user: SignedInUser, group: string): Promise<Record<string, 
 }
 
 async function race(sender: SignedInUser, members: SignedInUser[], group: string, label: string): Promise<void> {
-  const last = await api('POST', '/api/messages', { token: sender.token, json: { message: `${label} original`, message_group_uuid: group } });
+  const last = await api('POST', '/api/messages', {
+    token: sender.token,
+    json: { message: `${label} original`, message_group_uuid: group },
+  });
   expect(last.status).toBe(200);
   const target = `/api/messages/${group}/${last.body.uuid}`;
   const keysUsed = Array.from({ length: EDITS }, (_, i) => `${label}-${last.body.uuid}-${i}`);
   // Edits (half with an Idempotency-Key) and the delete at once.
   const answers = await Promise.all([
     ...keysUsed.map((key, i) =>
-      api('PATCH', target, { token: sender.token, json: { message: `${label} edit ${i}` }, headers: i % 2 ? { 'Idempotency-Key': key } : {} }),
+      api('PATCH', target, {
+        token: sender.token,
+        json: { message: `${label} edit ${i}` },
+        headers: i % 2 ? { 'Idempotency-Key': key } : {},
+      }),
     ),
     api('DELETE', target, { token: sender.token }),
   ]);
@@ -49,18 +56,28 @@ async function race(sender: SignedInUser, members: SignedInUser[], group: string
   expect(item).toMatchObject({ deleted: true });
   expect(item).not.toHaveProperty('message');
   for (const member of members) {
-    await until(() => rowOf(member, group), (row) => row?.deleted === true && row.sk === last.body.created_at, `${member.handle}'s row a tombstone`);
+    await until(
+      () => rowOf(member, group),
+      (row) => row?.deleted === true && row.sk === last.body.created_at,
+      `${member.handle}'s row a tombstone`,
+    );
   }
 
   // A send racing late edits (all refused: the message is deleted): the rows move to the send.
   const [sent, ...late] = await Promise.all([
     api('POST', '/api/messages', { token: members[1]!.token, json: { message: `${label} after`, message_group_uuid: group } }),
-    ...Array.from({ length: 3 }, (_, i) => api('PATCH', target, { token: sender.token, json: { message: `${label} late ${i}` } })),
+    ...Array.from({ length: 3 }, (_, i) =>
+      api('PATCH', target, { token: sender.token, json: { message: `${label} late ${i}` } }),
+    ),
   ]);
   expect(sent?.status).toBe(200);
   expect(late.map((answer) => answer.status)).toEqual([409, 409, 409]);
   for (const member of members) {
-    const row = await until(() => rowOf(member, group), (r) => r?.sk === sent!.body.created_at, `${member.handle}'s row at the send`);
+    const row = await until(
+      () => rowOf(member, group),
+      (r) => r?.sk === sent!.body.created_at,
+      `${member.handle}'s row at the send`,
+    );
     expect(row).toMatchObject({ message: `${label} after` });
   }
 

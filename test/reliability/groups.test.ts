@@ -61,9 +61,17 @@ beforeAll(async () => {
   if (promote.status !== 200 || remove.status !== 204) throw new Error(`fixtures: ${promote.status} ${remove.status}`);
   const page = await call('GET', `/api/messages/${group}`, { token: owner.accessToken });
   ownersMessage = page.body[0].uuid;
-  membersMessage = (await call('POST', '/api/messages', { token: member.accessToken, json: { message_group_uuid: group, message: 'member secret' } })).body.uuid;
+  membersMessage = (
+    await call('POST', '/api/messages', {
+      token: member.accessToken,
+      json: { message_group_uuid: group, message: 'member secret' },
+    })
+  ).body.uuid;
   blocked = await newClient('gr_blk');
-  const started = await call('POST', '/api/messages', { token: blocked.accessToken, json: { handle: outsider.handle, message: 'direct secret' } });
+  const started = await call('POST', '/api/messages', {
+    token: blocked.accessToken,
+    json: { handle: outsider.handle, message: 'direct secret' },
+  });
   [direct, blockedsMessage] = [started.body.message_group_uuid, started.body.uuid];
   const block = await call('POST', `/api/users/@${blocked.handle}/block`, { token: outsider.accessToken });
   if (!ownersMessage || !membersMessage || !blockedsMessage || block.status !== 200) throw new Error('fixtures: edit/delete');
@@ -172,8 +180,12 @@ describe('groups: access matrix', () => {
       [
         'owner edits their message',
         async () =>
-          (await call('PATCH', `/api/messages/${group}/${ownersMessage}`, { token: owner.accessToken, json: { message: 'edited' } }))
-            .status === 200,
+          (
+            await call('PATCH', `/api/messages/${group}/${ownersMessage}`, {
+              token: owner.accessToken,
+              json: { message: 'edited' },
+            })
+          ).status === 200,
       ],
       [
         'admin deletes a member’s message',
@@ -183,7 +195,8 @@ describe('groups: access matrix', () => {
       [
         'a blocked sender still deletes their own message',
         async () =>
-          (await call('DELETE', `/api/messages/${direct}/${blockedsMessage}`, { token: blocked.accessToken })).body?.deleted === true,
+          (await call('DELETE', `/api/messages/${direct}/${blockedsMessage}`, { token: blocked.accessToken })).body?.deleted ===
+          true,
       ],
       ['outsider does not list it', async () => !(await list(outsider)).includes(group)],
       [

@@ -23,7 +23,8 @@ beforeEach(async () => {
 });
 afterEach(() => tap.close());
 
-const messageRecords = (records: DynamoDBRecord[], group: string) => records.filter((r) => pkOf(r) === keys.messagePartition(group));
+const messageRecords = (records: DynamoDBRecord[], group: string) =>
+  records.filter((r) => pkOf(r) === keys.messagePartition(group));
 
 async function rowOf(user: UserProfile, group: string): Promise<Record<string, unknown>> {
   const rows = (await partition(keys.conversationPartition(user.uuid))).filter((row) => row.message_group_uuid === group);
