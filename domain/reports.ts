@@ -16,7 +16,7 @@
  * pushed to anyone, and the reported user never learns of it.
  */
 import { decodeKeyCursor, encodeKeyCursor } from './cursor';
-import { NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newUuid } from './ids';
 import { messageFromItem } from './items';
 import { keys } from './keys';
@@ -133,6 +133,8 @@ export async function reportMessage(
   if (!found) throw new NotFoundError('message not found');
   const message = messageFromItem(group, found);
   if (message.user_uuid === reporter.uuid) throw new ValidationError('you cannot report your own message');
+  // A tombstone (#17) has no text left to report.
+  if (message.deleted) throw new ConflictError('this message was deleted');
 
   const createdAt = nextTimestamp();
   const reportId = `${createdAt}#${newUuid()}`;

@@ -12,6 +12,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { createdAtOfMessageUuid } from '../../domain/ids';
 import { keys } from '../../domain/keys';
 import { setMemberRole } from '../../domain/manage-group';
+import { reportMessage } from '../../domain/reports';
 import { formatMicros } from '../../domain/time';
 import { getItem, newUser, partition } from '../support/fixtures';
 
@@ -212,6 +213,13 @@ describe('deleteMessage', () => {
       [true, undefined],
       [true, undefined],
     ]);
+  });
+
+  it('leaves a tombstone nothing to report: reporting it is a 409 and stores no report', async () => {
+    const { ada, ben, group, first } = await direct();
+    await deleteMessage(group, first.message_uuid, ada.uuid);
+    await expect(reportMessage(ben, group, first.message_uuid, 'too late')).rejects.toThrow(ConflictError);
+    expect(await getItem(keys.reported(ben.uuid, first.message_uuid))).toBeUndefined();
   });
 
   it('leaves no text in the send’s idempotency record, and a replay of that send answers the tombstone', async () => {
