@@ -19,6 +19,7 @@ import { runEngineBench } from './engine';
 import { cacheHitRatio } from './sections/cache-hit-ratio';
 import { coldStart } from './sections/cold-start';
 import { domainOverhead } from './sections/domain-overhead';
+import { editAndDelete } from './sections/edit-delete';
 import { groups } from './sections/groups';
 import { httpAndStream } from './sections/http';
 import { patternE } from './sections/pattern-e';
@@ -118,6 +119,12 @@ const SECTIONS: Section[] = [
     title:
       'groups (#16): 10 and 100 members — create, one message, a batch of 10 messages through pattern E (requests, WCU, batch time)',
     run: (figures, quick) => groups(figures, { batches: quick ? 1 : 10 }),
+  },
+  {
+    id: '10',
+    title:
+      'edit and delete (#17): requests and WCU of an edit and a delete, and of pattern E on their MODIFY, 1:1 and 10 members',
+    run: (figures) => editAndDelete(figures),
   },
   {
     id: '9',

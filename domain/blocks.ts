@@ -252,13 +252,14 @@ export const BLOCKED_SENDER_TEXT = 'Message from someone you blocked';
  * sender the viewer blocks keeps its place (pages and cursors unchanged) with its text withheld
  * and `blocked_sender: true`; every other item is returned as is.
  */
-export function markBlockedSenders<T extends { message: string }>(
+export function markBlockedSenders<T extends { message: string; deleted?: true }>(
   items: T[],
   senderOf: (item: T) => string,
   blocked: ReadonlySet<string>,
 ): Array<T & { blocked_sender?: true }> {
   if (blocked.size === 0) return items;
-  return items.map((item) => (blocked.has(senderOf(item)) ? withheldFromBlocker(item) : item));
+  // A tombstone (#17) has no text to withhold: it stays as it is.
+  return items.map((item) => (blocked.has(senderOf(item)) && item.deleted !== true ? withheldFromBlocker(item) : item));
 }
 
 /** An item as someone who blocks its sender sees it: in place, the text withheld. */

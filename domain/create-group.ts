@@ -24,7 +24,15 @@
  * handles are a 4xx before anything is written.
  */
 import { createHash } from 'node:crypto';
-import { KEY_COLLISION_RETRIES, newMessage, type SendOptions, type Sender } from './create-message';
+import {
+  KEY_COLLISION_RETRIES,
+  newMessage,
+  rememberedMessage,
+  replayMessage,
+  type RememberedMessage,
+  type SendOptions,
+  type Sender,
+} from './create-message';
 import { groupConversation } from './describe-conversation';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
 import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
@@ -64,6 +72,25 @@ export interface CreatedGroup {
   message?: Message;
 }
 
+/** What the key's record keeps: the first message without its text (#17), read back on replay. */
+interface RememberedGroup {
+  conversation: Conversation;
+  message?: RememberedMessage;
+}
+
+type GroupIdempotency = Idempotency<CreatedGroup, RememberedGroup>;
+
+function rememberedGroup(created: CreatedGroup): RememberedGroup {
+  return { conversation: created.conversation, ...(created.message ? { message: rememberedMessage(created.message) } : {}) };
+}
+
+async function replayGroup(remembered: RememberedGroup): Promise<CreatedGroup> {
+  return {
+    conversation: remembered.conversation,
+    ...(remembered.message ? { message: await replayMessage(remembered.message) } : {}),
+  };
+}
+
 export async function createGroup(creator: Sender, input: NewGroup, options: SendOptions = {}): Promise<CreatedGroup> {
   const title = parseGroupTitle(input.title);
   const handles = parseHandles(input.handles, creator);
@@ -71,12 +98,12 @@ export async function createGroup(creator: Sender, input: NewGroup, options: Sen
   const idempotency =
     options.idempotencyKey === undefined
       ? undefined
-      : idempotencyFor<CreatedGroup>(creator.uuid, options.idempotencyKey, {
-          pattern: 'F',
-          title,
-          handles: handles.map((h) => h.toLowerCase()),
-          body: body ?? null,
-        });
+      : idempotencyFor<CreatedGroup, RememberedGroup>(
+          creator.uuid,
+          options.idempotencyKey,
+          { pattern: 'F', title, handles: handles.map((h) => h.toLowerCase()), body: body ?? null },
+          rememberedGroup,
+        );
 
   const found = await findUsersByHandles(handles);
   const unknown = handles.filter((handle) => !found.has(handle.toLowerCase()));
@@ -180,7 +207,7 @@ async function createAtOnce(
   creator: Sender,
   message: Message | undefined,
   result: CreatedGroup,
-  idempotency: Idempotency<CreatedGroup> | undefined,
+  idempotency: GroupIdempotency | undefined,
 ): Promise<CreatedGroup> {
   const last = { message: message?.message ?? '', at: message?.created_at ?? meta.created_at };
   const rowAt = new Map<string, string>();
@@ -196,7 +223,7 @@ async function createAtOnce(
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const replayed = idempotency?.replay(error);
-      if (replayed) return replayed;
+      if (replayed) return replayGroup(replayed);
       if (error.failed('meta')) throw new ConflictError('this Idempotency-Key was used for a group more than 24 hours ago');
       if (attempt >= KEY_COLLISION_RETRIES || !bumpTakenRows(error, rowAt, last.at)) throw error;
     }
@@ -209,7 +236,7 @@ async function createInSteps(
   creator: Sender,
   message: Message | undefined,
   planResult: CreatedGroup,
-  idempotency: Idempotency<CreatedGroup> | undefined,
+  idempotency: GroupIdempotency | undefined,
 ): Promise<CreatedGroup> {
   let result = planResult;
   const first = members.slice(0, MEMBERS_PER_STEP);
@@ -229,7 +256,7 @@ async function createInSteps(
       if (existing) {
         // A retry with the same key: resume the creation it started, or return its result.
         const done = await idempotency?.lookup();
-        if (done) return done;
+        if (done) return replayGroup(done);
         if (!idempotency || existing.request_hash !== idempotency.requestHash || !existing.pending_members) {
           throw new ConflictError('this Idempotency-Key was already used for a different request');
         }
@@ -287,7 +314,7 @@ async function createInSteps(
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
     const replayed = idempotency?.replay(error);
-    if (replayed) return replayed;
+    if (replayed) return replayGroup(replayed);
     if (error.failed('meta')) return finished(idempotency, result);
     throw error;
   }
@@ -300,6 +327,7 @@ function resumedMembers(started: GroupMetaItem, members: ConversationMember[]): 
 }
 
 /** A twin request completed the creation: its remembered result. */
-async function finished(idempotency: Idempotency<CreatedGroup> | undefined, fallback: CreatedGroup): Promise<CreatedGroup> {
-  return (await idempotency?.lookup()) ?? fallback;
+async function finished(idempotency: GroupIdempotency | undefined, fallback: CreatedGroup): Promise<CreatedGroup> {
+  const done = await idempotency?.lookup();
+  return done ? replayGroup(done) : fallback;
 }

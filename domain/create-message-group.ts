@@ -12,9 +12,18 @@
  * sender's rate-limit counter (domain/rate-limit.ts, 429).
  */
 import { cancelledByBlock, noBlockBetween, requireSender, sendNotAllowed } from './blocks';
-import { KEY_COLLISION_RETRIES, newMessage, putMessage, type SendOptions, type Sender } from './create-message';
+import {
+  KEY_COLLISION_RETRIES,
+  newMessage,
+  putMessage,
+  replayMessage,
+  sendIdempotency,
+  type SendOptions,
+  type Sender,
+  withCreatedAt,
+} from './create-message';
 import { ValidationError } from './errors';
-import { IDEMPOTENCY_ACTION, idempotencyFor } from './idempotency';
+import { IDEMPOTENCY_ACTION } from './idempotency';
 import { newUuid } from './ids';
 import { conversationItem, messageItem } from './items';
 import { keys } from './keys';
@@ -36,7 +45,7 @@ export async function createMessageGroup(
   const idempotency =
     options.idempotencyKey === undefined
       ? undefined
-      : idempotencyFor(sender.uuid, options.idempotencyKey, { pattern: 'D', handle: handle.toLowerCase(), body });
+      : sendIdempotency(sender.uuid, options.idempotencyKey, { pattern: 'D', handle: handle.toLowerCase(), body });
   const other = await getUserByHandle(handle);
   if (other.uuid === sender.uuid) throw new ValidationError('you cannot start a conversation with yourself');
 
@@ -56,7 +65,7 @@ export async function createMessageGroup(
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const replayed = idempotency?.replay(error);
-      if (replayed) return replayed;
+      if (replayed) return replayMessage(replayed);
       const existing = error.item('pair')?.group_uuid;
       if (typeof existing === 'string') {
         // Same request, same key: a retry of a start that created the conversation replays here too.
@@ -69,7 +78,7 @@ export async function createMessageGroup(
       // message): take the next microsecond rather than overwrite it.
       const rowKeyTaken = error.failed('senderRow') || error.failed('otherRow');
       if (!rowKeyTaken || attempt >= KEY_COLLISION_RETRIES) throw error;
-      message = { ...message, created_at: bumpTimestamp(message.created_at) };
+      message = withCreatedAt(message, bumpTimestamp(message.created_at));
     }
   }
 }

@@ -9,12 +9,13 @@
  * sender's rate-limit counter (domain/rate-limit.ts); with an idempotency key, also the record
  * of the result.
  */
-import { newUuid } from './ids';
+import { messageUuidAt } from './ids';
 import { requireSender } from './blocks';
 import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
-import { messageItem } from './items';
+import { messageFromItem, messageItem } from './items';
+import { keys } from './keys';
 import { SEND_RATE_ACTION, sendAllowance } from './rate-limit';
-import { putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
+import { getItem, putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
 import { bumpTimestamp, nextTimestamp } from './time';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
@@ -29,16 +30,52 @@ export interface SendOptions {
 }
 
 export function newMessage(groupUuid: string, sender: Sender, text: string): Message {
+  const createdAt = nextTimestamp();
   return {
     message_group_uuid: groupUuid,
-    message_uuid: newUuid(),
+    message_uuid: messageUuidAt(createdAt),
     message: text,
-    created_at: nextTimestamp(),
+    created_at: createdAt,
     user_uuid: sender.uuid,
     user_handle: sender.handle,
     user_display_name: sender.display_name,
   };
 }
+
+/**
+ * The message moved to `createdAt` (a key collision, a retry after a newer message): its uuid is
+ * derived again, since a message uuid carries its created_at (domain/ids.ts). Every writer that
+ * moves a message's time goes through here.
+ */
+export function withCreatedAt(message: Message, createdAt: string): Message {
+  return { ...message, created_at: createdAt, message_uuid: messageUuidAt(createdAt) };
+}
+
+/** What a send's idempotency record keeps: the message without its text (#17; the item has it). */
+export type RememberedMessage = Omit<Message, 'message'>;
+
+export function rememberedMessage(message: Message): RememberedMessage {
+  const { message: _text, ...remembered } = message;
+  return remembered;
+}
+
+/**
+ * A replayed send's answer: the message as its item is now (1 consistent GetItem), so an edit
+ * since shows, and a deleted message answers its tombstone — the record never had the text.
+ */
+export async function replayMessage(remembered: RememberedMessage): Promise<Message> {
+  const item = await getItem(keys.message(remembered.message_group_uuid, remembered.created_at), { consistent: true });
+  if (item) return { ...messageFromItem(remembered.message_group_uuid, item), created_at: remembered.created_at };
+  // The item is gone (TTL, an operator): a tombstone, as pattern E shows it.
+  return { ...remembered, message: '', deleted: true };
+}
+
+/** The idempotency of a send (patterns C and D): the record keeps no text. */
+export function sendIdempotency(senderUuid: string, key: string, request: Record<string, unknown>): MessageIdempotency {
+  return idempotencyFor<Message, RememberedMessage>(senderUuid, key, request, rememberedMessage);
+}
+
+export type MessageIdempotency = Idempotency<Message, RememberedMessage>;
 
 export async function createMessage(
   groupUuid: string,
@@ -51,7 +88,7 @@ export async function createMessage(
   const idempotency =
     options.idempotencyKey === undefined
       ? undefined
-      : idempotencyFor(sender.uuid, options.idempotencyKey, { pattern: 'C', group, body });
+      : sendIdempotency(sender.uuid, options.idempotencyKey, { pattern: 'C', group, body });
   await requireSender(group, sender.uuid);
   return putMessage(newMessage(group, sender, body), idempotency);
 }
@@ -62,7 +99,7 @@ export async function createMessage(
  * written). With `idempotency`, the message and the remembered result commit together, and a
  * used key returns the first result instead.
  */
-export async function putMessage(message: Message, idempotency?: Idempotency): Promise<Message> {
+export async function putMessage(message: Message, idempotency?: MessageIdempotency): Promise<Message> {
   let candidate = message;
   const allowance = sendAllowance(message.user_uuid);
   for (let attempt = 0; ; attempt++) {
@@ -76,12 +113,12 @@ export async function putMessage(message: Message, idempotency?: Idempotency): P
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const replayed = idempotency?.replay(error);
-      if (replayed) return replayed;
+      if (replayed) return replayMessage(replayed);
       if (error.failed(SEND_RATE_ACTION)) throw allowance.exceeded();
       if (!error.failed('message')) throw error;
     }
     // The key is taken (another message at this exact microsecond): take the next one.
     if (attempt >= KEY_COLLISION_RETRIES) throw new Error(`message key still taken after ${attempt + 1} attempts`);
-    candidate = { ...candidate, created_at: bumpTimestamp(candidate.created_at) };
+    candidate = withCreatedAt(candidate, bumpTimestamp(candidate.created_at));
   }
 }

@@ -8,6 +8,10 @@
  * Item: pk = IDEMPOTENCY#<user_uuid>#<key>, sk = IDEMPOTENCY — scoped per user, so one
  * user's keys can never collide with another's. `expires_at` (epoch seconds) is the
  * table's TTL attribute: keys are remembered for 24 hours.
+ *
+ * What is remembered may be less than the result (`stored`): a send's record keeps the
+ * message's key and sender, never its text (#17), so deleting the message leaves no copy of the
+ * text here; its replay reads the message item (domain/create-message.ts `replayMessage`).
  */
 import { createHash } from 'node:crypto';
 import { ConflictError } from './errors';
@@ -24,23 +28,28 @@ const nowSeconds = () => Math.floor(nowMs() / 1000);
 /** The name of the idempotency record's action in the transactions of patterns C and D. */
 export const IDEMPOTENCY_ACTION = 'idempotency';
 
-export interface Idempotency<T = Message> {
+export interface Idempotency<T = Message, S = T> {
   /** The key's item. */
   key: Key;
   /** sha256 of the request: the same key with another request is a conflict. */
   requestHash: string;
-  /** The transaction action that remembers `result` under this key (fails if the key is used). */
+  /** The transaction action that remembers `result` (as `stored` keeps it) under this key (fails if the key is used). */
   record(result: T): TransactAction;
   /**
    * The remembered result when the transaction was cancelled because this same request used
    * the key already; a ConflictError when another request did.
    */
-  replay(cancelled: TransactionCancelledError<string>): T | undefined;
+  replay(cancelled: TransactionCancelledError<string>): S | undefined;
   /** The remembered result read directly (1 consistent GetItem), as `replay` judges it. */
-  lookup(): Promise<T | undefined>;
+  lookup(): Promise<S | undefined>;
 }
 
-export function idempotencyFor<T = Message>(userUuid: string, rawKey: string, request: Record<string, unknown>): Idempotency<T> {
+export function idempotencyFor<T = Message, S = T>(
+  userUuid: string,
+  rawKey: string,
+  request: Record<string, unknown>,
+  stored: (result: T) => S = (result) => result as unknown as S,
+): Idempotency<T, S> {
   const key = keys.idempotency(userUuid, parseIdempotencyKey(rawKey));
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
   return {
@@ -49,7 +58,7 @@ export function idempotencyFor<T = Message>(userUuid: string, rawKey: string, re
     record: (result) => {
       const now = nowSeconds();
       return putIfAction(
-        { ...key, request_hash: requestHash, result, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
+        { ...key, request_hash: requestHash, result: stored(result), expires_at: now + IDEMPOTENCY_TTL_SECONDS },
         // TTL deletes expired items late (up to days): an expired record counts as absent.
         { if: 'attribute_not_exists(pk) OR expires_at <= :now', values: { ':now': now } },
       );
@@ -60,11 +69,11 @@ export function idempotencyFor<T = Message>(userUuid: string, rawKey: string, re
       return used && Number(used.expires_at) > nowSeconds() ? judge(used) : undefined;
     },
   };
-  function judge(used: Record<string, unknown> | undefined): T | undefined {
+  function judge(used: Record<string, unknown> | undefined): S | undefined {
     if (!used) return undefined;
     if (used.request_hash !== requestHash) {
       throw new ConflictError('this Idempotency-Key was already used for a different request');
     }
-    return used.result as T;
+    return used.result as S;
   }
 }

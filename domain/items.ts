@@ -9,17 +9,26 @@ export interface MessageItem {
   pk: string;
   sk: string;
   message_uuid: string;
-  message: string;
+  /** Absent on a tombstone (#17): a deleted message keeps no text. */
+  message?: string;
   user_uuid: string;
   user_display_name: string;
   user_handle: string;
+  /** Edits and deletion (#17, domain/edit-message.ts, domain/delete-message.ts). */
+  edited_at?: string;
+  deleted?: true;
+  deleted_at?: string;
 }
 
 export interface ConversationItem {
   pk: string;
   sk: string;
   message_group_uuid: string;
-  message: string;
+  /** Absent when the last message was deleted (`deleted`, pattern E on its MODIFY/REMOVE). */
+  message?: string;
+  edited_at?: string;
+  deleted?: true;
+  deleted_at?: string;
   /** Direct rows: the other member. Group rows: the last message's sender (the creator before any). */
   user_uuid: string;
   user_display_name: string;
@@ -70,14 +79,26 @@ export function messageItem(message: Message): MessageItem {
 
 export function messageFromItem(groupUuid: string, item: Record<string, unknown>): Message {
   const i = item as unknown as MessageItem;
+  const deleted = i.deleted === true;
   return {
     message_group_uuid: groupUuid,
     message_uuid: i.message_uuid,
-    message: i.message,
+    // A tombstone has no text; an original item always has its text.
+    message: deleted ? '' : String(i.message ?? ''),
     created_at: i.sk,
     user_uuid: i.user_uuid,
     user_handle: i.user_handle,
     user_display_name: i.user_display_name,
+    ...editFields(i),
+  };
+}
+
+/** The edit / tombstone fields of a message item or row, only those present (original items have none). */
+function editFields(i: { edited_at?: unknown; deleted?: unknown; deleted_at?: unknown }) {
+  return {
+    ...(typeof i.edited_at === 'string' ? { edited_at: i.edited_at } : {}),
+    ...(i.deleted === true ? { deleted: true as const } : {}),
+    ...(i.deleted === true && typeof i.deleted_at === 'string' ? { deleted_at: i.deleted_at } : {}),
   };
 }
 
@@ -137,8 +158,10 @@ export function messageGroupFromItem(item: Record<string, unknown>): MessageGrou
     user_uuid: i.user_uuid,
     user_handle: i.user_handle,
     user_display_name: i.user_display_name,
-    message: i.message,
+    message: i.deleted === true ? '' : String(i.message ?? ''),
     last_message_at: i.sk,
+    ...(typeof i.edited_at === 'string' ? { edited_at: i.edited_at } : {}),
+    ...(i.deleted === true ? { deleted: true as const } : {}),
     ...(i.kind === 'group' ? { kind: 'group' as const, title: String(i.title ?? '') } : {}),
   };
 }

@@ -16,13 +16,13 @@
  * pushed to anyone, and the reported user never learns of it.
  */
 import { decodeKeyCursor, encodeKeyCursor } from './cursor';
-import { NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newUuid } from './ids';
 import { messageFromItem } from './items';
 import { keys } from './keys';
 import { conversationNotFound, isMember } from './membership';
+import { findMessageItem } from './find-message';
 import {
-  findNewestWhere,
   getItem,
   putIfAbsentAction,
   queryKeyPage,
@@ -111,9 +111,9 @@ function reportOf(item: Item): Report {
 
 /**
  * `reporter` reports a message of a conversation they are in. Requests: membership GetItem
- * and the message lookup in parallel (a Query of the conversation, newest first, filtered on
- * `message_uuid`: 1 per 1 MB page read until found — a report is rare, the table has no index
- * by message uuid), then 1 TransactWriteItems; a repeat reads the first report (1 GetItem).
+ * and the message lookup in parallel (domain/find-message.ts: 1 GetItem by the key a UUIDv7
+ * message uuid carries; an older v4 uuid: a Query of the conversation, newest first, filtered
+ * on `message_uuid`, 1 per 1 MB page read until found), then 1 TransactWriteItems; a repeat reads the first report (1 GetItem).
  * Not a member: 404 as for any conversation you are not in, answered after the membership
  * read only. Unknown message: 404. Your own message: 400.
  */
@@ -125,7 +125,7 @@ export async function reportMessage(
 ): Promise<ReportReceipt> {
   const group = parseUuid(groupUuid, 'message_group_uuid');
   const messageId = parseUuid(messageUuid, 'message_uuid');
-  const lookup = findNewestWhere(keys.messagePartition(group), 'message_uuid', messageId);
+  const lookup = findMessageItem(group, messageId);
   lookup.catch(() => undefined); // settled later, or never awaited (non-members)
   if (!(await isMember(group, reporter.uuid))) throw conversationNotFound();
   const reason = parseReason(rawReason);
@@ -133,6 +133,8 @@ export async function reportMessage(
   if (!found) throw new NotFoundError('message not found');
   const message = messageFromItem(group, found);
   if (message.user_uuid === reporter.uuid) throw new ValidationError('you cannot report your own message');
+  // A tombstone (#17) has no text left to report.
+  if (message.deleted) throw new ConflictError('this message was deleted');
 
   const createdAt = nextTimestamp();
   const reportId = `${createdAt}#${newUuid()}`;

@@ -483,3 +483,26 @@ export async function batchGetKeys(keyList: Key[], projection: string): Promise<
   }
   return found;
 }
+
+/**
+ * Items of a partition whose sort key is in [from, to] (string order), oldest first, at most
+ * `limit`: 1 Query. For short ranges of timestamps (a row near a message's time, #17).
+ */
+export async function queryRange(query: {
+  pk: string;
+  from: string;
+  to: string;
+  limit: number;
+  consistent?: boolean;
+}): Promise<Item[]> {
+  const { Items } = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': query.pk, ':from': query.from, ':to': query.to },
+      Limit: query.limit,
+      ...(query.consistent ? { ConsistentRead: true } : {}),
+    }),
+  );
+  return Items ?? [];
+}

@@ -20,6 +20,7 @@ export interface UserProfile {
 export interface Message {
   message_group_uuid: string;
   message_uuid: string;
+  /** The text; '' on a tombstone (`deleted`), whose item keeps no text (the API shows null). */
   message: string;
   created_at: string;
   user_uuid: string;
@@ -27,6 +28,11 @@ export interface Message {
   user_display_name: string;
   /** In a group, a message whose sender the viewer blocks: `message` is withheld (domain/blocks.ts). */
   blocked_sender?: true;
+  /** Set by the sender's last edit (#17); absent on a message never edited. */
+  edited_at?: string;
+  /** A deleted message (#17): a tombstone, no text kept. */
+  deleted?: true;
+  deleted_at?: string;
 }
 
 /**
@@ -38,8 +44,12 @@ export interface MessageGroup {
   user_uuid: string;
   user_handle: string;
   user_display_name: string;
+  /** '' when the last message was deleted (`deleted`). */
   message: string;
   last_message_at: string;
+  /** The last message's edit / tombstone (#17, pattern E on MODIFY and REMOVE); absent otherwise. */
+  edited_at?: string;
+  deleted?: true;
   /** Present on group rows only: direct rows keep the original shape. */
   kind?: 'group';
   title?: string;

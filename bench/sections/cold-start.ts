@@ -254,6 +254,9 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
   await writeItems(profileItems(stranger));
   const reported = await createMessage(group, partner, 'a message to report');
   const report = await reportMessage(caller, group, reported.message_uuid, 'bench');
+  // Edit and delete (#17): the caller's own messages (repeats answer the same: 200 each time).
+  const toEdit = await createMessage(group, caller, 'a message to edit');
+  const toDelete = await createMessage(group, caller, 'a message to delete');
   const tap = await tapStream();
   await createMessage(group, caller, 'a message for the stream handler');
   const records = await tap.read();
@@ -364,6 +367,29 @@ async function prepareEvents(scratch: string, keep: (c: Awaited<ReturnType<typeo
         pathParameters: { message_group_uuid: group },
         body: '{}',
       }),
+      ok: status200,
+    },
+    editMessage: {
+      event: http(
+        'PATCH',
+        `/api/messages/${group}/${toEdit.message_uuid}`,
+        'PATCH /api/messages/{message_group_uuid}/{message_uuid}',
+        {
+          pathParameters: { message_group_uuid: group, message_uuid: toEdit.message_uuid },
+          body: '{"message":"an edited message"}',
+        },
+      ),
+      ok: status200,
+    },
+    deleteMessage: {
+      event: http(
+        'DELETE',
+        `/api/messages/${group}/${toDelete.message_uuid}`,
+        'DELETE /api/messages/{message_group_uuid}/{message_uuid}',
+        {
+          pathParameters: { message_group_uuid: group, message_uuid: toDelete.message_uuid },
+        },
+      ),
       ok: status200,
     },
     preSignUp: {

@@ -10,10 +10,20 @@ export interface MessageJson {
   uuid: string;
   display_name: string;
   handle: string;
-  message: string;
+  /** null on a tombstone. */
+  message: string | null;
   created_at: string;
   /** Only when true: the viewer blocks the sender and `message` is withheld (README "Safety"). */
   blocked_sender?: true;
+  /** #17: only on an edited message / a tombstone, so an original message keeps the original shape. */
+  edited_at?: string;
+  deleted?: true;
+}
+
+/** The text (null on a tombstone), then the time, then `edited_at` / `deleted: true` only when there is one. */
+function textAndTime(m: { message: string; edited_at?: string; deleted?: true }, createdAt: string) {
+  if (m.deleted) return { message: null, created_at: createdAt, deleted: true as const };
+  return { message: m.message, created_at: createdAt, ...(m.edited_at !== undefined ? { edited_at: m.edited_at } : {}) };
 }
 
 export function messageJson(m: Message): MessageJson {
@@ -21,8 +31,7 @@ export function messageJson(m: Message): MessageJson {
     uuid: m.message_uuid,
     display_name: m.user_display_name,
     handle: m.user_handle,
-    message: m.message,
-    created_at: m.created_at,
+    ...textAndTime(m, m.created_at),
     ...(m.blocked_sender ? { blocked_sender: true as const } : {}),
   };
 }
@@ -43,8 +52,7 @@ export function messageGroupJson(g: MessageGroup): MessageJson | GroupItemJson {
     uuid: g.message_group_uuid,
     display_name: g.user_display_name,
     handle: g.user_handle,
-    message: g.message,
-    created_at: g.last_message_at,
+    ...textAndTime(g, g.last_message_at),
     ...(g.blocked_sender ? { blocked_sender: true as const } : {}),
   };
   return g.kind === 'group' ? { ...item, kind: 'group', title: g.title ?? '' } : item;

@@ -5,6 +5,9 @@
  *
  *   INSERT MSG#<group>  → `message.created` to every member's connections
  *   INSERT GRP#<owner>  → `conversation.updated` (the B item shape) to the row's owner
+ *   MODIFY MSG#<group>  → `message.updated` (edited: the new text and `edited_at`) or
+ *                         `message.deleted` (a tombstone: no text) to every member (#17)
+ *   REMOVE MSG#<group>  → `message.deleted` (TTL or an operator; keys only: no uuid, no sender)
  *
  * Blocks: a message is not pushed to members who block its sender, and a group row whose last
  * sender the owner blocks is pushed with the text withheld (domain/blocks.ts, the same form
@@ -14,7 +17,9 @@
  * user; a conversation row replaced several times in one batch is pushed once, at its newest
  * position. Every message is pushed (a client shows each one).
  *
- * Each event has an `id` derived from the item (message uuid; row group + position), so a
+ * Each event has an `id` derived from the item (message uuid, and `edited_at` for an edit; a
+ * deletion's group + message time, the same for its MODIFY and a later REMOVE; row group +
+ * position), so a
  * redelivered record produces the same id and a client drops the duplicate. Partial batch
  * response: records whose event failed (other than `410 Gone`) are reported, and Lambda
  * redelivers from the lowest one (bisect, retries, then the push dead-letter queue).
@@ -27,9 +32,9 @@ import { withheldFromBlocker } from '../../domain/blocks';
 import { messageFromItem, messageGroupFromItem } from '../../domain/items';
 import { groupUuidOfMessagePartition, userUuidOfConversationPartition } from '../../domain/keys';
 import { type OutboundEvent, pushEvents } from '../../domain/push';
-import { isTimestamp } from '../../domain/time';
+import { canonicalTimestamp, isTimestamp } from '../../domain/time';
 import { isUuid } from '../../domain/validation';
-import { messageGroupJson, messageJson } from '../http/shapes';
+import { type MessageJson, messageGroupJson, messageJson } from '../http/shapes';
 import { logger } from '../logger';
 import { compareSequenceNumbers } from './sequence-numbers';
 
@@ -91,6 +96,7 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
 /** One stream record → the event it pushes (exported for the AsyncAPI drift test). */
 export function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
+  if (record.eventName === 'MODIFY' || record.eventName === 'REMOVE') return parseMessageChange(record, sequenceNumber);
   if (record.eventName !== 'INSERT') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
   if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
@@ -153,6 +159,65 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
             whenBlocked: { ...payload, conversation: messageGroupJson(withheldFromBlocker(row)) },
           }
         : {}),
+    },
+  };
+}
+
+/** A message's MODIFY or REMOVE → `message.updated` / `message.deleted` to its members; rows' and others' are ignored. */
+function parseMessageChange(record: DynamoDBRecord, sequenceNumber: string | undefined): Parsed {
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  const group = typeof pk === 'string' ? groupUuidOfMessagePartition(pk) : undefined;
+  if (group === undefined) return { kind: 'ignored' };
+  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
+  if (!isUuid(group) || !isTimestamp(sk)) return { kind: 'poison', sequenceNumber, reason: 'not a message key' };
+  const createdAt = canonicalTimestamp(sk);
+  // A REMOVE has the keys only: its tombstone has no uuid or sender (the client knows the message by its time).
+  const deleted = (known: Partial<Pick<MessageJson, 'uuid' | 'display_name' | 'handle'>> = {}): Parsed => ({
+    kind: 'event',
+    position: createdAt,
+    event: {
+      refs: [sequenceNumber],
+      message_group_uuid: group,
+      audience: 'members',
+      payload: {
+        type: 'message.deleted',
+        id: `message.deleted:${group}@${createdAt}`,
+        message_group_uuid: group,
+        message: { ...known, message: null, created_at: createdAt, deleted: true },
+      },
+    },
+  });
+  if (record.eventName === 'REMOVE') return deleted();
+
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+  }
+  if (typeof image.message_uuid !== 'string') return { kind: 'poison', sequenceNumber, reason: 'not a message item' };
+  const message = { ...messageFromItem(group, image), created_at: createdAt };
+  if (message.deleted) {
+    const { uuid, display_name, handle } = messageJson(message);
+    return deleted({ uuid, display_name, handle });
+  }
+  if (message.edited_at === undefined || typeof image.message !== 'string') return { kind: 'ignored' };
+  return {
+    kind: 'event',
+    position: createdAt,
+    event: {
+      refs: [sequenceNumber],
+      message_group_uuid: group,
+      audience: 'members',
+      payload: {
+        type: 'message.updated',
+        id: `message.updated:${message.message_uuid}@${message.edited_at}`,
+        message_group_uuid: group,
+        message: messageJson(message),
+      },
+      // The new text is the sender's words: not pushed to members who block them (as message.created).
+      sender: message.user_uuid,
     },
   };
 }

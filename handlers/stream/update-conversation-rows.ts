@@ -12,6 +12,12 @@
  * reported as failed, since retrying it cannot succeed and would only push it, after the
  * whole retry budget, into the DLQ that means "outage, replay me" (docs/pattern-e.md).
  *
+ * A message's MODIFY (an edit, a deletion) or REMOVE (TTL, an operator) updates the member rows
+ * at that message in place (#17, domain/apply-message-change.ts): after the batch's moves, in
+ * record order, so a row moved to a message in this batch gets its edit too. When a
+ * conversation's move fails, its changes are not applied and are reported failed with it: the
+ * redelivery applies both again, in order (both are idempotent).
+ *
  * This is the whole deployed function. Offline, the stream emulator calls it through
  * local/event-source-mapping.js, which does with the partial batch response what Lambda's
  * event source mapping does (retries, dead-letter queue).
@@ -22,7 +28,8 @@ import { logger } from '../logger';
 import { compareSequenceNumbers } from './sequence-numbers';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { groupUuidOfMessagePartition } from '../../domain/keys';
-import { compareTimestamps, isTimestamp } from '../../domain/time';
+import { applyMessageChange, type MessageChange } from '../../domain/apply-message-change';
+import { compareTimestamps, isTimestamp, nextTimestamp } from '../../domain/time';
 import { updateConversationRows, type NewestMessage } from '../../domain/update-conversation-rows';
 import { isUuid } from '../../domain/validation';
 
@@ -32,6 +39,7 @@ const CONCURRENCY = 10;
 type Parsed =
   | { kind: 'ignored' }
   | { kind: 'message'; sequenceNumber: string | undefined; message: NewestMessage }
+  | { kind: 'change'; sequenceNumber: string | undefined; change: MessageChange }
   | { kind: 'poison'; sequenceNumber: string | undefined; pk: string | undefined; reason: string };
 
 export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
@@ -68,6 +76,7 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
   }
 
   const totals = { replaced: 0, upToDate: 0, cancelled: 0 };
+  const failedMoves = new Set<string>();
   await forEachLimited([...conversations.values()], CONCURRENCY, async ({ newest, sequenceNumbers }) => {
     try {
       const update = await updateConversationRows(newest);
@@ -77,15 +86,47 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
       if (update.orphan) logger.warn('message without a conversation', { message_group_uuid: newest.message_group_uuid });
     } catch (error) {
       logger.error('conversation rows not updated', { message_group_uuid: newest.message_group_uuid, error });
+      failedMoves.add(newest.message_group_uuid);
       sequenceNumbers.forEach((sequenceNumber) => (sequenceNumber === undefined ? unidentified++ : failures.add(sequenceNumber)));
+    }
+  });
+
+  // Edits and deletions, after the moves; per conversation in record order, never before a failed move.
+  const changes = new Map<string, Array<{ change: MessageChange; sequenceNumber: string | undefined }>>();
+  for (const record of parsed) {
+    if (record.kind !== 'change') continue;
+    const list = changes.get(record.change.message_group_uuid) ?? [];
+    list.push({ change: record.change, sequenceNumber: record.sequenceNumber });
+    changes.set(record.change.message_group_uuid, list);
+  }
+  const changeTotals = { rowsEdited: 0, rowsUnchanged: 0 };
+  await forEachLimited([...changes.entries()], CONCURRENCY, async ([group, list]) => {
+    let failed = failedMoves.has(group);
+    for (const { change, sequenceNumber } of list) {
+      if (!failed) {
+        try {
+          const result = await applyMessageChange(change);
+          changeTotals.rowsEdited += result.updated;
+          changeTotals.rowsUnchanged += result.unchanged;
+        } catch (error) {
+          logger.error('message change not applied to rows', { message_group_uuid: group, error });
+          failed = true;
+        }
+      }
+      if (failed) {
+        if (sequenceNumber === undefined) unidentified++;
+        else failures.add(sequenceNumber);
+      }
     }
   });
 
   logger.info('batch done', {
     records: parsed.length,
     messages: parsed.filter((record) => record.kind === 'message').length,
+    changes: parsed.filter((record) => record.kind === 'change').length,
     conversations: conversations.size,
     ...totals,
+    ...changeTotals,
     dropped,
     failures: failures.size + unidentified,
   });
@@ -100,6 +141,7 @@ export async function handler(event: DynamoDBStreamEvent, context?: Context): Pr
 
 function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
+  if (record.eventName === 'MODIFY' || record.eventName === 'REMOVE') return parseChange(record, sequenceNumber);
   if (record.eventName !== 'INSERT') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
   if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, pk: undefined, reason: 'INSERT without a string pk' };
@@ -123,6 +165,53 @@ function parseRecord(record: DynamoDBRecord): Parsed {
       ? { sender: { uuid: user_uuid, handle: user_handle, display_name: user_display_name } }
       : {};
   return { kind: 'message', sequenceNumber, message: { message_group_uuid: groupUuid, created_at: sk, message, ...sender } };
+}
+
+/** A message's MODIFY (edit / tombstone) or REMOVE → the change its rows get; anything else is ignored. */
+function parseChange(record: DynamoDBRecord, sequenceNumber: string | undefined): Parsed {
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  const groupUuid = typeof pk === 'string' ? groupUuidOfMessagePartition(pk) : undefined;
+  if (groupUuid === undefined) return { kind: 'ignored' };
+  if (!isUuid(groupUuid) || !isTimestamp(sk)) {
+    return { kind: 'poison', sequenceNumber, pk, reason: `${record.eventName} of a message with an unusable key` };
+  }
+  if (record.eventName === 'REMOVE') {
+    // The view type is NEW_IMAGE: a REMOVE has the keys only, which is all a tombstone needs.
+    return {
+      kind: 'change',
+      sequenceNumber,
+      change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: nextTimestamp() },
+    };
+  }
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, pk, reason: 'NewImage is not a DynamoDB item' };
+  }
+  if (image.deleted === true) {
+    const deletedAt = typeof image.deleted_at === 'string' ? image.deleted_at : nextTimestamp();
+    return {
+      kind: 'change',
+      sequenceNumber,
+      change: { kind: 'deleted', message_group_uuid: groupUuid, created_at: sk, deleted_at: deletedAt },
+    };
+  }
+  if (typeof image.edited_at === 'string' && typeof image.message === 'string') {
+    return {
+      kind: 'change',
+      sequenceNumber,
+      change: {
+        kind: 'edited',
+        message_group_uuid: groupUuid,
+        created_at: sk,
+        message: image.message,
+        edited_at: image.edited_at,
+      },
+    };
+  }
+  return { kind: 'ignored' };
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

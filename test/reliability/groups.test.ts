@@ -9,11 +9,15 @@ import fc from 'fast-check';
 import { recordFigure } from './figures';
 import { call, newClient, settledScan, type Client, type Item, type Reply } from './support';
 
-const RUNS_PER_PROPERTY = 150; // × 6 routes = 900 inputs
+const RUNS_PER_PROPERTY = 150; // × 8 routes = 1200 inputs
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
 
 let owner: Client, admin: Client, member: Client, removed: Client, outsider: Client, spare: Client, spare2: Client;
 let group: string, otherGroup: string;
+// Edit and delete (#17): the owner's first message, a member's message, and a direct
+// conversation whose sender (blocked) is blocked by the other.
+let ownersMessage: string, membersMessage: string;
+let blocked: Client, direct: string, blockedsMessage: string;
 
 async function createGroup(by: Client, handles: string[], title: string): Promise<string> {
   const reply = await call('POST', '/api/message_groups', {
@@ -55,6 +59,22 @@ beforeAll(async () => {
   });
   const remove = await call('DELETE', `/api/message_groups/${group}/members/${removed.handle}`, { token: owner.accessToken });
   if (promote.status !== 200 || remove.status !== 204) throw new Error(`fixtures: ${promote.status} ${remove.status}`);
+  const page = await call('GET', `/api/messages/${group}`, { token: owner.accessToken });
+  ownersMessage = page.body[0].uuid;
+  membersMessage = (
+    await call('POST', '/api/messages', {
+      token: member.accessToken,
+      json: { message_group_uuid: group, message: 'member secret' },
+    })
+  ).body.uuid;
+  blocked = await newClient('gr_blk');
+  const started = await call('POST', '/api/messages', {
+    token: blocked.accessToken,
+    json: { handle: outsider.handle, message: 'direct secret' },
+  });
+  [direct, blockedsMessage] = [started.body.message_group_uuid, started.body.uuid];
+  const block = await call('POST', `/api/users/@${blocked.handle}/block`, { token: outsider.accessToken });
+  if (!ownersMessage || !membersMessage || !blockedsMessage || block.status !== 200) throw new Error('fixtures: edit/delete');
 }, 180_000);
 
 describe('groups: access matrix', () => {
@@ -79,8 +99,15 @@ describe('groups: access matrix', () => {
         // Nobody adds themself: a non-member is not in the group, a member is already in it.
         { who, role, method: 'POST', path: `${g}/members`, json: { handle: who.handle }, expect: notMember ? 404 : 403 },
       );
+      // Edit and delete (#17): another's message is 403 to a member, 404 to a non-member.
+      const m = `/api/messages/${group}/${ownersMessage}`;
+      refused.push(
+        { who, role, method: 'PATCH', path: m, json: { message: `by ${role}` }, expect: status },
+        { who, role, method: 'DELETE', path: m, expect: status },
+      );
       if (notMember) {
         refused.push(
+          { who, role, method: 'PATCH', path: `/api/messages/${group}/${membersMessage}`, json: { message: 'x' }, expect: 404 },
           { who, role, method: 'GET', path: g, expect: 404 },
           { who, role, method: 'GET', path: `/api/messages/${group}`, expect: 404 },
           { who, role, method: 'POST', path: '/api/messages', json: { message_group_uuid: group, message: 'in?' }, expect: 404 },
@@ -97,6 +124,26 @@ describe('groups: access matrix', () => {
       { who: admin, role: 'admin', method: 'POST', path: `${g}/members`, json: { handle: admin.handle }, expect: 400 },
       { who: owner, role: 'owner', method: 'POST', path: `${g}/members`, json: { handle: owner.handle }, expect: 400 },
       { who: owner, role: 'owner', method: 'PUT', path: `${g}/members/${owner.handle}`, json: { role: 'member' }, expect: 400 },
+      // An admin edits no one else's message (deleting is the moderators' right, editing is not).
+      {
+        who: admin,
+        role: 'admin',
+        method: 'PATCH',
+        path: `/api/messages/${group}/${membersMessage}`,
+        json: { message: 'by admin' },
+        expect: 403,
+      },
+      // A sender blocked in their direct conversation edits nothing there (the send's neutral 403),
+      // and the blocker still cannot edit or delete the blocked user's message.
+      {
+        who: blocked,
+        role: 'blocked',
+        method: 'PATCH',
+        path: `/api/messages/${direct}/${blockedsMessage}`,
+        json: { message: 'edited while blocked' },
+        expect: 403,
+      },
+      { who: outsider, role: 'blocker', method: 'DELETE', path: `/api/messages/${direct}/${blockedsMessage}`, expect: 403 },
       // Nobody reaches another group through this one's routes.
       { who: owner, role: 'owner', method: 'GET', path: `/api/message_groups/${otherGroup}`, expect: 404 },
       {
@@ -130,6 +177,27 @@ describe('groups: access matrix', () => {
         async () => (await call('POST', `${g}/read`, { token: member.accessToken, json: {} })).status === 200,
       ],
       ['removed member does not list it', async () => !(await list(removed)).includes(group)],
+      [
+        'owner edits their message',
+        async () =>
+          (
+            await call('PATCH', `/api/messages/${group}/${ownersMessage}`, {
+              token: owner.accessToken,
+              json: { message: 'edited' },
+            })
+          ).status === 200,
+      ],
+      [
+        'admin deletes a member’s message',
+        async () =>
+          (await call('DELETE', `/api/messages/${group}/${membersMessage}`, { token: admin.accessToken })).body?.deleted === true,
+      ],
+      [
+        'a blocked sender still deletes their own message',
+        async () =>
+          (await call('DELETE', `/api/messages/${direct}/${blockedsMessage}`, { token: blocked.accessToken })).body?.deleted ===
+          true,
+      ],
       ['outsider does not list it', async () => !(await list(outsider)).includes(group)],
       [
         'admin renames',
@@ -161,7 +229,7 @@ describe('groups: access matrix', () => {
       if (!(await check())) leaks.push(`allowed action failed: ${what}`);
     }
 
-    recordFigure({ area: 'groups', name: 'access-matrix cases (5 roles × group routes)', value: cases });
+    recordFigure({ area: 'groups', name: 'access-matrix cases (5 roles × group routes, edit and delete)', value: cases });
     recordFigure({ area: 'groups', name: 'leaks or wrong answers', value: leaks.length, max: 0 });
     recordFigure({ area: 'groups', name: 'items written by refused requests', value: writes.length, max: 0 });
     expect(leaks).toEqual([]);
@@ -298,11 +366,29 @@ describe('groups: fuzzing every new route', () => {
       .map(([s, h, json]) => ({ method: 'PUT', path: `/api/message_groups/${s}/members/${h}`, json })),
   );
 
+  // Edit and delete (#17): the fuzz caller sent nothing, so every edit and delete is refused.
+  const messages = () => [ownersMessage, membersMessage, blockedsMessage, randomUUID(), '0190a1b2-c3d4-7123-8abc-0123456789ab'];
+  const groupsAndDirect = () => [...groups(), direct];
+  property('PATCH /api/messages/{uuid}/{message_uuid}', () =>
+    fc
+      .tuple(
+        segment(groupsAndDirect),
+        segment(messages),
+        fc.oneof(fc.record({ message: fc.oneof(nasty, fc.anything()) }, { requiredKeys: [] }), fc.anything()),
+      )
+      .map(([s, m, json]) => ({ method: 'PATCH', path: `/api/messages/${s}/${m}`, json })),
+  );
+  property('DELETE /api/messages/{uuid}/{message_uuid}', () =>
+    fc
+      .tuple(segment(groupsAndDirect), segment(messages))
+      .map(([s, m]) => ({ method: 'DELETE', path: `/api/messages/${s}/${m}` })),
+  );
+
   test('no item was written by a rejected request, and nothing leaked', async () => {
     const writes = changed(before, await settledScan());
     // GET of the caller's own group is the one thing a plain member may do.
     const acceptedWrites = stats.accepted.filter((a) => !a.startsWith('GET'));
-    recordFigure({ area: 'groups', name: 'fuzzed inputs (6 new routes)', value: stats.inputs, min: 900 });
+    recordFigure({ area: 'groups', name: 'fuzzed inputs (6 group routes, edit, delete)', value: stats.inputs, min: 1200 });
     recordFigure({ area: 'groups', name: 'fuzz responses ≥ 500', value: stats.serverErrors.length, max: 0 });
     recordFigure({ area: 'groups', name: 'fuzz rejections without a JSON envelope', value: stats.badEnvelopes.length, max: 0 });
     recordFigure({ area: 'groups', name: 'fuzzed writes accepted', value: acceptedWrites.length, max: 0 });
@@ -313,6 +399,6 @@ describe('groups: fuzzing every new route', () => {
       acceptedWrites: [],
     });
     expect(writes).toEqual([]);
-    expect(stats.inputs).toBeGreaterThanOrEqual(900);
+    expect(stats.inputs).toBeGreaterThanOrEqual(1200);
   }, 60_000);
 });

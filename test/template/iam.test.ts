@@ -115,6 +115,19 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:Query @ message-group-sk-index',
   ],
   markRead: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table', 'dynamodb:UpdateItem @ table'],
+  editMessage: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
+  ],
+  deleteMessage: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:UpdateItem @ table',
+    'dynamodb:ConditionCheckItem @ table',
+  ],
   setMemberRole: [
     'dynamodb:GetItem @ table',
     'dynamodb:Query @ table',
@@ -131,6 +144,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:Query @ message-group-sk-index',
     'dynamodb:DeleteItem @ table',
     'dynamodb:PutItem @ table',
+    'dynamodb:UpdateItem @ table',
   ],
   wsConnect: ['dynamodb:GetItem @ table', 'dynamodb:PutItem @ table'],
   wsDisconnect: ['dynamodb:DeleteItem @ table'],

@@ -105,6 +105,8 @@ describe('Lambda functions', () => {
       RemoveGroupMember: [512, 10],
       SetMemberRole: [512, 10],
       MarkRead: [512, 10],
+      EditMessage: [512, 10],
+      DeleteMessage: [512, 10],
       PreSignUp: [256, 5],
       PostConfirmation: [256, 5],
       UpdateConversationRows: [256, 60],
@@ -181,7 +183,7 @@ describe('Lambda functions', () => {
         }
       }
     }
-    expect(entries).toBe(22); // fifteen HTTP routes (six of them groups', one read markers', four safety's), two stream consumers, the two Cognito triggers, three WebSocket routes
+    expect(entries).toBe(24); // seventeen HTTP routes (six of them groups', one read markers', four safety's, edit and delete), two stream consumers, the two Cognito triggers, three WebSocket routes
   });
 });
 
@@ -226,6 +228,8 @@ describe('HTTP API', () => {
       'DELETE /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
       'PUT /api/message_groups/{message_group_uuid}/members/{handle}': 'JWT',
       'POST /api/message_groups/{message_group_uuid}/read': 'JWT',
+      'PATCH /api/messages/{message_group_uuid}/{message_uuid}': 'JWT',
+      'DELETE /api/messages/{message_group_uuid}/{message_uuid}': 'JWT',
       'POST /api/users/{handle}/block': 'JWT',
       'DELETE /api/users/{handle}/block': 'JWT',
       'GET /api/blocks': 'JWT',
@@ -300,6 +304,8 @@ describe('alarms', () => {
       'BlockUser',
       'CreateGroup',
       'CreateMessage',
+      'DeleteMessage',
+      'EditMessage',
       'GetMessageGroup',
       'GetUserShort',
       'ListBlocks',

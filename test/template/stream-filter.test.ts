@@ -25,11 +25,11 @@ function streamPatterns(): Pattern[] {
   return filters.map((filter) => JSON.parse(filter.Pattern) as Pattern);
 }
 
-test('the stream filter passes INSERTs whose pk starts with the message partition prefix of domain/keys.ts, and nothing else', () => {
+test('the stream filter passes INSERTs, MODIFYs and REMOVEs (#17: edits, deletions) whose pk starts with the message partition prefix of domain/keys.ts, and nothing else', () => {
   const patterns = streamPatterns();
   expect(patterns).toHaveLength(1);
   const [pattern] = patterns;
-  expect(pattern!.eventName).toEqual(['INSERT']);
+  expect(pattern!.eventName).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
   const prefixes = (pattern!.dynamodb?.Keys?.pk?.S ?? []).map((match) => match.prefix);
   // keys.messagePartition('') is the prefix itself; the handler reads groups back from the same builder.
   expect(prefixes).toEqual([keys.messagePartition('')]);

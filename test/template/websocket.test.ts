@@ -70,7 +70,7 @@ describe('WebSocket API', () => {
     });
     const filters = (mapping.FilterCriteria as { Filters: Array<{ Pattern: string }> }).Filters.map((f) => JSON.parse(f.Pattern));
     expect(filters).toEqual([
-      { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } },
+      { eventName: ['INSERT', 'MODIFY', 'REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
     ]);
     expect(props(template, 'PushEventsDeadLetterQueue')).toMatchObject({

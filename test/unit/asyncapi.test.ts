@@ -105,6 +105,39 @@ describe('asyncapi.yaml', () => {
     expect(problems(event, payload('conversationUpdated'))).toEqual([]);
   });
 
+  test('message.updated and message.deleted, as built from a message MODIFY (edit, tombstone) and REMOVE, match their schemas', () => {
+    const item = messageItem({
+      message_group_uuid: group,
+      message_uuid: '708e1c1e-93be-4acb-bbdc-12b4d60c1a7e',
+      message: 'See you Sunday',
+      created_at: at,
+      user_uuid: ben.uuid,
+      user_handle: ben.handle,
+      user_display_name: ben.display_name,
+    });
+    const modify = (image: object, sequenceNumber: string): DynamoDBRecord => ({
+      ...insert(image, sequenceNumber),
+      eventName: 'MODIFY',
+    });
+    const edited = pushed(modify({ ...item, edited_at: '2026-12-01T20:19:00.000000Z' }, '104'));
+    expect([edited.type, (edited.message as { message: string }).message]).toEqual([
+      doc.components.messages.messageUpdated?.name,
+      'See you Sunday',
+    ]);
+    expect(problems(edited, payload('messageUpdated'))).toEqual([]);
+    const { message: _text, ...tombstone } = item;
+    const deleted = pushed(modify({ ...tombstone, deleted: true, deleted_at: '2026-12-01T20:20:00.000000Z' }, '105'));
+    expect(deleted.type).toBe(doc.components.messages.messageDeleted?.name);
+    expect(problems(deleted, payload('messageDeleted'))).toEqual([]);
+    const removed = pushed({
+      eventName: 'REMOVE',
+      dynamodb: { Keys: marshall({ pk: item.pk, sk: item.sk }) as never, SequenceNumber: '106' },
+    });
+    expect(removed.id).toBe(deleted.id);
+    expect(problems(removed, payload('messageDeleted'))).toEqual([]);
+    expect(JSON.stringify([deleted, removed])).not.toContain('See you');
+  });
+
   test('the $default route answers a ping with the documented pong, anything else with the documented error', async () => {
     const answer = async (body: string) =>
       JSON.parse((await defaultRoute({ requestContext: { connectionId: 'c1' }, body })).body ?? 'null');
