@@ -3,13 +3,16 @@
  * with a NEW_AND_OLD_IMAGES stream and Time to Live on `expires_at`, as this project's table has;
  * every item carries an `expires_at` a day ahead) vs plain dynalite 4.0.0, as the
  * store grows (10 k then 1 M items by default), with the server's memory (RSS, heap after a full
- * GC) at each size. Each server runs in its own process (bench/engine-child.js), one after the
- * other, so the two never share the CPU.
+ * GC) at each size. Each server runs in its own process (bench/engine-child.js); they take turns
+ * (never two measured at once), in rounds, so load from other processes lands on all of them.
  *
  *   npm run bench:engine-growth                              # 10 k and 1 M items (~15 min on 2 cores)
  *   npm run bench:engine-growth -- --sizes=10000,100000 --ops=2000
  *   npm run bench:engine-growth -- --targets=engine --prof   # CPU profile of the engine (.cpuprofile in bench/)
  *   npm run bench:engine-growth -- --no-ttl                  # the engine's table without Time to Live
+ *   npm run bench:engine-growth -- --targets=dynalite,engine,engine-before --before-dir=/tmp/old/local/dynamodb
+ *                                                            # before / after: another checkout's engine too
+ *                                                            # (--before-no-ttl: that one without Time to Live)
  *
  * `npm run bench` section 0 runs the same measurement at 10 k items (`runThroughput`).
  */
@@ -33,11 +36,6 @@ export interface SizeFigures {
   rssMb: number;
   heapUsedMb: number;
   loadItemsPerSec: number;
-}
-export interface GrowthResult {
-  concurrency: number;
-  ops: number;
-  targets: Partial<Record<Target, SizeFigures[]>>;
 }
 
 export const CONCURRENCY = 16;
@@ -72,10 +70,14 @@ interface Child {
   endpoint: string;
 }
 
-function startChild(kind: Target, execArgv: string[]): Promise<Child> {
+function startChild(kind: Target, execArgv: string[], engineDir?: string): Promise<Child> {
+  const env = { ...process.env };
+  if (engineDir) env.ENGINE_DIR = engineDir;
+  else delete env.ENGINE_DIR;
   const proc = fork(path.join(__dirname, 'engine-child.js'), [kind], {
     execArgv: ['--expose-gc', '--max-old-space-size=8192', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env,
   });
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`${kind} exited (${code}) before listening`)));
@@ -157,81 +159,117 @@ async function load(c: DynamoDBClient, from: number, to: number): Promise<number
   return perSec * 25;
 }
 
+/** A server to measure: `engine-before` is the engine of another checkout (`--before-dir`). */
+export interface TargetSpec {
+  name: string;
+  kind: Target;
+  /** the engine's table gets Time to Live on expires_at */
+  ttl?: boolean;
+  engineDir?: string;
+}
+
+/** Measuring rounds per size; the targets take turns in each, so load from elsewhere hits all alike. */
+const ROUNDS = 3;
+
 /**
- * One target: a fresh server, the table, then for each size: load up to it, measure PutItem
- * (new items) and Query (one partition, 20 items) throughput at concurrency 16, and memory.
+ * All targets at once, each a fresh server in its own process with the table: for each size,
+ * load every target up to it (one after the other), warm each up, then ROUNDS rounds in which the
+ * targets take turns at PutItem (new items) then at Query (one partition, 20 items), at
+ * concurrency 16; then each server's memory (after a full GC).
  */
-export async function measureTarget(
-  kind: Target,
-  opts: { sizes: number[]; ops: number; ttl?: boolean; execArgv?: string[]; log?: (s: string) => void },
-): Promise<SizeFigures[]> {
-  const child = await startChild(kind, opts.execArgv ?? []);
-  const c = client(child.endpoint);
-  const out: SizeFigures[] = [];
+export async function runInterleaved(
+  targets: TargetSpec[],
+  opts: { sizes: number[]; ops: number; execArgv?: string[]; log?: (s: string) => void },
+): Promise<Record<string, SizeFigures[]>> {
+  const running: { spec: TargetSpec; child: Child; c: DynamoDBClient; putBase: number; have: number }[] = [];
+  const out: Record<string, SizeFigures[]> = {};
   try {
-    await createTable(c, kind === 'engine', kind === 'engine' && opts.ttl !== false);
-    let have = 0;
-    let putBase = 100_000_000; // PutItem writes new items above every loaded one
+    for (const spec of targets) {
+      const child = await startChild(spec.kind, opts.execArgv ?? [], spec.engineDir);
+      const c = client(child.endpoint);
+      running.push({ spec, child, c, putBase: 100_000_000, have: 0 }); // PutItem writes above every loaded item
+      await createTable(c, spec.kind === 'engine', spec.kind === 'engine' && !!spec.ttl);
+      out[spec.name] = [];
+    }
     for (const size of opts.sizes) {
-      const t0 = performance.now();
-      const loadRate = size > have ? await load(c, have, size) : 0;
-      opts.log?.(`${kind}: loaded ${size} items in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      have = size;
-      // warm-up (sockets, JIT) of both operations, so the first size is not measured cold
-      const warm = putBase;
-      await throughput(WARMUP, CONCURRENCY, (i) => c.send(new PutItemCommand({ TableName: TABLE, Item: item(warm + i) })));
-      putBase += WARMUP;
-      await throughput(WARMUP, CONCURRENCY, (i) => c.send(queryOf(i)));
-      const base = putBase;
-      const put = await throughput(opts.ops, CONCURRENCY, (i) =>
-        c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })),
-      );
-      putBase += opts.ops;
-      const query = await throughput(opts.ops, CONCURRENCY, (i) => c.send(queryOf(i)));
-      const { mem } = await ask(child, { mem: true });
-      const f: SizeFigures = {
-        items: size,
-        putItemOpsPerSec: put,
-        queryOpsPerSec: query,
-        rssMb: mem.rss / 2 ** 20,
-        heapUsedMb: mem.heapUsed / 2 ** 20,
-        loadItemsPerSec: loadRate,
-      };
-      opts.log?.(
-        `${kind} @ ${size} items: PutItem ${put.toFixed(0)}/s, Query ${query.toFixed(0)}/s, ` +
-          `RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${loadRate.toFixed(0)} items/s)`,
-      );
-      out.push(f);
+      const loadRate = new Map<string, number>();
+      for (const r of running) {
+        const t0 = performance.now();
+        loadRate.set(r.spec.name, size > r.have ? await load(r.c, r.have, size) : 0);
+        opts.log?.(`${r.spec.name}: loaded ${size} items in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        r.have = size;
+      }
+      for (const r of running) {
+        // warm-up (sockets, JIT) of both operations, so the first size is not measured cold
+        const warm = r.putBase;
+        await throughput(WARMUP, CONCURRENCY, (i) => r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(warm + i) })));
+        r.putBase += WARMUP;
+        await throughput(WARMUP, CONCURRENCY, (i) => r.c.send(queryOf(i)));
+      }
+      const per = Math.ceil(opts.ops / ROUNDS);
+      const time = new Map<string, { put: number; query: number }>(running.map((r) => [r.spec.name, { put: 0, query: 0 }]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const r of running) {
+          const base = r.putBase;
+          const rate = await throughput(per, CONCURRENCY, (i) => r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })));
+          r.putBase += per;
+          (time.get(r.spec.name) as { put: number }).put += per / rate;
+        }
+        for (const r of running) {
+          const rate = await throughput(per, CONCURRENCY, (i) => r.c.send(queryOf(i + round * per)));
+          (time.get(r.spec.name) as { query: number }).query += per / rate;
+        }
+      }
+      for (const r of running) {
+        const { mem } = await ask(r.child, { mem: true });
+        const t = time.get(r.spec.name) as { put: number; query: number };
+        const f: SizeFigures = {
+          items: size,
+          putItemOpsPerSec: (per * ROUNDS) / t.put,
+          queryOpsPerSec: (per * ROUNDS) / t.query,
+          rssMb: mem.rss / 2 ** 20,
+          heapUsedMb: mem.heapUsed / 2 ** 20,
+          loadItemsPerSec: loadRate.get(r.spec.name) ?? 0,
+        };
+        opts.log?.(
+          `${r.spec.name} @ ${size} items: PutItem ${f.putItemOpsPerSec.toFixed(0)}/s, Query ${f.queryOpsPerSec.toFixed(0)}/s, ` +
+            `RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${f.loadItemsPerSec.toFixed(0)} items/s)`,
+        );
+        (out[r.spec.name] as SizeFigures[]).push(f);
+      }
     }
   } finally {
-    c.destroy();
-    await stopChild(child);
+    for (const r of running) {
+      r.c.destroy();
+      await stopChild(r.child);
+    }
   }
   return out;
 }
 
-export async function runGrowth(opts: {
-  sizes: number[];
-  ops: number;
-  targets?: Target[];
-  ttl?: boolean;
-  execArgv?: string[];
-  log?: (s: string) => void;
-}): Promise<GrowthResult> {
-  const result: GrowthResult = { concurrency: CONCURRENCY, ops: opts.ops, targets: {} };
-  for (const t of opts.targets ?? (['dynalite', 'engine'] as Target[])) result.targets[t] = await measureTarget(t, opts);
-  return result;
-}
+/** The default pair: plain dynalite and the engine (stream + TTL, as this project's table). */
+export const DEFAULT_TARGETS: TargetSpec[] = [
+  { name: 'dynalite', kind: 'dynalite' },
+  { name: 'engine', kind: 'engine', ttl: true },
+];
 
 if (require.main === module) {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const sizes = (arg('sizes') ?? '10000,1000000').split(',').map(Number);
   const ops = Number(arg('ops') ?? 3000);
-  const targets = arg('targets')?.split(',') as Target[] | undefined;
-  const execArgv = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname)}`] : [];
   const ttl = !process.argv.includes('--no-ttl');
-  runGrowth({ sizes, ops, targets, ttl, execArgv, log: (s) => console.log(s) })
-    .then((r) => console.log(JSON.stringify(r, null, 2)))
+  const names = arg('targets')?.split(',') ?? ['dynalite', 'engine'];
+  const before = arg('before-dir');
+  const targets: TargetSpec[] = names.map((name) => {
+    if (name === 'dynalite') return { name, kind: 'dynalite' };
+    if (name === 'engine') return { name, kind: 'engine', ttl };
+    if (name === 'engine-before' && before)
+      return { name, kind: 'engine', ttl: ttl && !process.argv.includes('--before-no-ttl'), engineDir: path.resolve(before) };
+    throw new Error(`unknown target ${name} (engine-before needs --before-dir=<checkout>/local/dynamodb)`);
+  });
+  const execArgv = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname)}`] : [];
+  runInterleaved(targets, { sizes, ops, execArgv, log: (s) => console.log(s) })
+    .then((r) => console.log(JSON.stringify({ concurrency: CONCURRENCY, ops, targets: r }, null, 2)))
     .catch((err) => {
       console.error(err);
       process.exit(1);

@@ -20,7 +20,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { start } from '../local/dynamodb';
-import { CONCURRENCY, measureTarget, type SizeFigures } from './engine-growth';
+import { CONCURRENCY, DEFAULT_TARGETS, runInterleaved, type SizeFigures } from './engine-growth';
 
 // dynalite ships no types.
 const dynalite: (opts: Record<string, unknown>) => Server = require('dynalite');
@@ -156,8 +156,9 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
     // throughput at concurrency 16, each server in its own process (after the latency part)
     const items = opts.quick ? 2000 : 10_000;
     const ops = opts.quick ? 300 : 3000;
-    const [dThroughput] = await measureTarget('dynalite', { sizes: [items], ops });
-    const [eThroughput] = await measureTarget('engine', { sizes: [items], ops });
+    const tp = await runInterleaved(DEFAULT_TARGETS, { sizes: [items], ops });
+    const dThroughput = tp.dynalite?.[0];
+    const eThroughput = tp.engine?.[0];
     if (!dThroughput || !eThroughput) throw new Error('throughput run returned no figures');
 
     const result: EngineBenchResult = {
