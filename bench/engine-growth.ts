@@ -263,6 +263,7 @@ if (require.main === module) {
   const targets: TargetSpec[] = names.map((name) => {
     if (name === 'dynalite') return { name, kind: 'dynalite' };
     if (name === 'engine') return { name, kind: 'engine', ttl };
+    if (name === 'engine-no-ttl') return { name, kind: 'engine', ttl: false };
     if (name === 'engine-before' && before)
       return { name, kind: 'engine', ttl: ttl && !process.argv.includes('--before-no-ttl'), engineDir: path.resolve(before) };
     throw new Error(`unknown target ${name} (engine-before needs --before-dir=<checkout>/local/dynamodb)`);
