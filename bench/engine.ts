@@ -1,6 +1,8 @@
 /**
  * Engine figures: PutItem / Query latency through the local engine vs plain dynalite (same run,
- * same SDK client setup), and TransactWriteItems of 3 items vs 3 sequential PutItems.
+ * same SDK client setup), TransactWriteItems of 3 items vs 3 sequential PutItems, and PutItem /
+ * Query throughput at concurrency 16 on a 10 k-item store, the engine's table with a stream
+ * (bench/engine-growth.ts; its own script measures 10 k vs 1 M items).
  *
  *   npx tsx bench/engine.ts           # full run
  *   npx tsx bench/engine.ts --quick   # quick run (fewer iterations)
@@ -18,6 +20,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { start } from '../local/dynamodb';
+import { CONCURRENCY, DEFAULT_TARGETS, runInterleaved, type SizeFigures } from './engine-growth';
 
 // dynalite ships no types.
 const dynalite: (opts: Record<string, unknown>) => Server = require('dynalite');
@@ -34,6 +37,15 @@ export interface EngineBenchResult {
   transact3: LatencyStats;
   sequentialPut3: LatencyStats;
   target: { maxRatio: number; met: boolean };
+  /** Concurrency 16, separate server processes, engine table with a NEW_AND_OLD_IMAGES stream. */
+  throughput: {
+    concurrency: number;
+    items: number;
+    dynalite: SizeFigures;
+    engine: SizeFigures;
+    putItemRatio: number;
+    queryRatio: number;
+  };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -141,6 +153,14 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
       }),
     );
 
+    // throughput at concurrency 16, each server in its own process (after the latency part)
+    const items = opts.quick ? 2000 : 10_000;
+    const ops = opts.quick ? 300 : 3000;
+    const tp = await runInterleaved(DEFAULT_TARGETS, { sizes: [items], ops });
+    const dThroughput = tp.dynalite?.[0];
+    const eThroughput = tp.engine?.[0];
+    if (!dThroughput || !eThroughput) throw new Error('throughput run returned no figures');
+
     const result: EngineBenchResult = {
       iterations: n,
       putItem: { dynalite: dPut, engine: ePut, ratioP50: ePut.p50 / dPut.p50, ratioP95: ePut.p95 / dPut.p95 },
@@ -149,6 +169,14 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
       transact3: tx,
       sequentialPut3: seq,
       target: { maxRatio: 1.2, met: false },
+      throughput: {
+        concurrency: CONCURRENCY,
+        items,
+        dynalite: dThroughput,
+        engine: eThroughput,
+        putItemRatio: eThroughput.putItemOpsPerSec / dThroughput.putItemOpsPerSec,
+        queryRatio: eThroughput.queryOpsPerSec / dThroughput.queryOpsPerSec,
+      },
     };
     result.target.met = result.putItem.ratioP50 <= 1.2 && result.query.ratioP50 <= 1.2;
 
@@ -164,6 +192,10 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
       console.log(`PutItem on a stream-enabled table (engine): ${f(streamPut)}`);
       console.log(`TransactWriteItems x3 (engine): ${f(tx)} | 3 sequential PutItems (engine): ${f(seq)}`);
       console.log(`target ratio <= 1.2 (p50): ${result.target.met ? 'met' : 'NOT met'}`);
+      const tp = result.throughput;
+      const g = (f: SizeFigures) =>
+        `PutItem ${f.putItemOpsPerSec.toFixed(0)}/s, Query ${f.queryOpsPerSec.toFixed(0)}/s, RSS ${f.rssMb.toFixed(0)} MB`;
+      console.log(`concurrency ${tp.concurrency}, ${tp.items} items: dynalite ${g(tp.dynalite)} | engine (stream + TTL) ${g(tp.engine)}`);
     }
     return result;
   } finally {

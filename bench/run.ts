@@ -63,6 +63,16 @@ const SECTIONS: Section[] = [
       figures.add('0.engine.putitem_stream_enabled.p50_ms', r.putItemStreamEnabled.p50);
       figures.add('0.engine.transact_write_3_items.p50_ms', r.transact3.p50);
       figures.add('0.engine.sequential_put_3_items.p50_ms', r.sequentialPut3.p50);
+      // throughput at concurrency 16 (engine table with a stream); the engine should not be slower
+      const tp = r.throughput;
+      figures.add('0.engine.putitem_c16.engine_vs_dynalite.throughput_ratio', tp.putItemRatio, { min: 0.8 });
+      figures.add('0.engine.query_c16.engine_vs_dynalite.throughput_ratio', tp.queryRatio, { min: 0.8 });
+      figures.add('0.engine.putitem_c16.engine.ops_per_s', tp.engine.putItemOpsPerSec);
+      figures.add('0.engine.query_c16.engine.ops_per_s', tp.engine.queryOpsPerSec);
+      figures.add('0.engine.putitem_c16.dynalite.ops_per_s', tp.dynalite.putItemOpsPerSec);
+      figures.add('0.engine.query_c16.dynalite.ops_per_s', tp.dynalite.queryOpsPerSec);
+      figures.add('0.engine.c16_store.engine.rss_mb', tp.engine.rssMb);
+      figures.add('0.engine.c16_store.dynalite.rss_mb', tp.dynalite.rssMb);
     },
   },
   {

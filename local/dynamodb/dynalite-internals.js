@@ -74,6 +74,7 @@ function assertInternals() {
     'validateUpdates',
     'validationError',
     'mapPaths',
+    'mapPath',
     'validateKeyPaths',
     'itemSize',
     'updateIndexes',
@@ -127,9 +128,10 @@ function setOperationProbe(probe) {
  * - condition and filter evaluation goes through ./conditions.js (which never throws):
  *   `db.checkConditional` (called by actions/putItem, updateItem, deleteItem and our
  *   transactions as `db.checkConditional`) evaluates `_condition` itself, and `db.queryTable`
- *   (called by actions/query and scan as `db.queryTable`) runs dynalite's scan without the
- *   filter and projection, then filters and projects the page itself. Limit, ScannedCount,
- *   LastEvaluatedKey and the 1 MB page are dynalite's, computed before the filter as in DynamoDB.
+ *   (called by actions/query and scan as `db.queryTable`, after their validation and key-range
+ *   planning) is ./pages.js: it reads the page (Limit, and DynamoDB's 1 MB rule with its item
+ *   sizes), then filters and projects it; Limit, ScannedCount, LastEvaluatedKey and the 1 MB
+ *   page are counted before the filter, as in DynamoDB.
  * A ConditionalCheckFailedException carries the old `Item` when the request asked for
  * ReturnValuesOnConditionCheckFailure=ALL_OLD.
  */
@@ -144,6 +146,8 @@ function installExpressionLayer() {
 
   const originalCheckConditional = db.checkConditional;
   db.checkConditional = (/** @type {any} */ data, /** @type {any} */ existingItem) => {
+    // actions/updateItem calls this before it reads `data._updates.paths` for UPDATED_OLD / UPDATED_NEW
+    if (data?._updates) pointAppendsAtTheirIndex(data._updates, existingItem);
     let err;
     if (data?._condition) {
       err = evaluate(existingItem || {}, data._condition.expression) ? null : conditionalFailure();
@@ -184,44 +188,52 @@ function installExpressionLayer() {
     return originalUpdateIndexes.call(this, store, table, existingItem, item, cb);
   };
 
-  const originalQueryTable = db.queryTable;
-  db.queryTable = function (
-    /** @type {any} */ store,
-    /** @type {any} */ table,
-    /** @type {any} */ data,
-    /** @type {any[]} */ ...rest
-  ) {
-    const legacy = data?._filter ? null : data?.QueryFilter || data?.ScanFilter;
-    if (!data?._filter && !legacy) return originalQueryTable.call(this, store, table, data, ...rest);
-    const filter = data._filter ? data._filter.expression : legacyExpression(legacy, data.ConditionalOperator);
-    const cb = rest[rest.length - 1];
-    const inner = {
-      ...data,
-      _filter: undefined,
-      QueryFilter: undefined,
-      ScanFilter: undefined,
-      _projection: undefined,
-      AttributesToGet: undefined,
-      Select: undefined,
-    };
-    return originalQueryTable.call(
-      this,
-      store,
-      table,
-      inner,
-      ...rest.slice(0, -1),
-      (/** @type {any} */ err, /** @type {any} */ result) => {
-        if (err) return cb(err);
-        let items = (result.Items || []).filter((/** @type {any} */ item) => !filter || evaluate(item, filter));
-        const paths = data._projection ? data._projection.paths : data.AttributesToGet;
-        if (paths) items = items.map((/** @type {any} */ item) => db.mapPaths(paths, item));
-        result.Count = items.length;
-        if (data.Select === 'COUNT') delete result.Items;
-        else result.Items = items;
-        cb(null, result);
-      },
-    );
-  };
+  // Query / Scan pages: ours (pages.js), with DynamoDB's 1 MB rule and our filter evaluation.
+  const { makeQueryTable } = require('./pages');
+  db.queryTable = makeQueryTable({ db, prefixes });
+}
+
+/**
+ * `SET l[10] = :v` on a shorter list appends the element (DynamoDB: "If the element does not
+ * already exist, SET appends the new element to the end of the list"; several are appended in
+ * index order). `UPDATED_NEW` returns the updated attributes as they are after the update, so the
+ * path it projects must name the element where it landed (`l[2]` on a 2-element list), not the
+ * index written. Rewrites `updates.paths` (the paths dynalite projects for UPDATED_OLD /
+ * UPDATED_NEW) accordingly; on the old item the new index names nothing, as the written one did.
+ * REMOVEs of earlier elements of the same list in the same update move the appended ones down.
+ * @param {{ sections?: any[], paths?: any[] }} updates parsed UpdateExpression
+ * @param {any} oldItem
+ */
+function pointAppendsAtTheirIndex(updates, oldItem) {
+  if (!oldItem || !Array.isArray(updates.sections) || !Array.isArray(updates.paths)) return;
+  /** @type {Map<string, { parent: any[], length: number, removed: number, indexes: Set<number> }>} */
+  const lists = new Map();
+  for (const s of updates.sections) {
+    const last = s?.path?.[s.path.length - 1];
+    if (s?.type !== 'set' || typeof last !== 'number') continue;
+    const parent = s.path.slice(0, -1);
+    const list = db.mapPath(parent, oldItem);
+    if (!list || !Array.isArray(list.L) || last < list.L.length) continue;
+    const key = JSON.stringify(parent);
+    let entry = lists.get(key);
+    if (!entry) lists.set(key, (entry = { parent, length: list.L.length, removed: 0, indexes: new Set() }));
+    entry.indexes.add(last);
+  }
+  if (!lists.size) return;
+  for (const s of updates.sections) {
+    const last = s?.path?.[s.path.length - 1];
+    if (s?.type !== 'remove' || typeof last !== 'number') continue;
+    const entry = lists.get(JSON.stringify(s.path.slice(0, -1)));
+    if (entry && last < entry.length) entry.removed++;
+  }
+  /** @type {Map<string, any[]>} */
+  const moved = new Map();
+  for (const { parent, length, removed, indexes } of lists.values()) {
+    [...indexes]
+      .sort((a, b) => a - b)
+      .forEach((index, rank) => moved.set(JSON.stringify([...parent, index]), [...parent, length - removed + rank]));
+  }
+  updates.paths = updates.paths.map((p) => moved.get(JSON.stringify(Array.isArray(p) ? p : [p])) || p);
 }
 
 function conditionalFailure() {

@@ -14,7 +14,7 @@
  */
 
 const errors = require('./errors');
-const { MAX_PROJECTED } = require('./tables');
+const { MAX_PROJECTED, duplicateProjection } = require('./tables');
 
 const NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
@@ -144,6 +144,9 @@ class GlobalIndexes {
           `Attempt to change a resource which is still in use: Table is being updated: ${name}`,
         );
       const all = [...(table.GlobalSecondaryIndexes || []), ...(table.LocalSecondaryIndexes || [])];
+      const keys = [...table.KeySchema, ...spec.KeySchema].map((/** @type {any} */ k) => k.AttributeName);
+      const duplicate = duplicateProjection(spec.IndexName, projection.NonKeyAttributes, keys);
+      if (duplicate) throw errors.validation(duplicate);
       if (all.some((i) => i.IndexName === spec.IndexName)) {
         throw errors.validation('One or more parameter values were invalid: Attempting to create an index which already exists');
       }

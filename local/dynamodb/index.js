@@ -34,7 +34,8 @@ const { checkCreateTable } = require('./tables');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any> }} RequestScope
+ *   oldItems: items this request read through a hooked item store (the old image of its writes)
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
@@ -142,8 +143,13 @@ async function start(options = {}) {
   ttl.start();
 
   const originalGetItemDb = store.getItemDb;
-  hookWrites(store, streams, originalGetItemDb);
-  const transactions = new Transactions({ store, getItemDb: originalGetItemDb, streams });
+  hookWrites(store, streams, originalGetItemDb, ttl);
+  const transactions = new Transactions({
+    store,
+    getItemDb: originalGetItemDb,
+    streams,
+    written: (tableName, item) => ttl.observe(tableName, item),
+  });
   const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log });
 
   const limits = {
@@ -218,20 +224,21 @@ function closeStore(store) {
 }
 
 /**
- * Makes dynalite's single-item writes (PutItem, UpdateItem, DeleteItem, and
- * BatchWriteItem which runs those) emit stream records. Only tables with an
- * enabled stream pay for it: dynalite's action already holds the item lock
- * when it calls put/del, so we read the old image, and commit the item and
- * its record in one atomic batch.
+ * Makes dynalite's single-item writes (PutItem, UpdateItem, DeleteItem, and BatchWriteItem which
+ * runs those) emit stream records and report to the TTL queue. Only tables with an enabled stream
+ * or TTL pay for it. dynalite's action holds the item lock from its read of the old item to its
+ * write, so the old image is the one that read returned (kept for the request, keyed by item key:
+ * no second read); the item and its record are committed in one atomic batch.
  * @param {any} store
  * @param {InstanceType<typeof Streams>} streams
  * @param {(name: string) => any} originalGetItemDb
+ * @param {InstanceType<typeof TimeToLive>} ttl
  */
-function hookWrites(store, streams, originalGetItemDb) {
+function hookWrites(store, streams, originalGetItemDb, ttl) {
   const hooked = new WeakMap();
   const noCreate = new WeakMap();
   store.getItemDb = (/** @type {string} */ name) => {
-    const db = streamed(name);
+    const db = observed(name);
     if (!requestScope.getStore()?.noCreate) return db;
     // a REMOVE-only UpdateItem on a missing item: DynamoDB writes nothing
     let w = noCreate.get(db);
@@ -253,27 +260,53 @@ function hookWrites(store, streams, originalGetItemDb) {
     return w;
   };
   /** @param {string} name */
-  function streamed(name) {
+  function observed(name) {
     const real = originalGetItemDb(name);
-    if (!streams.active(name)) return real;
+    if (!streams.active(name) && !ttl.tracks(name)) return real;
     let h = hooked.get(real);
     if (!h) {
       const pfx = internals.prefixes.item(name);
       /** @param {string} key @param {any} value @param {(err?: any) => void} cb */
       const write = (key, value, cb) => {
-        real.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
-          if (err && err.name !== 'NotFoundError') return cb(err);
+        if (!streams.active(name)) {
+          /** @param {any} e */
+          const done = (e) => {
+            if (!e) ttl.observe(name, value);
+            cb(e);
+          };
+          return value ? real.put(key, value, done) : real.del(key, done);
+        }
+        /** @param {any} old */
+        const commit = (old) => {
           const records = streams.prepare([
             { tableName: name, oldItem: old || null, newItem: value, userIdentity: value ? undefined : currentUserIdentity() },
           ]);
           const op = value ? { type: 'put', key: pfx + key, value } : { type: 'del', key: pfx + key };
           store.db.batch([op, ...records.ops], (/** @type {any} */ e) => {
             records.done();
+            if (!e) ttl.observe(name, value);
             cb(e);
           });
+        };
+        const seen = requestScope.getStore()?.oldItems;
+        if (seen?.has(pfx + key)) {
+          const old = seen.get(pfx + key);
+          seen.delete(pfx + key);
+          return commit(old);
+        }
+        real.get(key, (/** @type {any} */ err, /** @type {any} */ old) => {
+          if (err && err.name !== 'NotFoundError') return cb(err);
+          commit(old);
         });
       };
       h = Object.create(real);
+      h.get = (/** @type {string} */ key, /** @type {(err: any, v?: any) => void} */ cb) => {
+        real.get(key, (/** @type {any} */ err, /** @type {any} */ v) => {
+          const scope = requestScope.getStore();
+          if (scope && (!err || err.name === 'NotFoundError')) (scope.oldItems ||= new Map()).set(pfx + key, v ?? null);
+          cb(err, v);
+        });
+      };
       h.put = (/** @type {string} */ key, /** @type {any} */ value, /** @type {any} */ cb) => write(key, value, cb);
       h.del = (/** @type {string} */ key, /** @type {any} */ cb) => write(key, null, cb);
       hooked.set(real, h);
@@ -349,7 +382,7 @@ async function route(req, res, ctx) {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw errors.serialization('Request body must be a JSON object');
     }
-    if (nestingTooDeep(data)) {
+    if (jsonDepth(text) > MAX_JSON_DEPTH_SURE_OK && nestingTooDeep(data)) {
       throw errors.validation(
         'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
       );
@@ -357,7 +390,9 @@ async function route(req, res, ctx) {
   }
 
   let forward = body;
-  if (req.method === 'POST' && data && normalizeNumbers(data)) forward = Buffer.from(JSON.stringify(data), 'utf8');
+  // only a body with a '+' can hold a number written with a leading '+'
+  if (req.method === 'POST' && data && text.includes('+') && normalizeNumbers(data))
+    forward = Buffer.from(JSON.stringify(data), 'utf8');
 
   if (req.method === 'POST') {
     if (api === 'DynamoDBStreams_20120810') return own(res, data, (d) => ctx.streams.api(op, d), ctx);
@@ -521,6 +556,8 @@ function precheck(op, data) {
       throw errors.validation(`Too many items requested for the ${op} call`);
     }
   }
+  const badName = attributeNameProblem(op, data);
+  if (badName) throw errors.validation(badName);
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
     const rv = data.ReturnValuesOnConditionCheckFailure;
     if (rv !== 'ALL_OLD' && rv !== 'NONE') {
@@ -531,6 +568,45 @@ function precheck(op, data) {
       );
     }
   }
+}
+
+/** Attribute names are 1 byte to 64 KB long (DynamoDB's limits). */
+const MAX_ATTRIBUTE_NAME_BYTES = 65535;
+
+/**
+ * An empty or over-long attribute name in the items a request writes (PutItem, BatchWriteItem's
+ * PutRequests, UpdateItem's AttributeUpdates; top-level names), or an empty name in
+ * ExpressionAttributeNames (DynamoDB's own message for that one).
+ * @param {string} op
+ * @param {any} data
+ * @returns {string | null}
+ */
+function attributeNameProblem(op, data) {
+  const names = data.ExpressionAttributeNames;
+  if (names && typeof names === 'object' && !Array.isArray(names)) {
+    for (const [key, value] of Object.entries(names)) {
+      if (value === '') return `ExpressionAttributeNames contains invalid value: Empty attribute name for key ${key}`;
+    }
+  }
+  /** @type {any[]} */
+  const items = [];
+  if (op === 'PutItem') items.push(data.Item);
+  if (op === 'UpdateItem') items.push(data.AttributeUpdates);
+  if (op === 'BatchWriteItem' && data.RequestItems && typeof data.RequestItems === 'object') {
+    for (const writes of Object.values(data.RequestItems)) {
+      if (Array.isArray(writes)) for (const w of writes) items.push(w?.PutRequest?.Item);
+    }
+  }
+  for (const item of items) {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) continue;
+    for (const name of Object.keys(item)) {
+      if (name === '') return 'One or more parameter values were invalid: Empty attribute name';
+      if (name.length > MAX_ATTRIBUTE_NAME_BYTES / 3 && Buffer.byteLength(name, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) {
+        return `One or more parameter values were invalid: Attribute name size exceeds the limit of ${MAX_ATTRIBUTE_NAME_BYTES} bytes`;
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -651,6 +727,35 @@ function removesOnly(data) {
     return all.length > 0 && all.every((u) => u && typeof u === 'object' && u.Action === 'DELETE');
   }
   return false;
+}
+
+/**
+ * Every attribute-value level (`{"M": {…}}` or `{"L": […]}`) is at least two JSON levels, under at
+ * least two of the envelope (body, item): a body whose JSON nests no deeper than this cannot nest
+ * attribute values more than 32 levels, nor JSON more than MAX_JSON_DEPTH, so it needs no walk.
+ */
+const MAX_JSON_DEPTH_SURE_OK = 2 * MAX_ATTRIBUTE_NESTING + 2;
+
+/**
+ * The deepest nesting of objects and arrays in a JSON text (string contents skipped); one pass
+ * over the characters, far cheaper than walking the parsed value.
+ * @param {string} text
+ */
+function jsonDepth(text) {
+  let depth = 0,
+    max = 0,
+    inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 /**

@@ -21,7 +21,7 @@ const errors = require('./errors');
 const ROOT = '$streams~';
 const META = `${ROOT}meta~`; // + streamArn -> StreamMeta
 const TABLE = `${ROOT}table~`; // + tableName -> TableStreamState
-const REC = `${ROOT}rec~`; // + streamArn + '~' + seq -> { t, r }
+const REC = `${ROOT}rec~`; // + streamArn + '~' + seq -> stored record (see storedRecord)
 
 const SEQ_BASE = 10n ** 20n; // first sequence number is 100000000000000000001 (21 digits)
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
@@ -252,14 +252,13 @@ class Streams {
     for (const change of changes) {
       const meta = this.active(change.tableName);
       if (!meta) continue;
-      const record = this.makeRecord(meta, change.oldItem || null, change.newItem || null, now);
-      if (!record) continue;
-      if (change.userIdentity) Object.assign(record, { userIdentity: change.userIdentity });
+      const stored = this.storedRecord(meta, change.oldItem || null, change.newItem || null, now);
+      if (!stored) continue;
+      if (change.userIdentity) stored.u = change.userIdentity;
       const seq = ++this.seq;
       seqs.push(seq);
       this.inflight.add(seq);
-      record.dynamodb.SequenceNumber = seqStr(seq);
-      ops.push({ type: 'put', key: `${REC + meta.StreamArn}~${seqStr(seq)}`, value: { t: now, r: record } });
+      ops.push({ type: 'put', key: `${REC + meta.StreamArn}~${seqStr(seq)}`, value: stored });
     }
     return {
       ops,
@@ -270,42 +269,78 @@ class Streams {
   }
 
   /**
+   * What is stored for one record: only what cannot be derived at read time, so that a stream
+   * holding a day of writes costs little more than the images themselves. `t` write time (ms),
+   * `e` event (I / M / R), `n` / `o` the images the view type keeps, `k` the keys when no image
+   * is kept, `s` SizeBytes, `u` userIdentity (TTL deletions). The record is rebuilt by
+   * `expandRecord` (eventID from the ARN and sequence number, the constant fields from the stream).
+   * Records written by earlier versions (`{ t, r }`, the whole record) are read as they are.
    * @param {StreamMeta} meta
    * @param {any} oldItem
    * @param {any} newItem
    * @param {number} now
+   * @returns {Record<string, any> | null}
    */
-  makeRecord(meta, oldItem, newItem, now) {
+  storedRecord(meta, oldItem, newItem, now) {
     if (!oldItem && !newItem) return null; // delete of a missing item
     if (oldItem && newItem && itemEquals(oldItem, newItem)) return null; // write that changes nothing
-    const eventName = !oldItem ? 'INSERT' : !newItem ? 'REMOVE' : 'MODIFY';
+    const view = meta.StreamViewType;
+    /** @type {Record<string, any>} */
+    const out = { t: now, e: !oldItem ? 'I' : !newItem ? 'R' : 'M' };
     const source = newItem || oldItem;
     /** @type {Record<string, any>} */
     const Keys = {};
     for (const k of meta.KeySchema) Keys[k.AttributeName] = source[k.AttributeName];
-    const view = meta.StreamViewType;
-    /** @type {Record<string, any>} */
-    const dynamodb = { ApproximateCreationDateTime: Math.floor(now / 1000), Keys };
     let size = this.itemSize(Keys);
     if (newItem && (view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) {
-      dynamodb.NewImage = newItem;
+      out.n = newItem;
       size += this.itemSize(newItem);
     }
     if (oldItem && (view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) {
-      dynamodb.OldImage = oldItem;
+      out.o = oldItem;
       size += this.itemSize(oldItem);
     }
-    dynamodb.SequenceNumber = '';
-    dynamodb.SizeBytes = size;
-    dynamodb.StreamViewType = view;
-    return {
-      eventID: crypto.randomBytes(16).toString('hex'),
-      eventName,
+    if (!out.n && !out.o) out.k = Keys;
+    out.s = size;
+    return out;
+  }
+
+  /**
+   * The record as the Streams API returns it.
+   * @param {StreamMeta} meta
+   * @param {string} seq
+   * @param {any} v stored value
+   */
+  expandRecord(meta, seq, v) {
+    if (v.r) {
+      v.r.dynamodb.SequenceNumber = seq; // { t, r } form: the whole record was stored
+      return v.r;
+    }
+    const source = v.n || v.o;
+    /** @type {Record<string, any>} */
+    let Keys = v.k;
+    if (!Keys) {
+      Keys = {};
+      for (const k of meta.KeySchema) Keys[k.AttributeName] = source[k.AttributeName];
+    }
+    /** @type {Record<string, any>} */
+    const dynamodb = { ApproximateCreationDateTime: Math.floor(v.t / 1000), Keys };
+    if (v.n) dynamodb.NewImage = v.n;
+    if (v.o) dynamodb.OldImage = v.o;
+    dynamodb.SequenceNumber = seq;
+    dynamodb.SizeBytes = v.s;
+    dynamodb.StreamViewType = meta.StreamViewType;
+    /** @type {Record<string, any>} */
+    const record = {
+      eventID: crypto.createHash('md5').update(`${meta.StreamArn}/${seq}`).digest('hex'),
+      eventName: v.e === 'I' ? 'INSERT' : v.e === 'R' ? 'REMOVE' : 'MODIFY',
       eventVersion: '1.1',
       eventSource: 'aws:dynamodb',
       awsRegion: this.region,
       dynamodb,
     };
+    if (v.u) record.userIdentity = v.u;
+    return record;
   }
 
   // ---------------------------------------------------------------- trimming
@@ -530,8 +565,8 @@ class Streams {
     const upTo = this.watermark();
     const prefix = `${REC + meta.StreamArn}~`;
     const rows =
-      upTo > after ? await this.db.values({ gt: prefix + seqStr(after), lte: prefix + seqStr(upTo), limit }).all() : [];
-    const Records = rows.map((/** @type {any} */ v) => v.r);
+      upTo > after ? await this.db.iterator({ gt: prefix + seqStr(after), lte: prefix + seqStr(upTo), limit }).all() : [];
+    const Records = rows.map((/** @type {[string, any]} */ [key, v]) => this.expandRecord(meta, key.slice(prefix.length), v));
     let next = after;
     if (Records.length) next = seqNum(Records[Records.length - 1].dynamodb.SequenceNumber);
     else if (upTo > after) next = upTo;

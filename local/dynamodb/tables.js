@@ -8,7 +8,10 @@
  *    characters, reported in DynamoDB's validation envelope;
  *  - an attribute defined twice (with the same or a conflicting type) is refused;
  *  - an INCLUDE projection needs NonKeyAttributes, and at most 100 projected attributes are
- *    allowed over all indexes (an attribute projected into two indexes counts twice).
+ *    allowed over all indexes (an attribute projected into two indexes counts twice);
+ *  - NonKeyAttributes naming an attribute twice is refused (see duplicateProjection). A key
+ *    attribute named once is accepted: key attributes are always projected anyway (ScyllaDB's
+ *    DynamoDB-compatibility tests, written against DynamoDB, test_gsi_projection_include_keyattributes).
  */
 
 const { validations, actionValidations } = require('./dynalite-internals');
@@ -77,12 +80,16 @@ function checkCreateTable(data) {
   }
 
   let projected = 0;
+  const tableKeys = (typed.KeySchema || []).map((/** @type {any} */ k) => k?.AttributeName);
   for (const ix of [...(typed.GlobalSecondaryIndexes || []), ...(typed.LocalSecondaryIndexes || [])]) {
     const p = ix?.Projection;
     if (!p) continue;
     if (p.ProjectionType === 'INCLUDE' && p.NonKeyAttributes == null) {
       throw errors.validation(`${INVALID}ProjectionType is INCLUDE, but NonKeyAttributes is not specified`);
     }
+    const keys = [...tableKeys, ...(ix.KeySchema || []).map((/** @type {any} */ k) => k?.AttributeName)];
+    const duplicate = duplicateProjection(ix.IndexName, p.NonKeyAttributes, keys);
+    if (duplicate) throw errors.validation(duplicate);
     if (Array.isArray(p.NonKeyAttributes)) projected += p.NonKeyAttributes.length;
   }
   if (projected > MAX_PROJECTED) {
@@ -92,4 +99,29 @@ function checkCreateTable(data) {
   }
 }
 
-module.exports = { checkCreateTable, MAX_KEY_NAME, MAX_PROJECTED };
+/**
+ * NonKeyAttributes naming an attribute twice. DynamoDB's texts: for a key attribute named twice,
+ * `Cannot have two attributes with the same name` (DynamoDB's answer quoted in guregu/dynamo#88,
+ * whose client sent a table key attribute twice); for another attribute, a message with
+ * "Duplicate" (ScyllaDB's DynamoDB-compatibility test test_gsi_projection_error_duplicate matches
+ * DynamoDB's text only on that word: the rest of ours is our wording).
+ * @param {string} indexName
+ * @param {any} nonKey
+ * @param {string[]} keyNames the table's and the index's key attributes
+ * @returns {string | null}
+ */
+function duplicateProjection(indexName, nonKey, keyNames) {
+  if (!Array.isArray(nonKey)) return null;
+  const seen = new Set();
+  for (const name of nonKey) {
+    if (seen.has(name)) {
+      return keyNames.includes(name)
+        ? 'Cannot have two attributes with the same name'
+        : `${INVALID}Duplicate attribute in NonKeyAttributes of index ${indexName}: ${name}`;
+    }
+    seen.add(name);
+  }
+  return null;
+}
+
+module.exports = { checkCreateTable, duplicateProjection, MAX_KEY_NAME, MAX_PROJECTED };

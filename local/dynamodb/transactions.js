@@ -41,12 +41,14 @@ const promisify = (fn) =>
 
 class Transactions {
   /**
-   * @param {{ store: any, getItemDb: (name: string) => any, streams: InstanceType<typeof import('./streams').Streams>, now?: () => number }} opts
+   * @param {{ store: any, getItemDb: (name: string) => any, streams: InstanceType<typeof import('./streams').Streams>, now?: () => number, written?: (tableName: string, item: any) => void }} opts
    */
   constructor(opts) {
     this.store = opts.store;
     this.getItemDb = opts.getItemDb; // dynalite's original (unhooked) getItemDb
     this.streams = opts.streams;
+    /** told of every item a committed transaction wrote (null for a delete) */
+    this.written = opts.written || (() => {});
     /** @type {Map<string, { hash: string, at: number, state: 'pending' | 'done', response?: any }>} */
     this.tokens = new Map();
   }
@@ -359,6 +361,7 @@ class Transactions {
       } finally {
         records.done();
       }
+      for (const c of changes) this.written(c.tableName, c.newItem);
     } finally {
       release();
     }

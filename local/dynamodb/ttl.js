@@ -6,10 +6,16 @@
  *
  * - The setting per table is kept in the engine's LevelDB under `$ttl~<table>` (survives a
  *   restart with --path). DeleteTable and a re-created table forget it.
- * - Every `intervalMs` (default 2 s) the sweep reads each TTL table's items; an item whose TTL
- *   attribute is a Number of epoch seconds in the past (and not more than five years in the
- *   past, which DynamoDB ignores) is deleted through dynalite's own deleteItem action, with a
- *   condition that the value is still expired, so a concurrent write that extends it wins.
+ * - Every `intervalMs` (default 2 s) the sweep deletes the items whose TTL attribute is a Number
+ *   of epoch seconds in the past (and not more than five years in the past, which DynamoDB
+ *   ignores), through dynalite's own deleteItem action, with a condition that the value is still
+ *   expired, so a concurrent write that extends it wins.
+ * - It does not read the table: every write to a TTL table reports its new item (`observe`, from
+ *   the engine's write hook and from transactions), and the keys of items carrying a TTL value are
+ *   kept in a queue ordered by expiry time; a sweep takes only the entries that are due. The queue
+ *   is filled by one scan of the table when TTL is enabled or the engine starts on a data folder.
+ *   An entry made stale by a later write (TTL moved or removed, item deleted) fails the condition
+ *   and is dropped.
  * - A deletion is an ordinary REMOVE stream record, plus the DynamoDB Streams API's
  *   `userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' }` (the wire form;
  *   Lambda's event shows the same as `{ type, principalId }`).
@@ -50,6 +56,10 @@ class TimeToLive {
     this.log = opts.log;
     /** @type {Map<string, TtlSpec>} */
     this.specs = new Map();
+    /** @type {Map<string, ExpiryQueue>} per TTL table: keys of items by expiry time */
+    this.queues = new Map();
+    /** @type {Map<string, string[]>} per TTL table: its key attribute names */
+    this.keyNames = new Map();
     /** @type {NodeJS.Timeout | null} */
     this.timer = null;
     this.sweeping = false;
@@ -57,7 +67,59 @@ class TimeToLive {
 
   async load() {
     for (const [key, spec] of await this.db.iterator({ gte: ROOT, lt: `${ROOT}\xff` }).all()) {
-      this.specs.set(String(key).slice(ROOT.length), spec);
+      const name = String(key).slice(ROOT.length);
+      this.specs.set(name, spec);
+      await this.track(name, spec);
+    }
+  }
+
+  /**
+   * True when writes to this table must be reported (`observe`).
+   * @param {string} tableName
+   */
+  tracks(tableName) {
+    return this.queues.has(tableName);
+  }
+
+  /**
+   * A write to a table: queues the item's expiry if it has one (hot path: called for every write
+   * to a TTL table).
+   * @param {string} tableName
+   * @param {any} item the item as written (null for a delete)
+   */
+  observe(tableName, item) {
+    const queue = this.queues.get(tableName);
+    if (!queue || !item) return;
+    const spec = /** @type {TtlSpec} */ (this.specs.get(tableName));
+    const v = item[spec.AttributeName];
+    if (!v || typeof v.N !== 'string') return;
+    const at = Number(v.N);
+    if (!Number.isFinite(at)) return;
+    const names = /** @type {string[]} */ (this.keyNames.get(tableName));
+    /** @type {Record<string, any>} */
+    const key = {};
+    for (const n of names) key[n] = item[n];
+    queue.push(at, JSON.stringify(key)); // a string: one small object per queued item
+  }
+
+  /**
+   * Starts tracking a TTL table: one scan of its items fills its queue.
+   * @param {string} tableName
+   * @param {TtlSpec} spec
+   */
+  async track(tableName, spec) {
+    const table = await this.table(tableName).catch(() => null);
+    if (!table) return;
+    const queue = new ExpiryQueue();
+    this.keyNames.set(
+      tableName,
+      table.KeySchema.map((/** @type {any} */ k) => k.AttributeName),
+    );
+    this.queues.set(tableName, queue); // writes from now on are observed
+    const prefix = this.itemPrefix(tableName);
+    for await (const item of this.db.values({ gte: prefix, lt: `${prefix}\xff` })) {
+      if (this.queues.get(tableName) !== queue || this.specs.get(tableName) !== spec) return; // disabled meanwhile
+      this.observe(tableName, item);
     }
   }
 
@@ -75,6 +137,8 @@ class TimeToLive {
 
   /** @param {string} tableName */
   async forget(tableName) {
+    this.queues.delete(tableName);
+    this.keyNames.delete(tableName);
     if (!this.specs.has(tableName)) return;
     this.specs.delete(tableName);
     await this.db.del(ROOT + tableName);
@@ -152,6 +216,7 @@ class TimeToLive {
     if (next.Enabled) {
       this.specs.set(data.TableName, next);
       await this.db.put(ROOT + data.TableName, next);
+      await this.track(data.TableName, next);
     } else await this.forget(data.TableName);
     return { TimeToLiveSpecification: next };
   }
@@ -177,20 +242,26 @@ class TimeToLive {
 
   /** @param {string} tableName @param {TtlSpec} spec */
   async sweepTable(tableName, spec) {
+    const queue = this.queues.get(tableName);
+    if (!queue || !queue.size) return 0;
+    const now = Math.floor(Date.now() / 1000);
     const table = await this.table(tableName).catch(() => null);
     if (!table || table.TableStatus === 'DELETING') return 0;
-    const now = Math.floor(Date.now() / 1000);
-    const prefix = this.itemPrefix(tableName);
     const expired = [];
-    for await (const item of this.db.values({ gte: prefix, lt: `${prefix}\xff` })) {
-      if (isExpired(item?.[spec.AttributeName], now)) expired.push(item);
+    const seen = new Set();
+    for (const { at, key } of queue.popDue(now)) {
+      if (at < now - FIVE_YEARS_S) continue; // ignored by DynamoDB
+      if (seen.has(key)) continue; // written several times: one delete
+      seen.add(key);
+      expired.push({ at, key });
     }
     let deleted = 0;
-    for (const item of expired) {
+    for (let i = 0; i < expired.length; i++) {
+      const { key } = /** @type {{ at: number, key: string }} */ (expired[i]);
       const attr = [spec.AttributeName];
       const data = {
         TableName: tableName,
-        Key: this.keyOf(table, item),
+        Key: JSON.parse(key),
         // still expired when the item lock is held: a concurrent write extending the TTL wins
         _condition: {
           expression: {
@@ -206,21 +277,67 @@ class TimeToLive {
         await sweepScope.run({ userIdentity: SERVICE_IDENTITY }, () => this.deleteItem(data));
         deleted++;
       } catch (/** @type {any} */ err) {
-        if (!(err?.body && /ConditionalCheckFailed/.test(err.body.__type))) throw err;
+        if (!(err?.body && /ConditionalCheckFailed/.test(err.body.__type))) {
+          // not swept: this entry and the ones after it wait for the next sweep
+          for (const e of expired.slice(i)) queue.push(e.at, e.key);
+          throw err;
+        }
       }
     }
     return deleted;
   }
 }
 
-/**
- * @param {any} value AttributeValue of the TTL attribute
- * @param {number} now epoch seconds
- */
-function isExpired(value, now) {
-  if (!value || typeof value !== 'object' || typeof value.N !== 'string') return false;
-  const seconds = Number(value.N);
-  return Number.isFinite(seconds) && seconds <= now && seconds >= now - FIVE_YEARS_S;
+/** A binary min-heap of `{ at, key }` on `at` (epoch seconds); `key` is the item key as JSON. */
+class ExpiryQueue {
+  constructor() {
+    /** @type {{ at: number, key: string }[]} */
+    this.heap = [];
+  }
+
+  get size() {
+    return this.heap.length;
+  }
+
+  /** @param {number} at @param {string} key */
+  push(at, key) {
+    const h = this.heap;
+    h.push({ at, key });
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (/** @type {any} */ (h[parent]).at <= at) break;
+      [h[i], h[parent]] = [/** @type {any} */ (h[parent]), /** @type {any} */ (h[i])];
+      i = parent;
+    }
+  }
+
+  /**
+   * Removes and returns the entries due at `now` (at <= now), earliest first.
+   * @param {number} now
+   */
+  popDue(now) {
+    const out = [];
+    const h = this.heap;
+    while (h.length && /** @type {any} */ (h[0]).at <= now) {
+      out.push(/** @type {{ at: number, key: string }} */ (h[0]));
+      const last = /** @type {{ at: number, key: string }} */ (h.pop());
+      if (!h.length) break;
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1,
+          r = l + 1;
+        let m = i;
+        if (l < h.length && /** @type {any} */ (h[l]).at < /** @type {any} */ (h[m]).at) m = l;
+        if (r < h.length && /** @type {any} */ (h[r]).at < /** @type {any} */ (h[m]).at) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [/** @type {any} */ (h[m]), /** @type {any} */ (h[i])];
+        i = m;
+      }
+    }
+    return out;
+  }
 }
 
 /** @param {any} name */
@@ -254,4 +371,4 @@ function currentUserIdentity() {
   return s ? s.userIdentity : undefined;
 }
 
-module.exports = { TimeToLive, currentUserIdentity, DEFAULT_INTERVAL_MS, SERVICE_IDENTITY };
+module.exports = { TimeToLive, ExpiryQueue, currentUserIdentity, DEFAULT_INTERVAL_MS, SERVICE_IDENTITY };

@@ -41,6 +41,8 @@ function expectedFigures(): Array<string | RegExp> {
   return [
     '0.engine.putitem.engine_vs_dynalite.p50_ratio',
     '0.engine.query.engine_vs_dynalite.p50_ratio',
+    '0.engine.putitem_c16.engine_vs_dynalite.throughput_ratio',
+    '0.engine.query_c16.engine_vs_dynalite.throughput_ratio',
     ...patterns.flatMap((p) => [
       ...summary(`1.${p}.domain`),
       ...summary(`1.${p}.floor`),

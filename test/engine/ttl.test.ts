@@ -1,6 +1,7 @@
 // Time to Live through the AWS SDK: UpdateTimeToLive / DescribeTimeToLive, the background sweep
 // (REMOVE stream records by the DynamoDB service), and migrate applying resources/table.yml's TTL.
 import {
+  BatchWriteItemCommand,
   DeleteItemCommand,
   DeleteTableCommand,
   DescribeTableCommand,
@@ -9,6 +10,8 @@ import {
   PutItemCommand,
   ResourceNotFoundException,
   ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -154,6 +157,56 @@ describe('the TTL sweep', () => {
     expect(removes[1]?.dynamodb?.OldImage).toEqual(items.expired);
   });
 
+  test('sweeps items written after TTL was enabled by every write path; a later write that moves or removes the TTL wins', async () => {
+    for (const stream of [undefined, 'NEW_AND_OLD_IMAGES' as const]) {
+      const t = tableName('ttl-writes');
+      await createTable(h.ddb, t, stream ? { stream } : {});
+      await enable(h, t);
+      const past = N(nowS() - 10);
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('put'), exp: past } }));
+      await h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('update') },
+          UpdateExpression: 'SET exp = :e',
+          ExpressionAttributeValues: { ':e': past },
+        }),
+      );
+      await h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('batch'), exp: past } } }] } }));
+      await h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: t, Item: { pk: S('tx-put'), exp: past } } },
+            {
+              Update: {
+                TableName: t,
+                Key: { pk: S('tx-update') },
+                UpdateExpression: 'SET exp = :e',
+                ExpressionAttributeValues: { ':e': past },
+              },
+            },
+          ],
+        }),
+      );
+      // queued as expired, then rewritten before a sweep could run: the rewrite wins
+      await h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: t, Item: { pk: S('moved'), exp: past } } },
+            { Put: { TableName: t, Item: { pk: S('removed'), exp: past } } },
+          ],
+        }),
+      );
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('moved'), exp: N(nowS() + 3600) } }));
+      await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('removed') }, UpdateExpression: 'REMOVE exp' }));
+      const left = await eventually(
+        async () => (await h.ddb.send(new ScanCommand({ TableName: t }))).Items?.map((i) => i.pk?.S).sort(),
+        (keys) => keys?.length === 2,
+      );
+      expect(left).toEqual(['moved', 'removed']);
+    }
+  });
+
   test('no sweep deletes anything while TTL is disabled', async () => {
     const t = tableName('ttl-off');
     await createTable(h.ddb, t);
@@ -178,7 +231,7 @@ test("migrate enables resources/table.yml's TimeToLiveSpecification (expires_at)
   }
 });
 
-test('the TTL setting survives a restart on a data folder', async () => {
+test('the TTL setting survives a restart on a data folder, and items expired before it are swept after it', async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
@@ -188,13 +241,20 @@ test('the TTL setting survives a restart on a data folder', async () => {
     const first = await startHarness({ path: dir, ttlIntervalMs: 60_000 });
     await createTable(first.ddb, t);
     await enable(first, t, 'expires_at');
+    await first.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('stale'), expires_at: N(nowS() - 10) } }));
     await first.stop();
-    const second = await startHarness({ path: dir, ttlIntervalMs: 60_000 });
+    const second = await startHarness({ path: dir, ttlIntervalMs: 100 });
     try {
       expect((await second.ddb.send(new DescribeTimeToLiveCommand({ TableName: t }))).TimeToLiveDescription).toEqual({
         TimeToLiveStatus: 'ENABLED',
         AttributeName: 'expires_at',
       });
+      // an item that expired before the restart is found by the restarted engine's sweep
+      const gone = await eventually(
+        async () => (await second.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('stale') } }))).Item,
+        (item) => item === undefined,
+      );
+      expect(gone).toBeUndefined();
     } finally {
       await second.stop();
     }
