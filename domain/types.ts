@@ -41,6 +41,10 @@ export interface MessageGroup {
   /** Present on group rows only: direct rows keep the original shape. */
   kind?: 'group';
   title?: string;
+  /** #17: messages by others after my read marker (0 on rows written before the feature). */
+  unread_count: number;
+  /** My read marker; null when none. */
+  last_read_at: string | null;
 }
 
 export type Role = 'owner' | 'admin' | 'member';

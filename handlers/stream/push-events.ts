@@ -5,6 +5,9 @@
  *
  *   INSERT MSG#<group>  → `message.created` to every member's connections
  *   INSERT GRP#<owner>  → `conversation.updated` (the B item shape) to the row's owner
+ *   MODIFY GRP#<owner>  → the same, for a row changed in place (a read's unread count, #17)
+ *   MODIFY GROUP#<g> / MEMBER#<u> with a read marker → `conversation.read` to u's own
+ *                         connections only (their other devices; never other members)
  *
  * Coalesced per batch: one membership read per conversation and one connection read per
  * user; a conversation row replaced several times in one batch is pushed once, at its newest
@@ -20,7 +23,12 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { messageFromItem, messageGroupFromItem } from '../../domain/items';
-import { groupUuidOfMessagePartition, userUuidOfConversationPartition } from '../../domain/keys';
+import {
+  groupUuidOfMembershipPartition,
+  groupUuidOfMessagePartition,
+  userUuidOfConversationPartition,
+  userUuidOfMembership,
+} from '../../domain/keys';
 import { type OutboundEvent, pushEvents } from '../../domain/push';
 import { isTimestamp } from '../../domain/time';
 import { isUuid } from '../../domain/validation';
@@ -58,7 +66,9 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
       if (!seen) rows.set(record.coalesceKey, { event: record.event, position: record.position });
       else {
         const refs = [...seen.event.refs, ...record.event.refs];
-        const newest = record.position > seen.position ? record : seen;
+        // Records come in stream order: at the same position (a row read in place after its
+        // insert), the later record is the newer state.
+        const newest = record.position >= seen.position ? record : seen;
         rows.set(record.coalesceKey, { event: { ...newest.event, refs }, position: newest.position });
       }
     }
@@ -85,10 +95,15 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
 /** One stream record → the event it pushes (exported for the AsyncAPI drift test). */
 export function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
-  if (record.eventName !== 'INSERT') return { kind: 'ignored' };
+  if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
-  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
-  const groupOfMessage = groupUuidOfMessagePartition(pk);
+  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: `${record.eventName} without a string pk` };
+  if (record.eventName === 'MODIFY') {
+    const groupOfMembership = groupUuidOfMembershipPartition(pk);
+    if (groupOfMembership !== undefined) return parseMembershipChange(record, groupOfMembership, sequenceNumber);
+  }
+  // A message changed in place is not this function's (edits: #17's other part).
+  const groupOfMessage = record.eventName === 'INSERT' ? groupUuidOfMessagePartition(pk) : undefined;
   const owner = userUuidOfConversationPartition(pk);
   if (groupOfMessage === undefined && owner === undefined) return { kind: 'ignored' };
   if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
@@ -125,9 +140,11 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
   const row = messageGroupFromItem(image);
   if (!isUuid(owner) || !isUuid(row.message_group_uuid))
     return { kind: 'poison', sequenceNumber, reason: 'not a conversation row' };
+  // A row changed in place keeps its position: its id also names the read state it shows.
+  const inPlace = record.eventName === 'MODIFY' ? `~${row.last_read_at ?? ''}~${row.unread_count}` : '';
   const payload = {
     type: 'conversation.updated',
-    id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}`,
+    id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}${inPlace}`,
     conversation: messageGroupJson(row),
   };
   return {
@@ -135,5 +152,35 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
     coalesceKey: `${owner}|${row.message_group_uuid}`,
     position: row.last_message_at,
     event: { refs: [sequenceNumber], message_group_uuid: row.message_group_uuid, audience: { user: owner as string }, payload },
+  };
+}
+
+/**
+ * A membership item changed: a read marker moved (or a role changed, which carries the same
+ * marker: the same id, dropped by the client). To the member's own connections only.
+ */
+function parseMembershipChange(record: DynamoDBRecord, group: string, sequenceNumber: string | undefined): Parsed {
+  const member = userUuidOfMembership(record.dynamodb?.Keys?.sk?.S ?? '');
+  if (member === undefined) return { kind: 'ignored' };
+  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+  }
+  if (image.last_read_at === undefined) return { kind: 'ignored' };
+  if (!isUuid(group) || !isUuid(member) || !isTimestamp(image.last_read_at))
+    return { kind: 'poison', sequenceNumber, reason: 'not a membership with a read marker' };
+  const payload = {
+    type: 'conversation.read',
+    id: `conversation.read:${group}@${image.last_read_at}`,
+    message_group_uuid: group,
+    last_read_at: image.last_read_at,
+  };
+  return {
+    kind: 'event',
+    position: image.last_read_at,
+    event: { refs: [sequenceNumber], message_group_uuid: group, audience: { user: member }, payload },
   };
 }

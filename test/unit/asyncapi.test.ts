@@ -17,6 +17,8 @@ type Schema = {
   $ref?: string;
   type?: string;
   const?: string;
+  nullable?: boolean;
+  minimum?: number;
   required?: string[];
   additionalProperties?: boolean;
   properties?: Record<string, Schema>;
@@ -36,7 +38,12 @@ function resolve(schema: Schema): Schema {
 function problems(value: unknown, schema: Schema, at = '$'): string[] {
   const s = resolve(schema);
   if (s.const !== undefined) return value === s.const ? [] : [`${at}: ${JSON.stringify(value)} is not ${s.const}`];
+  if (value === null) return s.nullable ? [] : [`${at}: null`];
   if (s.type === 'string') return typeof value === 'string' ? [] : [`${at}: not a string`];
+  if (s.type === 'integer') {
+    if (!Number.isInteger(value)) return [`${at}: not an integer`];
+    return s.minimum !== undefined && (value as number) < s.minimum ? [`${at}: below ${s.minimum}`] : [];
+  }
   if (s.type !== 'object') return [`${at}: schema type ${s.type} not supported by this check`];
   if (!value || typeof value !== 'object' || Array.isArray(value)) return [`${at}: not an object`];
   const object = value as Record<string, unknown>;
@@ -103,6 +110,23 @@ describe('asyncapi.yaml', () => {
     const event = pushed(insert(row, '103'));
     expect(event.conversation).toMatchObject({ kind: 'group', title: 'Book club', handle: ben.handle });
     expect(problems(event, payload('conversationUpdated'))).toEqual([]);
+  });
+
+  test('conversation.updated of a row read in place (#17: a MODIFY with unread_count and last_read_at) matches its schema', () => {
+    const row = conversationItem(ada.uuid, ben, group, 'See you Saturday', at, { unread_count: 0, last_read_at: at });
+    const event = pushed({ ...insert(row, '104'), eventName: 'MODIFY' });
+    expect(event).toMatchObject({
+      id: `conversation.updated:${group}@${at}~${at}~0`,
+      conversation: { unread_count: 0, last_read_at: at },
+    });
+    expect(problems(event, payload('conversationUpdated'))).toEqual([]);
+  });
+
+  test('conversation.read, as built from a membership MODIFY with a read marker, matches its schema', () => {
+    const membership = { pk: `GROUP#${group}`, sk: `MEMBER#${ada.uuid}`, user_uuid: ada.uuid, last_read_at: at };
+    const event = pushed({ ...insert(membership, '105'), eventName: 'MODIFY' });
+    expect(event.type).toBe(doc.components.messages.conversationRead?.name);
+    expect(problems(event, payload('conversationRead'))).toEqual([]);
   });
 
   test('the $default route answers a ping with the documented pong, anything else with the documented error', async () => {
