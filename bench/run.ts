@@ -24,6 +24,7 @@ import { httpAndStream } from './sections/http';
 import { patternE } from './sections/pattern-e';
 import { push } from './sections/push';
 import { scale } from './sections/scale';
+import { unread } from './sections/unread';
 
 export interface RunOptions {
   quick: boolean;
@@ -123,6 +124,12 @@ const SECTIONS: Section[] = [
     id: '9',
     title: 'caller-profile cache hit ratio under a modelled request mix (simulated clock, real cache class)',
     run: (figures, quick) => cacheHitRatio(figures, quick ? [200] : [200, 2_000, 20_000]),
+  },
+  {
+    id: '10',
+    title:
+      '#17 read markers and unread counts: B with the fields vs legacy rows (same page, same run); the cost of a read, of a send with the head, of E',
+    run: (figures, quick) => unread(figures, quick ? { iterations: 30, warmup: 5 } : { iterations: 1000, warmup: 100 }),
   },
 ];
 
