@@ -114,7 +114,12 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:ConditionCheckItem @ table',
     'dynamodb:Query @ message-group-sk-index',
   ],
-  markRead: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table', 'dynamodb:UpdateItem @ table'],
+  markRead: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:Query @ message-group-sk-index',
+    'dynamodb:UpdateItem @ table',
+  ],
   setMemberRole: [
     'dynamodb:GetItem @ table',
     'dynamodb:Query @ table',
