@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createGroup } from '../../domain/create-group';
 import { createMessage, putMessage } from '../../domain/create-message';
 import { createMessageGroup } from '../../domain/create-message-group';
+import { db } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import { listMessageGroups } from '../../domain/list-message-groups';
 import { addMember } from '../../domain/manage-group';
@@ -166,6 +167,41 @@ describe('#17 unread counts', () => {
     await expectExact(group, people);
     await expectExact(direct, [ben, cai]);
   }, 30000);
+
+  it('a read that commits between pattern E reading a row and moving it cancels the move, which re-reads: neither is lost', async () => {
+    const [ada, ben] = await Promise.all([newUser('Ada'), newUser('Ben')]);
+    const group = (await createMessageGroup(ada, ben.handle, 'one')).message_group_uuid;
+    await createMessage(group, ada, 'two');
+    const records = (await tap.read()).filter((r) => r.eventName === 'INSERT' && pkOf(r) === keys.messagePartition(group));
+    // Hold pattern E's first move of Ben's row until Ben's read has committed.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const name = 'hold-first-row-move';
+    db().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = JSON.stringify((args as { input?: unknown }).input ?? {});
+        const isMove = String(context.commandName).startsWith('TransactWrite') && input.includes('"Delete"');
+        if (isMove && input.includes(`GRP#${ben.uuid}`) && held++ === 0) await released;
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const moving = handler(streamEvent(records));
+      for (let wait = 0; held === 0; wait++) {
+        if (wait > 2000) throw new Error('pattern E never moved the row');
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(await markRead(group, ben.uuid)).toMatchObject({ unread_count: 0 });
+      release();
+      expect(await moving).toEqual({ batchItemFailures: [] });
+    } finally {
+      db().middlewareStack.remove(name);
+    }
+    await expectExact(group, [ada, ben]);
+    expect(held).toBeGreaterThan(1); // the held move was cancelled and tried again
+  });
 
   it('redelivered and duplicated message records never count twice', async () => {
     const [ada, ben] = await Promise.all([newUser('Ada'), newUser('Ben')]);
