@@ -32,7 +32,10 @@ async function main() {
       if (typeof g === 'function') g();
       const m = process.memoryUsage();
       const c = process.cpuUsage(cpu0);
-      process.send?.({ mem: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }, cpuMs: (c.user + c.system) / 1000 });
+      process.send?.({
+        mem: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
+        cpuMs: (c.user + c.system) / 1000,
+      });
     } else if (msg?.stop) {
       await server.stop();
       process.exit(0);

@@ -211,7 +211,9 @@ export async function runInterleaved(
       for (let round = 0; round < ROUNDS; round++) {
         for (const r of running) {
           const base = r.putBase;
-          const rate = await throughput(per, CONCURRENCY, (i) => r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })));
+          const rate = await throughput(per, CONCURRENCY, (i) =>
+            r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })),
+          );
           r.putBase += per;
           (time.get(r.spec.name) as { put: number }).put += per / rate;
         }

@@ -195,7 +195,9 @@ export async function runEngineBench(opts: { quick?: boolean; print?: boolean } 
       const tp = result.throughput;
       const g = (f: SizeFigures) =>
         `PutItem ${f.putItemOpsPerSec.toFixed(0)}/s, Query ${f.queryOpsPerSec.toFixed(0)}/s, RSS ${f.rssMb.toFixed(0)} MB`;
-      console.log(`concurrency ${tp.concurrency}, ${tp.items} items: dynalite ${g(tp.dynalite)} | engine (stream + TTL) ${g(tp.engine)}`);
+      console.log(
+        `concurrency ${tp.concurrency}, ${tp.items} items: dynalite ${g(tp.dynalite)} | engine (stream + TTL) ${g(tp.engine)}`,
+      );
     }
     return result;
   } finally {

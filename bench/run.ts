@@ -25,6 +25,7 @@ import { httpAndStream } from './sections/http';
 import { patternE } from './sections/pattern-e';
 import { push } from './sections/push';
 import { scale } from './sections/scale';
+import { unread } from './sections/unread';
 
 export interface RunOptions {
   quick: boolean;
@@ -131,15 +132,21 @@ const SECTIONS: Section[] = [
     run: (figures, quick) => groups(figures, { batches: quick ? 1 : 10 }),
   },
   {
+    id: '9',
+    title: 'caller-profile cache hit ratio under a modelled request mix (simulated clock, real cache class)',
+    run: (figures, quick) => cacheHitRatio(figures, quick ? [200] : [200, 2_000, 20_000]),
+  },
+  {
     id: '10',
     title:
       'edit and delete (#17): requests and WCU of an edit and a delete, and of pattern E on their MODIFY, 1:1 and 10 members',
     run: (figures) => editAndDelete(figures),
   },
   {
-    id: '9',
-    title: 'caller-profile cache hit ratio under a modelled request mix (simulated clock, real cache class)',
-    run: (figures, quick) => cacheHitRatio(figures, quick ? [200] : [200, 2_000, 20_000]),
+    id: '11',
+    title:
+      '#17 read markers and unread counts: B with the fields vs legacy rows (same page, same run); the cost of a read, of a send with the head, of E',
+    run: (figures, quick) => unread(figures, quick ? { iterations: 30, warmup: 5 } : { iterations: 1000, warmup: 100 }),
   },
 ];
 

@@ -6,8 +6,8 @@
  * `MEMBER#<u>`, with role, join time, handle, name) and a conversation row (`GRP#<u>` /
  * `<time>`, kind `group`), the message, and with an Idempotency-Key its record.
  *
- * Atomic up to 48 members: ONE TransactWriteItems (2 per member + META + message + key ≤ 100
- * actions). Larger groups exceed DynamoDB's 100 actions, so they are written by a crash-safe
+ * Atomic up to 48 members: ONE TransactWriteItems (2 per member + META + message + the
+ * conversation's head (domain/unread.ts) + key ≤ 100 actions). Larger groups exceed DynamoDB's 100 actions, so they are written by a crash-safe
  * sequence:
  *   1. META with `pending_members` (every uuid) + the first 49 members, one transaction;
  *   2. the others, 49 per transaction, each with a ConditionCheck that META is still pending;
@@ -32,7 +32,9 @@ import {
   type RememberedMessage,
   type SendOptions,
   type Sender,
+  withCreatedAt,
 } from './create-message';
+import { afterHead, HEAD_ACTION, HEAD_RETRIES, headAction, headContended } from './unread';
 import { groupConversation } from './describe-conversation';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
 import { IDEMPOTENCY_ACTION, idempotencyFor, type Idempotency } from './idempotency';
@@ -136,7 +138,8 @@ export async function createGroup(creator: Sender, input: NewGroup, options: Sen
   const message = body === undefined ? undefined : newMessage(groupUuid, creator, body);
   const result: CreatedGroup = { conversation: groupConversation(meta, members), ...(message ? { message } : {}) };
 
-  const oneTransaction = 2 * members.length + 1 + (message ? 1 : 0) + (idempotency ? 1 : 0) <= TRANSACTION_MAX_ACTIONS;
+  // The message brings the conversation's head with it (domain/unread.ts).
+  const oneTransaction = 2 * members.length + 1 + (message ? 2 : 0) + (idempotency ? 1 : 0) <= TRANSACTION_MAX_ACTIONS;
   if (oneTransaction) return createAtOnce(meta, members, creator, message, result, idempotency);
   return createInSteps(meta, members, creator, message, result, idempotency);
 }
@@ -163,20 +166,30 @@ function uuidFromKey(idempotencyPk: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Each member's two items as named actions; `rowAt` gives each row's sort key (bumped on a collision). */
+/**
+ * Each member's two items as named actions; `rowAt` gives each row's sort key (bumped on a
+ * collision). Read state (#17): the creator has read the first message (`firstAt`); the
+ * others' rows count it unread when the row already shows it (`last.at` is that message).
+ */
 function memberActions(
   meta: GroupMetaItem,
   members: ConversationMember[],
   creator: Sender,
-  last: { message: string; at: string },
+  last: { message: string; at: string; unread: number },
   rowAt: Map<string, string>,
+  firstAt: string | undefined,
 ): Record<string, TransactAction> {
   const actions: Record<string, TransactAction> = {};
   for (const member of members) {
     const at = rowAt.get(member.user_uuid) ?? last.at;
-    actions[`membership:${member.user_uuid}`] = putIfAbsentAction(groupMembershipItem(meta.group_uuid, member));
+    const isCreator = member.user_uuid === creator.uuid;
+    const marker = isCreator ? firstAt : undefined;
+    actions[`membership:${member.user_uuid}`] = putIfAbsentAction(groupMembershipItem(meta.group_uuid, member, marker));
     actions[`row:${member.user_uuid}`] = putIfAbsentAction(
-      groupConversationItem(member.user_uuid, { uuid: meta.group_uuid, title: meta.title }, creator, last.message, at),
+      groupConversationItem(member.user_uuid, { uuid: meta.group_uuid, title: meta.title }, creator, last.message, at, {
+        unread_count: isCreator ? 0 : last.unread,
+        last_read_at: marker,
+      }),
       { returnOld: true },
     );
   }
@@ -209,14 +222,15 @@ async function createAtOnce(
   result: CreatedGroup,
   idempotency: GroupIdempotency | undefined,
 ): Promise<CreatedGroup> {
-  const last = { message: message?.message ?? '', at: message?.created_at ?? meta.created_at };
+  const last = { message: message?.message ?? '', at: message?.created_at ?? meta.created_at, unread: message ? 1 : 0 };
   const rowAt = new Map<string, string>();
   for (let attempt = 0; ; attempt++) {
     try {
       await transactWrite({
         meta: putIfAbsentAction(meta),
-        ...memberActions(meta, members, creator, last, rowAt),
+        ...memberActions(meta, members, creator, last, rowAt, message?.created_at),
         message: message && putIfAbsentAction(messageItem(message)),
+        head: message && putIfAbsentAction({ ...keys.conversationHead(meta.group_uuid), last_created_at: message.created_at }),
         [IDEMPOTENCY_ACTION]: idempotency?.record(result),
       });
       return result;
@@ -247,7 +261,7 @@ async function createInSteps(
     try {
       await transactWrite({
         meta: putIfAbsentAction({ ...meta, pending_members: members.map((m) => m.user_uuid) }, { returnOld: true }),
-        ...memberActions(meta, first, creator, { message: '', at: meta.created_at }, rowAt),
+        ...memberActions(meta, first, creator, { message: '', at: meta.created_at, unread: 0 }, rowAt, message?.created_at),
       });
       break;
     } catch (error) {
@@ -290,7 +304,14 @@ async function createInSteps(
         const chunk = missing.slice(i, i + MEMBERS_PER_STEP);
         await transactWrite({
           pending: stillPending(),
-          ...memberActions(started, chunk, creator, { message: '', at: started.created_at }, rowAt),
+          ...memberActions(
+            started,
+            chunk,
+            creator,
+            { message: '', at: started.created_at, unread: 0 },
+            rowAt,
+            message?.created_at,
+          ),
         });
       }
     } catch (error) {
@@ -301,22 +322,32 @@ async function createInSteps(
     }
   }
 
-  // Step 3: the group is complete; the first message and the key's record with it.
-  try {
-    await transactWrite({
-      meta: updateAction(keys.groupMeta(started.group_uuid), 'REMOVE pending_members', {
-        if: 'attribute_exists(pending_members)',
-      }),
-      message: message && putIfAbsentAction(messageItem(message)),
-      [IDEMPOTENCY_ACTION]: idempotency?.record(result),
-    });
-    return result;
-  } catch (error) {
-    if (!(error instanceof TransactionCancelledError)) throw error;
-    const replayed = idempotency?.replay(error);
-    if (replayed) return replayGroup(replayed);
-    if (error.failed('meta')) return finished(idempotency, result);
-    throw error;
+  // Step 3: the group is complete; the first message and the key's record with it. Members
+  // written in steps 1-2 can already send: a first message overtaken by one of theirs takes a
+  // time after it (the head, domain/unread.ts), so the conversation's messages stay in order.
+  let firstMessage = message;
+  for (let overtaken = 0; ; overtaken++) {
+    try {
+      await transactWrite({
+        meta: updateAction(keys.groupMeta(started.group_uuid), 'REMOVE pending_members', {
+          if: 'attribute_exists(pending_members)',
+        }),
+        message: firstMessage && putIfAbsentAction(messageItem(firstMessage)),
+        [HEAD_ACTION]: firstMessage && headAction(started.group_uuid, firstMessage.created_at),
+        [IDEMPOTENCY_ACTION]: idempotency?.record(result),
+      });
+      return result;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const replayed = idempotency?.replay(error);
+      if (replayed) return replayGroup(replayed);
+      if (error.failed('meta')) return finished(idempotency, result);
+      const later = afterHead(error);
+      if (!firstMessage || later === undefined) throw error;
+      if (overtaken >= HEAD_RETRIES) throw headContended(started.group_uuid);
+      firstMessage = withCreatedAt(firstMessage, later);
+      result = { ...result, message: firstMessage };
+    }
   }
 }
 

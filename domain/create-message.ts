@@ -5,9 +5,11 @@
  * conversation rows to it. Requests: 2 — GetItem on the sender's membership (which also
  * carries a block between the two members, domain/blocks.ts), then a TransactWriteItems: the
  * message put conditioned on its key being free (two senders in the same microsecond on
- * different containers: the loser takes the next microsecond, nothing is overwritten) and the
- * sender's rate-limit counter (domain/rate-limit.ts); with an idempotency key, also the record
- * of the result.
+ * different containers: the loser takes the next microsecond, nothing is overwritten), the
+ * conversation's head moved to the message's time only if it is older (domain/unread.ts: the
+ * messages of a conversation commit in created_at order; a send that lost the race to a later
+ * message retries after it, +1 transaction each time) and the sender's rate-limit counter
+ * (domain/rate-limit.ts); with an idempotency key, also the record of the result.
  */
 import { messageUuidAt } from './ids';
 import { requireSender } from './blocks';
@@ -17,6 +19,7 @@ import { keys } from './keys';
 import { SEND_RATE_ACTION, sendAllowance } from './rate-limit';
 import { getItem, putIfAbsentAction, TransactionCancelledError, transactWrite } from './table';
 import { bumpTimestamp, nextTimestamp } from './time';
+import { afterHead, HEAD_ACTION, HEAD_RETRIES, headAction, headContended } from './unread';
 import type { Message, UserProfile } from './types';
 import { parseMessageText, parseUuid } from './validation';
 
@@ -94,7 +97,8 @@ export async function createMessage(
 }
 
 /**
- * Stores `message`, moving its timestamp forward by a microsecond on a key collision, counted
+ * Stores `message`, moving its timestamp forward by a microsecond on a key collision (after
+ * the conversation's head when a later message committed first), counted
  * by the sender's rate limit in the same transaction (over it: RateLimitedError, nothing
  * written). With `idempotency`, the message and the remembered result commit together, and a
  * used key returns the first result instead.
@@ -102,11 +106,14 @@ export async function createMessage(
 export async function putMessage(message: Message, idempotency?: MessageIdempotency): Promise<Message> {
   let candidate = message;
   const allowance = sendAllowance(message.user_uuid);
-  for (let attempt = 0; ; attempt++) {
+  let collisions = 0;
+  for (let overtaken = 0; ; ) {
+    let later: string | undefined;
     try {
       await transactWrite({
         [IDEMPOTENCY_ACTION]: idempotency?.record(candidate),
         message: putIfAbsentAction(messageItem(candidate)),
+        [HEAD_ACTION]: headAction(candidate.message_group_uuid, candidate.created_at),
         [SEND_RATE_ACTION]: allowance.action,
       });
       return candidate;
@@ -115,10 +122,17 @@ export async function putMessage(message: Message, idempotency?: MessageIdempote
       const replayed = idempotency?.replay(error);
       if (replayed) return replayMessage(replayed);
       if (error.failed(SEND_RATE_ACTION)) throw allowance.exceeded();
-      if (!error.failed('message')) throw error;
+      later = afterHead(error);
+      if (later === undefined && !error.failed('message')) throw error;
+    }
+    if (later !== undefined) {
+      // A later message committed first: this one takes a time after it, so commits stay in order.
+      if (++overtaken > HEAD_RETRIES) throw headContended(candidate.message_group_uuid);
+      candidate = withCreatedAt(candidate, later);
+      continue;
     }
     // The key is taken (another message at this exact microsecond): take the next one.
-    if (attempt >= KEY_COLLISION_RETRIES) throw new Error(`message key still taken after ${attempt + 1} attempts`);
+    if (collisions++ >= KEY_COLLISION_RETRIES) throw new Error(`message key still taken after ${collisions} attempts`);
     candidate = withCreatedAt(candidate, bumpTimestamp(candidate.created_at));
   }
 }

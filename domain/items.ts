@@ -36,6 +36,32 @@ export interface ConversationItem {
   /** Group rows only. */
   kind?: 'group';
   title?: string;
+  /**
+   * #17: messages by others after the owner's read marker, kept by pattern E and the read
+   * marker (domain/unread.ts). Absent on rows written before the feature: read as 0.
+   */
+  unread_count?: number;
+  /** A copy of the owner's read marker (membership `last_read_at`); absent: none yet. */
+  last_read_at?: string;
+}
+
+/** A row's unread state: its count and the marker it was counted from. */
+export interface RowReadState {
+  unread_count: number;
+  last_read_at?: string | undefined;
+}
+
+/** The read state a row carries (legacy rows without one: 0, no marker). */
+export function readStateOf(row: Pick<ConversationItem, 'unread_count' | 'last_read_at'>): RowReadState {
+  return {
+    unread_count: typeof row.unread_count === 'number' ? row.unread_count : 0,
+    ...(typeof row.last_read_at === 'string' ? { last_read_at: row.last_read_at } : {}),
+  };
+}
+
+function readAttributes(read: RowReadState | undefined): Partial<ConversationItem> {
+  if (!read) return {};
+  return { unread_count: read.unread_count, ...(read.last_read_at !== undefined ? { last_read_at: read.last_read_at } : {}) };
 }
 
 /** A group's own item, in its membership partition. No `user_uuid`: member lists skip it. */
@@ -64,6 +90,8 @@ export interface MembershipItem {
   joined_at?: string;
   handle?: string;
   display_name?: string;
+  /** The member's read marker (domain/mark-read.ts). */
+  last_read_at?: string;
 }
 
 export function messageItem(message: Message): MessageItem {
@@ -109,6 +137,7 @@ export function conversationItem(
   groupUuid: string,
   lastMessage: string,
   at: string,
+  read?: RowReadState,
 ): ConversationItem {
   return {
     ...keys.conversation(ownerUuid, at),
@@ -117,6 +146,7 @@ export function conversationItem(
     user_uuid: other.uuid,
     user_display_name: other.display_name,
     user_handle: other.handle,
+    ...readAttributes(read),
   };
 }
 
@@ -127,6 +157,7 @@ export function groupConversationItem(
   sender: Pick<UserProfile, 'uuid' | 'handle' | 'display_name'>,
   lastMessage: string,
   at: string,
+  read?: RowReadState,
 ): ConversationItem {
   return {
     ...keys.conversation(ownerUuid, at),
@@ -137,10 +168,12 @@ export function groupConversationItem(
     user_uuid: sender.uuid,
     user_display_name: sender.display_name,
     user_handle: sender.handle,
+    ...readAttributes(read),
   };
 }
 
-export function groupMembershipItem(groupUuid: string, member: ConversationMember): MembershipItem {
+/** `lastReadAt`: the member's read marker from the start (a join, or the creator's own first message). */
+export function groupMembershipItem(groupUuid: string, member: ConversationMember, lastReadAt?: string): MembershipItem {
   return {
     ...keys.membership(groupUuid, member.user_uuid),
     user_uuid: member.user_uuid,
@@ -148,6 +181,7 @@ export function groupMembershipItem(groupUuid: string, member: ConversationMembe
     joined_at: member.joined_at,
     handle: member.handle,
     display_name: member.display_name,
+    ...(lastReadAt !== undefined ? { last_read_at: lastReadAt } : {}),
   };
 }
 
@@ -163,6 +197,8 @@ export function messageGroupFromItem(item: Record<string, unknown>): MessageGrou
     ...(typeof i.edited_at === 'string' ? { edited_at: i.edited_at } : {}),
     ...(i.deleted === true ? { deleted: true as const } : {}),
     ...(i.kind === 'group' ? { kind: 'group' as const, title: String(i.title ?? '') } : {}),
+    unread_count: typeof i.unread_count === 'number' ? i.unread_count : 0,
+    last_read_at: typeof i.last_read_at === 'string' ? i.last_read_at : null,
   };
 }
 

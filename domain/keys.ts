@@ -7,6 +7,7 @@
  * | conversation row   | GRP#<member user_uuid>     | <last_message_at>     |
  * | membership         | GROUP#<message_group_uuid> | MEMBER#<user_uuid>    |
  * | group (title, …)   | GROUP#<message_group_uuid> | META                  |
+ * | conversation head  | GROUP#<message_group_uuid> | HEAD                  |
  * | pair (uniqueness)  | PAIR#<uuid low>#<uuid high>| PAIR                  |
  * | user profile       | USER#<user_uuid>           | PROFILE               |
  * | handle (unique)    | USER#HANDLE#<handle lower> | HANDLE                |
@@ -37,6 +38,7 @@ const CONVERSATION_PREFIX = 'GRP#';
 const USER_CONNECTIONS_PREFIX = 'CONNS#';
 const CONNECTION_SORT_PREFIX = 'CONN#';
 const MEMBER_SORT_PREFIX = 'MEMBER#';
+const MEMBERSHIP_PREFIX = 'GROUP#';
 
 export const keys = {
   messagePartition: (groupUuid: string): string => `${MESSAGE_PREFIX}${groupUuid}`,
@@ -48,13 +50,19 @@ export const keys = {
     sk: lastMessageAt,
   }),
 
-  membershipPartition: (groupUuid: string): string => `GROUP#${groupUuid}`,
+  membershipPartition: (groupUuid: string): string => `${MEMBERSHIP_PREFIX}${groupUuid}`,
   membership: (groupUuid: string, userUuid: string): Key => ({
-    pk: `GROUP#${groupUuid}`,
+    pk: `${MEMBERSHIP_PREFIX}${groupUuid}`,
     sk: `${MEMBER_SORT_PREFIX}${userUuid}`,
   }),
   /** A group conversation's own item (title, owner, member count); direct conversations have none. */
-  groupMeta: (groupUuid: string): Key => ({ pk: `GROUP#${groupUuid}`, sk: 'META' }),
+  groupMeta: (groupUuid: string): Key => ({ pk: `${MEMBERSHIP_PREFIX}${groupUuid}`, sk: 'META' }),
+  /**
+   * A conversation's head (#17): `last_created_at`, the newest message committed. Every message
+   * write moves it forward in its own transaction, so a conversation's messages commit in
+   * created_at order. No `user_uuid`: member lists skip it, as they skip META.
+   */
+  conversationHead: (groupUuid: string): Key => ({ pk: `${MEMBERSHIP_PREFIX}${groupUuid}`, sk: 'HEAD' }),
 
   /** Order-independent, so A→B and B→A find the same conversation. */
   pair: (userA: string, userB: string): Key => {
@@ -125,6 +133,11 @@ export function isMessagePartition(pk: string): boolean {
 /** The message_group_uuid of a `MSG#…` partition key, or undefined for any other item. */
 export function groupUuidOfMessagePartition(pk: string): string | undefined {
   return isMessagePartition(pk) ? pk.slice(MESSAGE_PREFIX.length) : undefined;
+}
+
+/** The message_group_uuid of a `GROUP#…` partition key (memberships, META, HEAD), or undefined. */
+export function groupUuidOfMembershipPartition(pk: string): string | undefined {
+  return pk.startsWith(MEMBERSHIP_PREFIX) ? pk.slice(MEMBERSHIP_PREFIX.length) : undefined;
 }
 
 /** The member user_uuid of a `GRP#…` partition key. */

@@ -17,7 +17,8 @@
  *
  * Requests (common case): rename 1 consistent Query + 1 transaction + the title on every row
  * (1 GSI Query + 1 UpdateItem per member, then 1 GetItem to confirm META still has it); add 1
- * Query + 1 GetItem (handle) + 1 Query (newest message, shown on the new row) + 1 transaction;
+ * Query + 1 GetItem (handle) + 1 GetItem (the conversation's head: the new member's read marker)
+ * + 1 Query (newest message, shown on the new row) + 1 transaction;
  * remove/leave 1 Query + 1 GSI Query (the row) + 1 transaction; role 1 Query + 1 transaction.
  * Non-members get NotFoundError for all of it; direct conversations are a ValidationError.
  */
@@ -169,8 +170,14 @@ export async function addMember(groupUuid: string, caller: Sender, rawHandle: un
       role: 'member',
       joined_at: nextTimestamp(),
     };
-    // The new row shows the group's newest message (sent before they joined: they can read it).
-    const newest = await lastItem({ pk: keys.messagePartition(meta.group_uuid) });
+    // The new row shows the group's newest message (sent before they joined: they can read it),
+    // and the member's read marker starts there (#17): history before joining counts as read.
+    // The head (domain/unread.ts) is read first and checked unchanged by the transaction, so a
+    // message committed meanwhile cancels it (re-read) instead of being counted read unseen.
+    const head = await getItem(keys.conversationHead(meta.group_uuid), { consistent: true });
+    const newest = await lastItem({ pk: keys.messagePartition(meta.group_uuid), consistent: true });
+    const headAt = typeof head?.last_created_at === 'string' ? head.last_created_at : undefined;
+    const marker = headAt ?? (newest && isTimestamp(newest.sk) ? canonicalTimestamp(String(newest.sk)) : undefined);
     const sender =
       newest && typeof newest.user_uuid === 'string'
         ? { uuid: newest.user_uuid, handle: String(newest.user_handle), display_name: String(newest.user_display_name) }
@@ -188,7 +195,7 @@ export async function addMember(groupUuid: string, caller: Sender, rawHandle: un
             if: 'member_count < :max',
             values: { ':one': 1, ':max': GROUP_MAX_MEMBERS },
           }),
-          membership: putIfAbsentAction(groupMembershipItem(meta.group_uuid, member)),
+          membership: putIfAbsentAction(groupMembershipItem(meta.group_uuid, member, marker)),
           row: putIfAbsentAction(
             groupConversationItem(
               user.uuid,
@@ -196,14 +203,26 @@ export async function addMember(groupUuid: string, caller: Sender, rawHandle: un
               sender,
               String(newest?.message ?? ''),
               at,
+              { unread_count: 0, last_read_at: marker },
             ),
             { returnOld: true },
+          ),
+          head: conditionCheckAction(
+            keys.conversationHead(meta.group_uuid),
+            headAt === undefined
+              ? { if: 'attribute_not_exists(last_created_at)' }
+              : { if: 'last_created_at = :h', values: { ':h': headAt } },
           ),
         });
         break;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;
-        const onlyRow = error.failed('row') && !error.failed('actor') && !error.failed('meta') && !error.failed('membership');
+        const onlyRow =
+          error.failed('row') &&
+          !error.failed('actor') &&
+          !error.failed('meta') &&
+          !error.failed('membership') &&
+          !error.failed('head');
         if (!onlyRow || collision >= 5) throw error; // re-read: a member already, full, or roles changed
         at = bumpTimestamp(at); // another conversation's row sits at this microsecond
       }

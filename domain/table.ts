@@ -74,9 +74,20 @@ export function putIfAction(item: object, condition: Condition): TransactAction 
   };
 }
 
-export function updateAction(key: Key, update: string, condition: Condition): TransactAction {
+/** `returnOld`: a failed condition returns the item there (its error's `item(name)`). */
+export function updateAction(
+  key: Key,
+  update: string,
+  condition: Condition,
+  options: { returnOld?: boolean } = {},
+): TransactAction {
   return {
-    Update: { ...conditional(condition), Key: key, UpdateExpression: update },
+    Update: {
+      ...conditional(condition),
+      Key: key,
+      UpdateExpression: update,
+      ...(options.returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+    },
   };
 }
 
@@ -505,4 +516,22 @@ export async function queryRange(query: {
     }),
   );
   return Items ?? [];
+}
+
+/**
+ * Every item of a partition whose sort key lies in [`from`, `to`] (string order; `from`
+ * undefined: from the start), every page, ascending. Callers whose keys are timestamps in
+ * several forms widen the bounds to whole seconds and filter by instant themselves.
+ */
+export async function queryBetween(query: PartitionQuery & { from: string | undefined; to: string }): Promise<Item[]> {
+  const input = partitionInput(query);
+  return everyPage({
+    ...input,
+    KeyConditionExpression: query.from === undefined ? 'pk = :pk AND sk <= :to' : 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ...input.ExpressionAttributeValues,
+      ':to': query.to,
+      ...(query.from === undefined ? {} : { ':from': query.from }),
+    },
+  });
 }

@@ -55,6 +55,10 @@ export interface MessageGroup {
   title?: string;
   /** Group rows whose last sender the viewer blocks: `message` is withheld (domain/blocks.ts). */
   blocked_sender?: true;
+  /** #17: messages by others after my read marker (0 on rows written before the feature). */
+  unread_count: number;
+  /** My read marker; null when none. */
+  last_read_at: string | null;
 }
 
 export type Role = 'owner' | 'admin' | 'member';

@@ -27,11 +27,12 @@
  * conversation").
  */
 import { DomainError } from './errors';
-import { conversationItem, groupConversationItem, type ConversationItem } from './items';
+import { conversationItem, groupConversationItem, readStateOf, type ConversationItem, type RowReadState } from './items';
 import { readConversation } from './membership';
 import { keys, MESSAGE_GROUP_INDEX, userUuidOfConversationPartition } from './keys';
 import { bumpTimestamp, canonicalTimestamp, compareTimestamps, timestampMicros } from './time';
 import { deleteIfAction, putIfAbsentAction, queryAll, queryIndexAll, TransactionCancelledError, transactWrite } from './table';
+import { isAfterMarker, laterMarker, type MessageStamp, messagesBetween, unreadAmong } from './unread';
 
 /** What pattern E needs of a message: which conversation, when, the text and (for group rows) who sent it. */
 export interface NewestMessage {
@@ -97,12 +98,20 @@ export async function updateConversationRows(
     const group = [...rows.values()].some((row) => row.kind === 'group') ? await readGroup(groupUuid) : undefined;
     for (const member of rows.keys()) if (group && !group.members.has(member)) rows.delete(member);
 
+    // #17: the rows that move count the messages they pass (by others, after their marker):
+    // one consistent Query of the messages since the oldest of them, final because messages
+    // commit in created_at order (domain/unread.ts).
+    const moving = [...rows].filter(([, row]) => isOlder(row.sk, message.created_at));
+    const passed = moving.length === 0 ? [] : await messagesPassed(groupUuid, moving, message.created_at);
+
     let retry = false;
     await Promise.all(
       [...rows].map(async ([member, row]) => {
         if (!isOlder(row.sk, message.created_at)) {
           if (!done.has(member)) done.set(member, 'current');
-        } else if ((await replaceRow(member, row, message, group)) === 'replaced') {
+        } else if (
+          (await replaceRow(member, row, message, group, unreadAfterMove(member, row, message, passed))) === 'replaced'
+        ) {
           done.set(member, 'replaced');
         } else {
           cancelled++;
@@ -182,7 +191,13 @@ async function readGroup(groupUuid: string): Promise<GroupView> {
  * then takes the next free microsecond, which keeps it ordered and still "at or past"
  * this message for every later comparison.
  */
-async function replaceRow(member: string, row: ConversationItem, message: NewestMessage, group?: GroupView): Promise<Outcome> {
+async function replaceRow(
+  member: string,
+  row: ConversationItem,
+  message: NewestMessage,
+  group: GroupView | undefined,
+  read: RowReadState,
+): Promise<Outcome> {
   let target = canonicalTimestamp(message.created_at);
   const previous = { uuid: row.user_uuid, handle: row.user_handle, display_name: row.user_display_name };
   for (let collision = 0; collision < 5; collision++) {
@@ -196,22 +211,17 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
             message.sender ?? previous,
             message.message,
             target,
+            read,
           )
-        : conversationItem(member, previous, message.message_group_uuid, message.message, target);
+        : conversationItem(member, previous, message.message_group_uuid, message.message, target, read);
     try {
       await transactWrite(
         {
           // A group row moves only with the title it was read with: a rename's update of
           // this row in between cancels the move (re-read), so the old title never comes back.
-          oldRow: deleteIfAction(
-            keys.conversation(member, row.sk),
-            row.kind === 'group'
-              ? {
-                  if: 'message_group_uuid = :g AND title = :t',
-                  values: { ':g': message.message_group_uuid, ':t': String(row.title ?? '') },
-                }
-              : { if: 'message_group_uuid = :g', values: { ':g': message.message_group_uuid } },
-          ),
+          // And only with the unread state it was counted from (#17): a read marked in between
+          // cancels the move (re-read), so no message is counted twice or lost.
+          oldRow: deleteIfAction(keys.conversation(member, row.sk), moveCondition(row, message.message_group_uuid)),
           newRow: putIfAbsentAction(next, { returnOld: true }),
         },
         // A conflict is one more reason to re-read the rows: counted and retried by the caller.
@@ -230,6 +240,63 @@ async function replaceRow(member: string, row: ConversationItem, message: Newest
     }
   }
   return 'retry';
+}
+
+/** The old row is still there, as read: same conversation, title (group) and unread state. */
+function moveCondition(row: ConversationItem, groupUuid: string): { if: string; values: Record<string, unknown> } {
+  const parts = ['message_group_uuid = :g'];
+  const values: Record<string, unknown> = { ':g': groupUuid };
+  if (row.kind === 'group') {
+    parts.push('title = :t');
+    values[':t'] = String(row.title ?? '');
+  }
+  if (typeof row.unread_count === 'number') {
+    parts.push('unread_count = :n');
+    values[':n'] = row.unread_count;
+  } else parts.push('attribute_not_exists(unread_count)');
+  if (typeof row.last_read_at === 'string') {
+    parts.push('last_read_at = :r');
+    values[':r'] = row.last_read_at;
+  } else parts.push('attribute_not_exists(last_read_at)');
+  return { if: parts.join(' AND '), values };
+}
+
+/**
+ * Where a row's count resumes: after its position and its marker, whichever is later. A row
+ * whose sk is no timestamp (the original backend's) and has no marker counts from the message.
+ */
+function countFrom(row: ConversationItem): string | undefined {
+  return laterMarker(timestampMicros(row.sk) === undefined ? undefined : row.sk, readStateOf(row).last_read_at);
+}
+
+/** The messages the moving rows pass: one consistent Query from the oldest row's position. */
+async function messagesPassed(
+  groupUuid: string,
+  moving: Array<[string, ConversationItem]>,
+  upTo: string,
+): Promise<MessageStamp[]> {
+  const starts = moving.map(([, row]) => countFrom(row));
+  if (starts.every((start) => start === undefined)) return [];
+  const defined = starts.filter((start): start is string => start !== undefined);
+  const oldest = defined.reduce((a, b) => (compareTimestamps(a, b) <= 0 ? a : b));
+  return messagesBetween(groupUuid, oldest, upTo);
+}
+
+/** The row's read state once moved to `message`: its count plus the messages by others it passes. */
+function unreadAfterMove(member: string, row: ConversationItem, message: NewestMessage, passed: MessageStamp[]): RowReadState {
+  const state = readStateOf(row);
+  const from = countFrom(row);
+  const added =
+    from === undefined
+      ? message.sender?.uuid !== member && isAfterMarker(message.created_at, state.last_read_at)
+        ? 1
+        : 0
+      : unreadAmong(
+          passed.filter((m) => isAfterMarker(m.sk, from)),
+          member,
+          state.last_read_at,
+        );
+  return { unread_count: state.unread_count + added, last_read_at: state.last_read_at };
 }
 
 function backoff(attempt: number): Promise<void> {

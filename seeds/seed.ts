@@ -77,7 +77,14 @@ async function ensureConversation(conversation: DemoConversation, nowMs: number)
   if (!first || !last) throw new Error(`demo conversation ${group} has no lines`);
   try {
     // Pattern D's conversation items (without its message: the messages are written above).
-    await transactWrite(conversationStart(a, b, group, last, first.created_at));
+    // Nobody has read anything yet: each row counts the other member's messages.
+    const unread = (member: string) => messages.filter((m) => m.user_uuid !== member).length;
+    await transactWrite(
+      conversationStart(a, b, group, last, first.created_at, {
+        sender: { unread_count: unread(a.uuid) },
+        other: { unread_count: unread(b.uuid) },
+      }),
+    );
   } catch (error) {
     // Another seed run completed this conversation meanwhile.
     if (error instanceof TransactionCancelledError && error.failed('pair')) return 0;

@@ -36,23 +36,31 @@ export function messageJson(m: Message): MessageJson {
   };
 }
 
-/** A group's item in the list: the original shape plus `kind` and `title`; the person is the last message's sender. */
-export interface GroupItemJson extends MessageJson {
+/** A conversation in the list: the original shape plus the caller's unread count and read marker (#17). */
+export interface ConversationItemJson extends MessageJson {
+  unread_count: number;
+  last_read_at: string | null;
+}
+
+/** A group's item in the list: plus `kind` and `title`; the person is the last message's sender. */
+export interface GroupItemJson extends ConversationItemJson {
   kind: 'group';
   title: string;
 }
 
 /**
- * A conversation row: the other person (direct: exactly the original shape, so the original
- * client is unaffected) or the last sender with the group's kind and title, the last message
- * and its time.
+ * A conversation row: the other person (direct: every field of the original shape, so the
+ * original client is unaffected, plus `unread_count` and `last_read_at`) or the last sender with the
+ * group's kind and title, the last message and its time.
  */
-export function messageGroupJson(g: MessageGroup): MessageJson | GroupItemJson {
+export function messageGroupJson(g: MessageGroup): ConversationItemJson | GroupItemJson {
   const item = {
     uuid: g.message_group_uuid,
     display_name: g.user_display_name,
     handle: g.user_handle,
     ...textAndTime(g, g.last_message_at),
+    unread_count: g.unread_count,
+    last_read_at: g.last_read_at,
     ...(g.blocked_sender ? { blocked_sender: true as const } : {}),
   };
   return g.kind === 'group' ? { ...item, kind: 'group', title: g.title ?? '' } : item;

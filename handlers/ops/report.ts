@@ -19,7 +19,7 @@ export function messageLine(m: Message): string {
 }
 
 export function messageGroupLine(g: MessageGroup): string {
-  return `${g.last_message_at}  ${escapeForLog(g.user_display_name)} (@${escapeForLog(g.user_handle)})  ${preview(g.message)}  [${g.message_group_uuid}]`;
+  return `${g.last_message_at}  ${escapeForLog(g.user_display_name)} (@${escapeForLog(g.user_handle)})  ${preview(g.message)}  [${g.message_group_uuid}]  unread ${g.unread_count}`;
 }
 
 /** `"limit"` and `"cursor"` of the list reports; the domain checks the limit's range. */

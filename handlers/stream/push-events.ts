@@ -5,6 +5,9 @@
  *
  *   INSERT MSG#<group>  → `message.created` to every member's connections
  *   INSERT GRP#<owner>  → `conversation.updated` (the B item shape) to the row's owner
+ *   MODIFY GRP#<owner>  → the same, for a row changed in place (a read's unread count, #17)
+ *   MODIFY GROUP#<g> / MEMBER#<u> with a read marker → `conversation.read` to u's own
+ *                         connections only (their other devices; never other members)
  *   MODIFY MSG#<group>  → `message.updated` (edited: the new text and `edited_at`) or
  *                         `message.deleted` (a tombstone: no text) to every member (#17)
  *   REMOVE MSG#<group>  → `message.deleted` (TTL or an operator; keys only: no uuid, no sender)
@@ -25,12 +28,18 @@
  * redelivers from the lowest one (bisect, retries, then the push dead-letter queue).
  * Offline, local/event-source-mapping.js does that part, as for pattern E.
  */
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { withheldFromBlocker } from '../../domain/blocks';
 import { messageFromItem, messageGroupFromItem } from '../../domain/items';
-import { groupUuidOfMessagePartition, userUuidOfConversationPartition } from '../../domain/keys';
+import {
+  groupUuidOfMembershipPartition,
+  groupUuidOfMessagePartition,
+  userUuidOfConversationPartition,
+  userUuidOfMembership,
+} from '../../domain/keys';
 import { type OutboundEvent, pushEvents } from '../../domain/push';
 import { canonicalTimestamp, isTimestamp } from '../../domain/time';
 import { isUuid } from '../../domain/validation';
@@ -68,7 +77,9 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
       if (!seen) rows.set(record.coalesceKey, { event: record.event, position: record.position });
       else {
         const refs = [...seen.event.refs, ...record.event.refs];
-        const newest = record.position > seen.position ? record : seen;
+        // Records come in stream order: at the same position (a row read in place after its
+        // insert), the later record is the newer state.
+        const newest = record.position >= seen.position ? record : seen;
         rows.set(record.coalesceKey, { event: { ...newest.event, refs }, position: newest.position });
       }
     }
@@ -96,11 +107,16 @@ async function processBatch(records: DynamoDBRecord[]): Promise<DynamoDBBatchRes
 /** One stream record → the event it pushes (exported for the AsyncAPI drift test). */
 export function parseRecord(record: DynamoDBRecord): Parsed {
   const sequenceNumber = record.dynamodb?.SequenceNumber || undefined;
-  if (record.eventName === 'MODIFY' || record.eventName === 'REMOVE') return parseMessageChange(record, sequenceNumber);
-  if (record.eventName !== 'INSERT') return { kind: 'ignored' };
+  if (record.eventName === 'REMOVE') return parseMessageChange(record, sequenceNumber);
+  if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return { kind: 'ignored' };
   const pk = record.dynamodb?.Keys?.pk?.S;
-  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: 'INSERT without a string pk' };
-  const groupOfMessage = groupUuidOfMessagePartition(pk);
+  if (typeof pk !== 'string') return { kind: 'poison', sequenceNumber, reason: `${record.eventName} without a string pk` };
+  if (record.eventName === 'MODIFY') {
+    const groupOfMembership = groupUuidOfMembershipPartition(pk);
+    if (groupOfMembership !== undefined) return parseMembershipChange(record, groupOfMembership, sequenceNumber);
+    if (groupUuidOfMessagePartition(pk) !== undefined) return parseMessageChange(record, sequenceNumber);
+  }
+  const groupOfMessage = record.eventName === 'INSERT' ? groupUuidOfMessagePartition(pk) : undefined;
   const owner = userUuidOfConversationPartition(pk);
   if (groupOfMessage === undefined && owner === undefined) return { kind: 'ignored' };
   if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
@@ -130,16 +146,27 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
     return {
       kind: 'event',
       position: message.created_at,
-      event: { refs: [sequenceNumber], message_group_uuid: groupOfMessage, audience: 'members', payload, sender: message.user_uuid },
+      event: {
+        refs: [sequenceNumber],
+        message_group_uuid: groupOfMessage,
+        audience: 'members',
+        payload,
+        sender: message.user_uuid,
+      },
     };
   }
 
   const row = messageGroupFromItem(image);
   if (!isUuid(owner) || !isUuid(row.message_group_uuid))
     return { kind: 'poison', sequenceNumber, reason: 'not a conversation row' };
+  // A row changed in place keeps its position: its id also names the read state it shows.
+  // A row changed in place (a read's count, an edit or deletion of its message, a rename) keeps
+  // its position: the id names its content too, so each change is a new event and a
+  // redelivered one the same.
+  const inPlace = record.eventName === 'MODIFY' ? `~${contentDigest(messageGroupJson(row))}` : '';
   const payload = {
     type: 'conversation.updated',
-    id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}`,
+    id: `conversation.updated:${row.message_group_uuid}@${row.last_message_at}${inPlace}`,
     conversation: messageGroupJson(row),
   };
   return {
@@ -220,4 +247,38 @@ function parseMessageChange(record: DynamoDBRecord, sequenceNumber: string | und
       sender: message.user_uuid,
     },
   };
+}
+
+/**
+ * A membership item changed: a read marker moved (or a role changed, which carries the same
+ * marker: the same id, dropped by the client). To the member's own connections only.
+ */
+function parseMembershipChange(record: DynamoDBRecord, group: string, sequenceNumber: string | undefined): Parsed {
+  const member = userUuidOfMembership(record.dynamodb?.Keys?.sk?.S ?? '');
+  if (member === undefined) return { kind: 'ignored' };
+  if (sequenceNumber === undefined) return { kind: 'poison', sequenceNumber, reason: 'no sequence number' };
+  let image: Record<string, unknown>;
+  try {
+    image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+  } catch {
+    return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
+  }
+  if (image.last_read_at === undefined) return { kind: 'ignored' };
+  if (!isUuid(group) || !isUuid(member) || !isTimestamp(image.last_read_at))
+    return { kind: 'poison', sequenceNumber, reason: 'not a membership with a read marker' };
+  const payload = {
+    type: 'conversation.read',
+    id: `conversation.read:${group}@${image.last_read_at}`,
+    message_group_uuid: group,
+    last_read_at: image.last_read_at,
+  };
+  return {
+    kind: 'event',
+    position: image.last_read_at,
+    event: { refs: [sequenceNumber], message_group_uuid: group, audience: { user: member }, payload },
+  };
+}
+
+function contentDigest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
 }

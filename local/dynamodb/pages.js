@@ -76,7 +76,9 @@ function makeQueryTable({ db, prefixes }) {
           if (itemDb) {
             if (capacity) indexBytes += db.itemSize(value);
             value = await new Promise((resolve, reject) =>
-              itemDb.get(db.createKey(value, table), (/** @type {any} */ err, /** @type {any} */ v) => (err ? reject(err) : resolve(v))),
+              itemDb.get(db.createKey(value, table), (/** @type {any} */ err, /** @type {any} */ v) =>
+                err ? reject(err) : resolve(v),
+              ),
             );
             if (capacity) tableBytes += db.itemSize(value);
           } else if (capacity) {

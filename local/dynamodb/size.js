@@ -39,7 +39,8 @@ function valueSize(v) {
   if (typeof v.N === 'string') return numberSize(v.N);
   if (typeof v.B === 'string') return binarySize(v.B);
   if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-  if (Array.isArray(v.SS)) return v.SS.reduce((/** @type {number} */ s, /** @type {string} */ x) => s + Buffer.byteLength(x, 'utf8'), 0);
+  if (Array.isArray(v.SS))
+    return v.SS.reduce((/** @type {number} */ s, /** @type {string} */ x) => s + Buffer.byteLength(x, 'utf8'), 0);
   if (Array.isArray(v.NS)) return v.NS.reduce((/** @type {number} */ s, /** @type {string} */ x) => s + numberSize(x), 0);
   if (Array.isArray(v.BS)) return v.BS.reduce((/** @type {number} */ s, /** @type {string} */ x) => s + binarySize(x), 0);
   if (Array.isArray(v.L)) return 3 + v.L.reduce((/** @type {number} */ s, /** @type {any} */ x) => s + 1 + valueSize(x), 0);

@@ -117,6 +117,19 @@ function expectedFigures(): Array<string | RegExp> {
           `8.group_${size}_members.per_batch_of_10_messages.E.handler.p50_ms`,
         ]),
     ),
+    // #17: B with unread counts against legacy rows in the same run; the cost of a read, a send, E.
+    ...summary('11.B.with_unread'),
+    ...summary('11.B.legacy_rows'),
+    '11.B.with_unread_vs_legacy.p50_ratio',
+    ...[
+      'B.with_unread.per_call',
+      'B.legacy_rows.per_call',
+      'send_C_with_head',
+      'E_one_message_per_batch',
+      'read.partial',
+      'read.to_newest',
+      'read.unchanged',
+    ].flatMap((what) => ['requests_count', 'rcu', 'wcu'].map((f) => `11.${what}.${f}`)),
   ];
 }
 

@@ -151,9 +151,14 @@ describe('blocks in shared groups (patterns A and B)', () => {
     const { ada, eve, group, sent } = await groupWithBlock();
     const seenByAda = (await listMessages(group, ada.uuid)).items;
     expect(seenByAda.map((m) => m.message_uuid)).toEqual((await listMessages(group, eve.uuid)).items.map((m) => m.message_uuid));
-    expect(seenByAda.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+    expect(seenByAda.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({
+      message: BLOCKED_SENDER_TEXT,
+      blocked_sender: true,
+    });
     expect(seenByAda.find((m) => m.message === 'welcome')).not.toHaveProperty('blocked_sender');
-    expect((await listMessages(group, eve.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: 'ben speaks' });
+    expect((await listMessages(group, eve.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({
+      message: 'ben speaks',
+    });
     expect((await listMessages(group, eve.uuid)).items.every((m) => m.blocked_sender === undefined)).toBe(true);
   });
 
@@ -167,7 +172,9 @@ describe('blocks in shared groups (patterns A and B)', () => {
   it('unblocking shows the text again in both lists', async () => {
     const { ada, ben, group, sent } = await groupWithBlock();
     await unblockUser(ada, ben.handle);
-    expect((await listMessages(group, ada.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({ message: 'ben speaks' });
+    expect((await listMessages(group, ada.uuid)).items.find((m) => m.message_uuid === sent.message_uuid)).toMatchObject({
+      message: 'ben speaks',
+    });
     expect(await rowOf(ada.uuid, group)).toMatchObject({ message: 'ben speaks' });
     expect(await rowOf(ada.uuid, group)).not.toHaveProperty('blocked_sender');
   });
@@ -176,7 +183,9 @@ describe('blocks in shared groups (patterns A and B)', () => {
     const { ada, ben } = await pair();
     const { message_group_uuid: direct } = await createMessageGroup(ben, ada.handle, 'said before');
     await blockUser(ada, ben.handle);
-    expect((await listMessages(direct, ada.uuid)).items.map((m) => [m.message, m.blocked_sender])).toEqual([['said before', undefined]]);
+    expect((await listMessages(direct, ada.uuid)).items.map((m) => [m.message, m.blocked_sender])).toEqual([
+      ['said before', undefined],
+    ]);
   });
 
   it('keeps out of a message’s recipients exactly those who block its sender', async () => {
@@ -185,9 +194,12 @@ describe('blocks in shared groups (patterns A and B)', () => {
     expect(await blockedUuids(ada.uuid)).toEqual(new Set([ben.uuid]));
     expect(await recipientsNotBlocking(ben.uuid, [ada.uuid, ben.uuid, eve.uuid])).toEqual([ben.uuid, eve.uuid]);
     expect(await recipientsNotBlocking(eve.uuid, [ada.uuid, ben.uuid, eve.uuid])).toEqual([ada.uuid, ben.uuid, eve.uuid]);
-    expect([...(await blockingPairs([{ blocker: ada.uuid, sender: ben.uuid }, { blocker: ben.uuid, sender: ada.uuid }]))]).toEqual([
-      blockPairKey({ blocker: ada.uuid, sender: ben.uuid }),
-    ]);
+    expect([
+      ...(await blockingPairs([
+        { blocker: ada.uuid, sender: ben.uuid },
+        { blocker: ben.uuid, sender: ada.uuid },
+      ])),
+    ]).toEqual([blockPairKey({ blocker: ada.uuid, sender: ben.uuid })]);
     await unblockUser(ada, ben.handle);
     expect(await recipientsNotBlocking(ben.uuid, [ada.uuid, ben.uuid])).toEqual([ada.uuid, ben.uuid]);
   });

@@ -117,7 +117,7 @@ describe('pattern F: create a group', () => {
     expect(await getItem(keys.groupMeta(group))).not.toHaveProperty('pending_members');
     const rows = await rowsOf(group, people);
     expect([...rows.values()].map((r) => r.length)).toEqual(Array(100).fill(1));
-    expect((await partition(keys.membershipPartition(group))).length).toBe(101); // 100 members + META
+    expect((await partition(keys.membershipPartition(group))).length).toBe(102); // 100 members + META + HEAD (#17)
   }, 60000);
 
   it('a creation interrupted between its transactions is completed by a retry with the same Idempotency-Key', async () => {
@@ -167,8 +167,10 @@ describe('pattern G, A, B, C for groups', () => {
     const direct = items.find((i) => i.message_group_uuid !== group);
     expect(Object.keys(direct!).sort()).toEqual([
       'last_message_at',
+      'last_read_at',
       'message',
       'message_group_uuid',
+      'unread_count',
       'user_display_name',
       'user_handle',
       'user_uuid',

@@ -168,6 +168,9 @@ describe('our readers over what the original backend wrote', () => {
       user_display_name: 'Friend 0',
       message: 'row 1 (theirs, :28+00:00)',
       last_message_at: '2026-12-01T18:19:28.000000Z',
+      // Rows written before #17 have no count: 0 until their next message, no marker.
+      unread_count: 0,
+      last_read_at: null,
     });
   });
 
@@ -212,6 +215,8 @@ describe('our readers over what the original backend wrote', () => {
         user_uuid: other.uuid,
         user_display_name: other.display_name,
         user_handle: other.handle,
+        // The seed's row had no count (#17): it counts from its position, so only the new message.
+        unread_count: 1,
       },
     ]);
     expect((await listMessageGroups(other.uuid)).items).toEqual([

@@ -20,6 +20,9 @@ describe('pattern B: list my conversations', () => {
         user_display_name: 'Chioma',
         message: 'from chioma',
         last_message_at: withChioma.created_at,
+        // #17: Chioma's first message is unread for Ada, who has no read marker yet.
+        unread_count: 1,
+        last_read_at: null,
       },
       expect.objectContaining({ message_group_uuid: withBen.message_group_uuid, user_handle: ben.handle, message: 'to ben' }),
     ]);

@@ -33,6 +33,12 @@ describe('ops functions', () => {
     expect(page.items.map((g) => g.message_group_uuid)).toEqual(expect.arrayContaining(demoGroups));
     expect(printed[0]).toContain('Ada Okafor (@ada)');
     expect(printed.some((line) => line.includes('Ben Lindqvist (@ben)'))).toBe(true);
+    // #17: each line ends with Ada's unread count of that conversation, as B returns it.
+    for (const group of page.items) {
+      expect(printed.find((line) => line.includes(`[${group.message_group_uuid}]`))).toMatch(
+        new RegExp(`unread ${group.unread_count}$`),
+      );
+    }
   });
 
   it('getConversation finds the conversation by the two handles and prints who, when and a preview', async () => {

@@ -226,7 +226,9 @@ describe('attribute names in items', () => {
     const batch = await failure(
       h.ddb.send(
         new BatchWriteItemCommand({
-          RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('e2') } } }, { PutRequest: { Item: { pk: S('e3'), '': S('v') } } }] },
+          RequestItems: {
+            [t]: [{ PutRequest: { Item: { pk: S('e2') } } }, { PutRequest: { Item: { pk: S('e3'), '': S('v') } } }],
+          },
         }),
       ),
     );
@@ -243,7 +245,7 @@ describe('attribute names in items', () => {
     await absent('e4');
   });
 
-  test('an empty name in ExpressionAttributeNames gets DynamoDB\'s message', async () => {
+  test("an empty name in ExpressionAttributeNames gets DynamoDB's message", async () => {
     const err = await failure(
       h.ddb.send(
         new UpdateItemCommand({
@@ -280,9 +282,7 @@ describe('the 1 MB page', () => {
   beforeAll(async () => {
     await createTable(h.ddb, t, { sortKey: true });
     for (let i = 0; i < 12; i++) {
-      await h.ddb.send(
-        new PutItemCommand({ TableName: t, Item: { pk: S('p'), sk: S(String(i).padStart(3, '0')), d: S(big) } }),
-      );
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('p'), sk: S(String(i).padStart(3, '0')), d: S(big) } }));
     }
   });
   const keys = (items: Record<string, AttributeValue>[] | undefined) => (items || []).map((i) => i.sk?.S);

@@ -172,7 +172,9 @@ describe('the TTL sweep', () => {
           ExpressionAttributeValues: { ':e': past },
         }),
       );
-      await h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('batch'), exp: past } } }] } }));
+      await h.ddb.send(
+        new BatchWriteItemCommand({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('batch'), exp: past } } }] } }),
+      );
       await h.ddb.send(
         new TransactWriteItemsCommand({
           TransactItems: [

@@ -2,7 +2,8 @@
 import { api, type ApiResponse } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
 
-const DIRECT_ITEM_KEYS = ['created_at', 'display_name', 'handle', 'message', 'uuid'];
+/** Every field of the original item, plus the caller's unread count and marker (#17). */
+const DIRECT_ITEM_KEYS = ['created_at', 'display_name', 'handle', 'last_read_at', 'message', 'unread_count', 'uuid'];
 
 function expectStatus(res: ApiResponse, status: number): void {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);

@@ -3,6 +3,8 @@ import { api, type ApiResponse } from '../support/stack';
 import { signedInUser, type SignedInUser } from './users';
 
 const ITEM_KEYS = ['created_at', 'display_name', 'handle', 'message', 'uuid'];
+/** A conversation in B: every original field, plus the caller's unread count and marker (#17). */
+const CONVERSATION_ITEM_KEYS = [...ITEM_KEYS, 'last_read_at', 'unread_count'].sort();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function startConversation(from: SignedInUser, to: SignedInUser, text = 'hello'): Promise<string> {
@@ -87,7 +89,7 @@ describe('HTTP API routes', () => {
       [a.handle, 'First Friend', 'to first'],
     ]);
     for (const item of res!.body) {
-      expect(Object.keys(item).sort()).toEqual(ITEM_KEYS);
+      expect(Object.keys(item).sort()).toEqual(CONVERSATION_ITEM_KEYS);
       expect(item.uuid).toMatch(UUID);
     }
   });

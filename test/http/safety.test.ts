@@ -202,11 +202,19 @@ describe('block in a shared group (HTTP and WebSocket)', () => {
     return res.body.uuid as string;
   }
   const messagesOf = async (who: SignedInUser, group: string) =>
-    (await api('GET', `/api/messages/${group}`, { token: who.token })).body as Array<{ uuid: string; message: string; blocked_sender?: boolean }>;
+    (await api('GET', `/api/messages/${group}`, { token: who.token })).body as Array<{
+      uuid: string;
+      message: string;
+      blocked_sender?: boolean;
+    }>;
   const rowOf = async (who: SignedInUser, group: string) =>
-    ((await api('GET', '/api/message_groups', { token: who.token })).body as Array<{ uuid: string; message: string; blocked_sender?: boolean }>).find(
-      (row) => row.uuid === group,
-    );
+    (
+      (await api('GET', '/api/message_groups', { token: who.token })).body as Array<{
+        uuid: string;
+        message: string;
+        blocked_sender?: boolean;
+      }>
+    ).find((row) => row.uuid === group);
 
   test('the blocked member still posts; the blocker gets no message.created, a withheld row, withheld lists; others get the text; unblock restores', async () => {
     const [una, vic, wes] = await Promise.all([signedInUser('Una'), signedInUser('Vic'), signedInUser('Wes')]);
@@ -221,16 +229,24 @@ describe('block in a shared group (HTTP and WebSocket)', () => {
 
       // Stream order: once Wes's later message reached the blocker, Vic's never will.
       await until(() => blocker.events.some((e) => e.message?.uuid === later.body.uuid), 'the later message at the blocker');
-      await until(() => other.events.some((e) => e.message?.uuid === blocked.body.uuid), 'the blocked member’s message at the other member');
+      await until(
+        () => other.events.some((e) => e.message?.uuid === blocked.body.uuid),
+        'the blocked member’s message at the other member',
+      );
       expect(blocker.events.some((e) => e.message?.uuid === blocked.body.uuid)).toBe(false);
       expect(JSON.stringify(blocker.events)).not.toContain('vic in the group');
       expect(other.events.find((e) => e.message?.uuid === blocked.body.uuid)?.message?.message).toBe('vic in the group');
       // The blocker's row moved to Vic's message with the text withheld (then to Wes's).
-      const rowAtVic = blocker.events.find((e) => e.type === 'conversation.updated' && e.conversation?.created_at === blocked.body.created_at);
+      const rowAtVic = blocker.events.find(
+        (e) => e.type === 'conversation.updated' && e.conversation?.created_at === blocked.body.created_at,
+      );
       if (rowAtVic) expect(rowAtVic.conversation).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
 
       const byBlocker = await messagesOf(una, group);
-      expect(byBlocker.find((m) => m.uuid === blocked.body.uuid)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
+      expect(byBlocker.find((m) => m.uuid === blocked.body.uuid)).toMatchObject({
+        message: BLOCKED_SENDER_TEXT,
+        blocked_sender: true,
+      });
       expect(byBlocker.find((m) => m.uuid === later.body.uuid)).toEqual(expect.not.objectContaining({ blocked_sender: true }));
       expect((await messagesOf(wes, group)).find((m) => m.uuid === blocked.body.uuid)?.message).toBe('vic in the group');
 
@@ -258,7 +274,9 @@ describe('block in a shared group (HTTP and WebSocket)', () => {
         () => socket.events.some((e) => e.type === 'conversation.updated' && e.conversation?.created_at === sent.body.created_at),
         'the blocker’s row event',
       );
-      const event = socket.events.find((e) => e.type === 'conversation.updated' && e.conversation?.created_at === sent.body.created_at);
+      const event = socket.events.find(
+        (e) => e.type === 'conversation.updated' && e.conversation?.created_at === sent.body.created_at,
+      );
       expect(event?.conversation).toMatchObject({ uuid: group, message: BLOCKED_SENDER_TEXT, blocked_sender: true });
       expect(await rowOf(xia, group)).toMatchObject({ message: BLOCKED_SENDER_TEXT, blocked_sender: true });
       expect(await rowOf(zed, group)).toEqual(expect.objectContaining({ message: 'yan last word' }));

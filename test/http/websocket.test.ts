@@ -21,7 +21,16 @@ interface PushEvent {
   id: string;
   message_group_uuid?: string;
   message?: { uuid: string; display_name: string; handle: string; message: string; created_at: string };
-  conversation?: { uuid: string; display_name: string; handle: string; message: string; created_at: string };
+  conversation?: {
+    uuid: string;
+    display_name: string;
+    handle: string;
+    message: string;
+    created_at: string;
+    unread_count?: number;
+    last_read_at?: string | null;
+  };
+  last_read_at?: string;
 }
 
 class Client {
@@ -148,11 +157,42 @@ describe('WebSocket push (offline stack)', () => {
         handle: ada.handle,
         message: 'hello over the socket',
         created_at: event?.message?.created_at,
+        // #17: Ben has not read it yet.
+        unread_count: 1,
+        last_read_at: null,
       },
     });
     // The sender's other devices learn of it too; her row names Ben.
     await adaSocket.waitFor(created(uuid), 'message.created at ada');
     await adaSocket.waitFor((events) => events.some((e) => e.conversation?.handle === ben.handle), 'conversation.updated at ada');
+  });
+
+  test("a read reaches the reader's own devices as conversation.read and the recounted row, and never the other member", async () => {
+    const [ada, ben] = await Promise.all([signedInUser('Ada Reads'), signedInUser('Ben Reads')]);
+    const [adaSocket, benPhone, benLaptop] = await Promise.all([connect(ada), connect(ben), connect(ben)]);
+    const { group, uuid } = await startConversation(ada, ben, 'read this');
+    await Promise.all([benPhone, benLaptop, adaSocket].map((s) => s.waitFor(created(uuid), 'message everywhere')));
+    const read = await api('POST', `/api/message_groups/${group}/read`, { token: ben.token, json: {} });
+    expect(read.status).toBe(200);
+    const at = read.body.last_read_at as string;
+    for (const socket of [benPhone, benLaptop]) {
+      await socket.waitFor((events) => events.some((e) => e.type === 'conversation.read'), 'conversation.read at ben');
+      await socket.waitFor(
+        (events) => events.some((e) => e.type === 'conversation.updated' && e.conversation?.unread_count === 0),
+        'the recounted row at ben',
+      );
+      expect(socket.events.find((e) => e.type === 'conversation.read')).toEqual({
+        type: 'conversation.read',
+        id: `conversation.read:${group}@${at}`,
+        message_group_uuid: group,
+        last_read_at: at,
+      });
+    }
+    // Ada's own later message reaches her after anything of Ben's read would have (one shard, in order).
+    const next = await send(ada, group, 'after the read');
+    await adaSocket.waitFor(created(next), 'ada sees her next message');
+    // Nothing of Ben's read: no conversation.read, and no row of Ben's (his names Ada).
+    expect(adaSocket.events.filter((e) => e.type === 'conversation.read' || e.conversation?.handle === ada.handle)).toEqual([]);
   });
 
   test("a non-member's socket gets nothing of a conversation, while it does get its own (stream order: those come later)", async () => {

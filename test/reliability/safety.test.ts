@@ -147,7 +147,10 @@ describe('blocks', () => {
       const replies = await inParallel(texts, 6, (message) =>
         call('POST', '/api/messages', { token: blocked.accessToken, json: { message_group_uuid: group, message } }),
       );
-      const closing = await call('POST', '/api/messages', { token: other.accessToken, json: { message_group_uuid: group, message: 'closing' } });
+      const closing = await call('POST', '/api/messages', {
+        token: other.accessToken,
+        json: { message_group_uuid: group, message: 'closing' },
+      });
       expect(closing.status).toBe(200);
       const deadline = Date.now() + 20_000;
       const uuids = new Set(replies.filter((r) => r.status === 200).map((r) => String(r.body.uuid)));
@@ -162,7 +165,9 @@ describe('blocks', () => {
         (await call('GET', `/api/messages/${group}?limit=100`, { token: blocker.accessToken })).body,
         (await call('GET', '/api/message_groups', { token: blocker.accessToken })).body,
       ]);
-      const otherMessages = (await call('GET', `/api/messages/${group}?limit=100`, { token: other.accessToken })).body as Array<{ message: string }>;
+      const otherMessages = (await call('GET', `/api/messages/${group}?limit=100`, { token: other.accessToken })).body as Array<{
+        message: string;
+      }>;
       const accepted = uuids.size;
       const pushedToBlocker = blockerSocket.events.filter((e) => JSON.stringify(e).includes('blocked member post')).length;
       const textsInBlockerLists = texts.filter((t) => blockerLists.includes(t)).length;

@@ -95,6 +95,19 @@ describe('broken object-level authorisation', () => {
         } else if (write.status !== 404 || !isErrorEnvelope(write) || after !== before) {
           leak(`outsider ${user.handle} POST into ${group} → ${write.status}, ${after - before} stored`);
         }
+
+        // The read marker (#17): a member's own marker and count; an outsider 404, nothing written.
+        const read = await call('POST', `/api/message_groups/${group}/read`, { token: user.accessToken, json: {} });
+        cases++;
+        const outsiderItems = (await scanTable()).filter(
+          (item) => item.pk === keys.membershipPartition(group) && item.sk === keys.membership(group, user.uuid).sk,
+        );
+        if (isMember) {
+          if (read.status !== 200 || read.body?.uuid !== group || typeof read.body?.unread_count !== 'number')
+            leak(`member ${user.handle} POST read → ${read.status} ${read.text.slice(0, 120)}`);
+        } else if (read.status !== 404 || !isErrorEnvelope(read) || outsiderItems.length !== 0) {
+          leak(`outsider ${user.handle} POST read of ${group} → ${read.status}, ${outsiderItems.length} membership written`);
+        }
       }
     }
 
@@ -108,6 +121,15 @@ describe('broken object-level authorisation', () => {
       const listed = (list.body as Array<{ uuid: string }>).map((g) => g.uuid).sort();
       if (list.status !== 200 || JSON.stringify(listed) !== JSON.stringify(mine))
         leak(`${user.handle} lists ${listed} instead of ${mine}`);
+      // #17: every item carries the caller's own unread count and marker, nothing else new.
+      for (const item of list.body as Array<Record<string, unknown>>) {
+        const shape = Object.keys(item).sort().join();
+        if (
+          shape !== 'created_at,display_name,handle,last_read_at,message,unread_count,uuid' ||
+          typeof item.unread_count !== 'number'
+        )
+          leak(`${user.handle} lists an item shaped ${shape}`);
+      }
 
       // Another user's conversation-list cursor must not page through their list.
       for (const other of users.filter((u) => u !== user)) {

@@ -21,6 +21,7 @@ import {
   pythonIsoformat,
 } from '../support/legacy';
 import { pkOf, streamEvent, tapStream, type StreamTap } from '../support/stream-events';
+import { readAttributesOf } from '../support/unread';
 
 let tap: StreamTap;
 beforeEach(async () => {
@@ -45,12 +46,26 @@ async function rowsOf(owner: UserProfile, group: string) {
   return (await partition(keys.conversationPartition(owner.uuid))).filter((row) => row.message_group_uuid === group);
 }
 
-/** Each member has exactly one row, at `sk`, in the shape both backends write. */
-async function expectRows(a: UserProfile, b: UserProfile, group: string, sk: string, message: string): Promise<void> {
-  for (const [owner, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
+/**
+ * Each member has exactly one row, at `sk`, in the shape both backends write plus #17's unread
+ * count: the truth counted from the items (test/support/unread.ts), or `legacyUnread` for rows
+ * the original wrote, which count from their own position (what came before shows as read).
+ */
+async function expectRows(
+  a: UserProfile,
+  b: UserProfile,
+  group: string,
+  sk: string,
+  message: string,
+  legacyUnread?: [number, number],
+): Promise<void> {
+  for (const [i, [owner, other]] of (
+    [
+      [a, b],
+      [b, a],
+    ] as const
+  ).entries()) {
+    const read = await readAttributesOf(group, owner.uuid, sk);
     expect(await rowsOf(owner, group)).toEqual([
       {
         pk: `GRP#${owner.uuid}`,
@@ -60,6 +75,8 @@ async function expectRows(a: UserProfile, b: UserProfile, group: string, sk: str
         user_uuid: other.uuid,
         user_handle: other.handle,
         user_display_name: other.display_name,
+        ...read,
+        ...(legacyUnread ? { unread_count: legacyUnread[i] } : {}),
       },
     ]);
   }
@@ -94,7 +111,8 @@ describe("pattern E over the original backend's items", () => {
 
     expect(await handler(streamEvent(batch))).toEqual({ batchItemFailures: [] });
     const canonical = formatMicros(base + 1_000_042);
-    await expectRows(ada, ben, group, canonical, 'theirs: second message');
+    // The original's rows had no count: Ada's counts Ben's message after it, Ben's nothing (his own).
+    await expectRows(ada, ben, group, canonical, 'theirs: second message', [1, 0]);
     expect((await listMessageGroups(ada.uuid)).items).toEqual([
       {
         message_group_uuid: group,
@@ -103,6 +121,8 @@ describe("pattern E over the original backend's items", () => {
         user_display_name: 'Andrew Bayko',
         message: 'theirs: second message',
         last_message_at: canonical,
+        unread_count: 1,
+        last_read_at: null,
       },
     ]);
     expect(await legacyListMessageGroups(ben.uuid, canonical.slice(0, 4))).toEqual([
@@ -149,6 +169,7 @@ describe("pattern E over the original backend's items", () => {
     const batch = inserts(await tap.read(), group).slice(1);
 
     expect(await handler(streamEvent(batch))).toEqual({ batchItemFailures: [] });
-    await expectRows(ada, ben, group, mine.created_at, 'ours: one microsecond later');
+    // The original's rows had no count: Ben's counts Ada's message after it, not the one it showed.
+    await expectRows(ada, ben, group, mine.created_at, 'ours: one microsecond later', [0, 1]);
   });
 });

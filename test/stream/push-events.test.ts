@@ -14,6 +14,7 @@ import { createMessageGroup } from '../../domain/create-message-group';
 import { db, tableName } from '../../domain/dynamodb';
 import { keys } from '../../domain/keys';
 import { removeMember } from '../../domain/manage-group';
+import { markRead } from '../../domain/mark-read';
 import { updateConversationRows } from '../../domain/update-conversation-rows';
 import { handler } from '../../handlers/stream/push-events';
 import { newUser, partition } from '../support/fixtures';
@@ -148,6 +149,57 @@ describe('pushEvents handler', () => {
         message: 'to the group',
       });
     }
+  });
+
+  test('a read pushes conversation.read and the recounted row to the reader’s own connections only, never to other members', async () => {
+    const [ada, ben] = await Promise.all([newUser('Ada'), newUser('Ben')]);
+    const adaOk = await connection(ada.uuid, 200);
+    const benPhone = await connection(ben.uuid, 200);
+    const benLaptop = await connection(ben.uuid, 200);
+    const first = await createMessageGroup(ada, ben.handle, 'read me');
+    await tap.read();
+    await markRead(first.message_group_uuid, ben.uuid);
+    const records = await tap.read();
+    expect(records.map((r) => `${r.eventName} ${pkOf(r).split('#')[0]}`).sort()).toEqual(['MODIFY GROUP', 'MODIFY GRP']);
+
+    expect((await handler(streamEvent(records))).batchItemFailures).toEqual([]);
+
+    expect(received.get(adaOk)).toBeUndefined();
+    for (const socket of [benPhone, benLaptop]) {
+      expect(received.get(socket)).toEqual(
+        expect.arrayContaining([
+          {
+            type: 'conversation.read',
+            id: `conversation.read:${first.message_group_uuid}@${first.created_at}`,
+            message_group_uuid: first.message_group_uuid,
+            last_read_at: first.created_at,
+          },
+          expect.objectContaining({
+            type: 'conversation.updated',
+            id: `conversation.updated:${first.message_group_uuid}@${first.created_at}~${first.created_at}~0`,
+            conversation: expect.objectContaining({
+              uuid: first.message_group_uuid,
+              unread_count: 0,
+              last_read_at: first.created_at,
+            }),
+          }),
+        ]),
+      );
+      expect(received.get(socket)).toHaveLength(2);
+    }
+  });
+
+  test('a row inserted and read in place in one batch is pushed once, in its read state', async () => {
+    const [ada, ben] = await Promise.all([newUser('Ada'), newUser('Ben')]);
+    const benOk = await connection(ben.uuid, 200);
+    const first = await createMessageGroup(ada, ben.handle, 'unread, then read');
+    await markRead(first.message_group_uuid, ben.uuid);
+    const records = (await tap.read()).filter((r) => pkOf(r) === keys.conversationPartition(ben.uuid));
+    expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY']);
+    expect((await handler(streamEvent(records))).batchItemFailures).toEqual([]);
+    const updates = (received.get(benOk) ?? []) as Array<Record<string, any>>;
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.conversation).toMatchObject({ unread_count: 0, last_read_at: first.created_at });
   });
 
   test('records the fan-out does not push (profiles, memberships, pairs, removals) are ignored, not failed', async () => {

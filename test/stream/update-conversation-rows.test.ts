@@ -16,6 +16,7 @@ import { logger } from '../../handlers/logger';
 import { handler } from '../../handlers/stream/update-conversation-rows';
 import { newUser, partition } from '../support/fixtures';
 import { pkOf, sequenceNumberOf, streamEvent, tapStream, type StreamTap } from '../support/stream-events';
+import { readAttributesOf } from '../support/unread';
 
 let tap: StreamTap;
 beforeEach(async () => {
@@ -56,8 +57,11 @@ async function rows(user: UserProfile, group: string): Promise<Record<string, un
   return (await partition(keys.conversationPartition(user.uuid))).filter((row) => row.message_group_uuid === group);
 }
 
-/** Both members have exactly one row for the conversation, at `message`. */
-async function expectRowsAt(c: Conversation, message: Message): Promise<void> {
+/**
+ * Both members have exactly one row for the conversation, at `message`, with the unread count
+ * the messages and the member's marker imply (#17: counted from the items, test/support/unread.ts).
+ */
+async function expectRowsAt(c: Conversation, message: Message, reads?: Map<string, Record<string, unknown>>): Promise<void> {
   for (const [owner, other] of [
     [c.a, c.b],
     [c.b, c.a],
@@ -70,6 +74,7 @@ async function expectRowsAt(c: Conversation, message: Message): Promise<void> {
         user_uuid: other.uuid,
         user_handle: other.handle,
         user_display_name: other.display_name,
+        ...(reads?.get(owner.uuid) ?? (await readAttributesOf(c.group, owner.uuid, message.created_at))),
       },
     ]);
   }
@@ -181,6 +186,9 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
         ExpressionAttributeValues: { ':m': 'edited' },
       }),
     );
+    // The rows counted c1's first message while it existed; a raw delete does not uncount it.
+    const c1Reads = new Map<string, Record<string, unknown>>();
+    for (const member of [c1.a, c1.b]) c1Reads.set(member.uuid, await readAttributesOf(c1.group, member.uuid, m1!.created_at));
     await db().send(new DeleteCommand({ TableName: tableName(), Key: keys.message(c1.group, c1.first.created_at) }));
     seen.push(...(await tap.read()));
 
@@ -197,6 +205,8 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
         // The senders' rate-limit counters (domain/rate-limit.ts), written with each message.
         'INSERT RATE',
         'INSERT USER',
+        // The conversations' heads (#17, domain/unread.ts), moved by each later message.
+        'MODIFY GROUP',
         'MODIFY MSG',
         'MODIFY RATE',
         'MODIFY USER',
@@ -206,7 +216,7 @@ describe('pattern E: stream handler keeps conversation rows current', () => {
     );
 
     expect(await handler(streamEvent(all))).toEqual({ batchItemFailures: [] });
-    await expectRowsAt(c1, m1!);
+    await expectRowsAt(c1, m1!, c1Reads);
     await expectRowsAt(c2, sent2[1]!); // text as sent: the MODIFY is not a new message
   });
 

@@ -114,7 +114,12 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:ConditionCheckItem @ table',
     'dynamodb:Query @ message-group-sk-index',
   ],
-  markRead: ['dynamodb:GetItem @ table', 'dynamodb:Query @ table', 'dynamodb:UpdateItem @ table'],
+  markRead: [
+    'dynamodb:GetItem @ table',
+    'dynamodb:Query @ table',
+    'dynamodb:Query @ message-group-sk-index',
+    'dynamodb:UpdateItem @ table',
+  ],
   editMessage: [
     'dynamodb:GetItem @ table',
     'dynamodb:Query @ table',
@@ -421,7 +426,8 @@ describe('IAM (packaged prod stack)', () => {
   test('pushEvents may BatchGetItem block items only (dynamodb:LeadingKeys BLOCKS#*)', () => {
     const role = resource(template, roleIdOf('pushEvents'));
     const statements = asList(role.Properties?.Policies).flatMap(
-      (p) => asList(((p as { PolicyDocument: Json }).PolicyDocument as { Statement: Json }).Statement) as Array<Record<string, Json>>,
+      (p) =>
+        asList(((p as { PolicyDocument: Json }).PolicyDocument as { Statement: Json }).Statement) as Array<Record<string, Json>>,
     );
     const batchGets = statements.filter((st) => asList(st.Action).includes('dynamodb:BatchGetItem'));
     expect(batchGets).toHaveLength(1);

@@ -56,7 +56,7 @@ describe('WebSocket API', () => {
     expect(Object.values(raw.Resources).filter((r) => r.Type.startsWith('Custom::'))).toEqual([]);
   });
 
-  test('the fan-out has its own stream mapping: new messages and conversation rows only, partial batches, bisect, its own DLQ', () => {
+  test('the fan-out has its own stream mapping: new messages, conversation rows and read markers only, partial batches, bisect, its own DLQ', () => {
     const mapping = props(template, 'PushEventsEventSourceMappingDynamodbMessagingTable');
     expect(mapping).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['MessagingTable', 'StreamArn'] },
@@ -72,6 +72,9 @@ describe('WebSocket API', () => {
     expect(filters).toEqual([
       { eventName: ['INSERT', 'MODIFY', 'REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
+      // #17: rows read in place (conversation.updated) and memberships' read markers (conversation.read).
+      { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
+      { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GROUP#' }] }, sk: { S: [{ prefix: 'MEMBER#' }] } } } },
     ]);
     expect(props(template, 'PushEventsDeadLetterQueue')).toMatchObject({
       SqsManagedSseEnabled: true,

@@ -17,6 +17,8 @@ type Schema = {
   $ref?: string;
   type?: string;
   const?: string;
+  nullable?: boolean;
+  minimum?: number;
   required?: string[];
   additionalProperties?: boolean;
   properties?: Record<string, Schema>;
@@ -36,7 +38,12 @@ function resolve(schema: Schema): Schema {
 function problems(value: unknown, schema: Schema, at = '$'): string[] {
   const s = resolve(schema);
   if (s.const !== undefined) return value === s.const ? [] : [`${at}: ${JSON.stringify(value)} is not ${s.const}`];
+  if (value === null) return s.nullable ? [] : [`${at}: null`];
   if (s.type === 'string') return typeof value === 'string' ? [] : [`${at}: not a string`];
+  if (s.type === 'integer') {
+    if (!Number.isInteger(value)) return [`${at}: not an integer`];
+    return s.minimum !== undefined && (value as number) < s.minimum ? [`${at}: below ${s.minimum}`] : [];
+  }
   if (s.type !== 'object') return [`${at}: schema type ${s.type} not supported by this check`];
   if (!value || typeof value !== 'object' || Array.isArray(value)) return [`${at}: not an object`];
   const object = value as Record<string, unknown>;
@@ -136,6 +143,31 @@ describe('asyncapi.yaml', () => {
     expect(removed.id).toBe(deleted.id);
     expect(problems(removed, payload('messageDeleted'))).toEqual([]);
     expect(JSON.stringify([deleted, removed])).not.toContain('See you');
+  });
+
+  test('conversation.updated of a row read in place (#17: a MODIFY with unread_count and last_read_at) matches its schema', () => {
+    const row = conversationItem(ada.uuid, ben, group, 'See you Saturday', at, { unread_count: 0, last_read_at: at });
+    const event = pushed({ ...insert(row, '104'), eventName: 'MODIFY' });
+    expect(event).toMatchObject({
+      id: expect.stringMatching(new RegExp(`^conversation\\.updated:${group}@${at.replace(/\./g, '\\.')}~[A-Za-z0-9_-]{16}$`)),
+      conversation: { unread_count: 0, last_read_at: at },
+    });
+    expect(problems(event, payload('conversationUpdated'))).toEqual([]);
+    // Another in-place change at the same position (its message deleted) is another event.
+    const { message: _text, ...withoutText } = row;
+    const tombstoned = pushed({ ...insert({ ...withoutText, deleted: true }, '106'), eventName: 'MODIFY' });
+    expect(tombstoned.id).not.toBe(event.id);
+    expect(tombstoned).toMatchObject({ conversation: { message: null, deleted: true } });
+    expect(problems(tombstoned, payload('conversationUpdated'))).toEqual([]);
+    // A redelivery of the same record is the same event.
+    expect(pushed({ ...insert(row, '104'), eventName: 'MODIFY' }).id).toBe(event.id);
+  });
+
+  test('conversation.read, as built from a membership MODIFY with a read marker, matches its schema', () => {
+    const membership = { pk: `GROUP#${group}`, sk: `MEMBER#${ada.uuid}`, user_uuid: ada.uuid, last_read_at: at };
+    const event = pushed({ ...insert(membership, '105'), eventName: 'MODIFY' });
+    expect(event.type).toBe(doc.components.messages.conversationRead?.name);
+    expect(problems(event, payload('conversationRead'))).toEqual([]);
   });
 
   test('the $default route answers a ping with the documented pong, anything else with the documented error', async () => {
