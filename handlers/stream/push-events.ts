@@ -128,7 +128,11 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
     return { kind: 'poison', sequenceNumber, reason: 'NewImage is not a DynamoDB item' };
   }
   if (!isTimestamp(image.sk)) return { kind: 'poison', sequenceNumber, reason: 'sk is not a timestamp' };
-  const strings = ['message', 'user_uuid', 'user_handle', 'user_display_name'];
+  // A tombstone (#17: a row whose last message was deleted) has no text.
+  const strings =
+    image.deleted === true
+      ? ['user_uuid', 'user_handle', 'user_display_name']
+      : ['message', 'user_uuid', 'user_handle', 'user_display_name'];
   if (strings.some((name) => typeof image[name] !== 'string'))
     return { kind: 'poison', sequenceNumber, reason: 'attributes missing' };
 
@@ -179,8 +183,8 @@ export function parseRecord(record: DynamoDBRecord): Parsed {
       audience: { user: owner as string },
       payload,
       // A group row names its last sender; a direct row names the other member, whose words
-      // stay readable to a blocker (README "Safety"), so it carries no sender.
-      ...(row.kind === 'group'
+      // stay readable to a blocker (README "Safety"), and a tombstone has no words: no sender.
+      ...(row.kind === 'group' && row.deleted !== true
         ? {
             sender: row.user_uuid,
             whenBlocked: { ...payload, conversation: messageGroupJson(withheldFromBlocker(row)) },

@@ -71,9 +71,9 @@ describe('WebSocket API', () => {
     const filters = (mapping.FilterCriteria as { Filters: Array<{ Pattern: string }> }).Filters.map((f) => JSON.parse(f.Pattern));
     expect(filters).toEqual([
       { eventName: ['INSERT', 'MODIFY', 'REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } },
-      { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
-      // #17: rows read in place (conversation.updated) and memberships' read markers (conversation.read).
-      { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
+      // Rows moved (INSERT) or changed in place (#17: a read, an edit or deletion, a rename) → conversation.updated;
+      // memberships' read markers → conversation.read.
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GRP#' }] } } } },
       { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'GROUP#' }] }, sk: { S: [{ prefix: 'MEMBER#' }] } } } },
     ]);
     expect(props(template, 'PushEventsDeadLetterQueue')).toMatchObject({
