@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { recordFigure } from './figures';
-import { call, newClient, settledScan, type Client, type Item, type Reply } from './support';
+import { call, newClient, scanChanges, settledScan, type Client, type Item, type Reply } from './support';
 
 const RUNS_PER_PROPERTY = 150; // × 8 routes = 1200 inputs
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
@@ -26,16 +26,6 @@ async function createGroup(by: Client, handles: string[], title: string): Promis
   });
   if (reply.status !== 201) throw new Error(`creating ${title}: ${reply.status} ${reply.text}`);
   return reply.body.uuid as string;
-}
-
-function changed(before: Item[], after: Item[]): string[] {
-  const key = (item: Item) => `${item.pk}\u0000${item.sk}`;
-  const was = new Map(before.map((item) => [key(item), JSON.stringify(item)]));
-  const now = new Map(after.map((item) => [key(item), JSON.stringify(item)]));
-  const problems: string[] = [];
-  for (const [k, json] of now) if (was.get(k) !== json) problems.push(`written: ${k}`);
-  for (const k of was.keys()) if (!now.has(k)) problems.push(`removed: ${k}`);
-  return problems;
 }
 
 const isEnvelope = (reply: Reply) =>
@@ -164,7 +154,7 @@ describe('groups: access matrix', () => {
           `${c.role} ${c.method} ${c.path} ${JSON.stringify(c.json ?? '')} → ${reply.status} ${reply.text.slice(0, 120)}`,
         );
     }
-    const writes = changed(before, await settledScan());
+    const writes = scanChanges(before, await settledScan());
 
     // What each role may do, it can.
     const list = async (who: Client) =>
@@ -385,7 +375,7 @@ describe('groups: fuzzing every new route', () => {
   );
 
   test('no item was written by a rejected request, and nothing leaked', async () => {
-    const writes = changed(before, await settledScan());
+    const writes = scanChanges(before, await settledScan());
     // GET of the caller's own group is the one thing a plain member may do.
     const acceptedWrites = stats.accepted.filter((a) => !a.startsWith('GET'));
     recordFigure({ area: 'groups', name: 'fuzzed inputs (6 group routes, edit, delete)', value: stats.inputs, min: 1200 });

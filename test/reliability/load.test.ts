@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../../domain/dynamodb';
-import { keys } from '../../domain/keys';
+import { keys, userUuidOfMembership } from '../../domain/keys';
 import { recordFigure } from './figures';
 import {
   acknowledgedUuid,
@@ -164,7 +164,10 @@ describe('idempotent send', () => {
     const stored = await storedMessages(started);
     expect(stored.map((item) => item.message)).toEqual([text]);
     const items = await scanTable();
-    const memberships = items.filter((item) => item.pk === keys.membershipPartition(started));
+    // The partition also holds the conversation's head (#17); memberships are its MEMBER# items.
+    const memberships = items.filter(
+      (item) => item.pk === keys.membershipPartition(started) && userUuidOfMembership(item.sk) !== undefined,
+    );
     expect(memberships).toHaveLength(2);
   });
 

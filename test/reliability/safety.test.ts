@@ -15,8 +15,8 @@ import {
   inParallel,
   newClient,
   type Client,
-  type Item,
   type Reply,
+  scanChanges,
   settledScan,
   sleep,
   storedMessages,
@@ -25,18 +25,6 @@ import {
 const LIMIT = Number(process.env.SEND_RATE_LIMIT);
 const WINDOW_S = Number(process.env.SEND_RATE_WINDOW_SECONDS);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
-
-const keyOf = (item: Item) => `${item.pk}\u0000${item.sk}`;
-
-/** Items new, changed or removed between two scans, as `pk sk`. */
-function changes(before: Item[], after: Item[]): string[] {
-  const was = new Map(before.map((item) => [keyOf(item), JSON.stringify(item)]));
-  const now = new Map(after.map((item) => [keyOf(item), JSON.stringify(item)]));
-  const changed: string[] = [];
-  for (const [k, json] of now) if (was.get(k) !== json) changed.push(k.replace('\u0000', ' '));
-  for (const k of was.keys()) if (!now.has(k)) changed.push(`removed ${k.replace('\u0000', ' ')}`);
-  return changed;
-}
 
 interface Socket {
   events: Array<{ type: string; message_group_uuid?: string; message?: { uuid: string; message: string } }>;
@@ -93,7 +81,7 @@ describe('blocks', () => {
       const notTheNeutralAnswer = replies.filter(
         (r) => r.status !== 403 || r.body?.error?.code !== 'forbidden' || r.body?.error?.message !== SEND_NOT_ALLOWED,
       ).length;
-      const writes = changes(before, await settledScan());
+      const writes = scanChanges(before, await settledScan());
 
       // Events arrive in stream order: a message sent after unblocking closes the window.
       expect((await call('DELETE', `/api/users/@${blocked.handle}/block`, { token: blocker.accessToken })).status).toBe(200);
@@ -213,7 +201,7 @@ describe('blocks', () => {
       }
     }
     const after = await settledScan();
-    for (const change of changes(before, after)) {
+    for (const change of scanChanges(before, after)) {
       if (change.includes(victim.uuid)) foreign++;
     }
     const reports = after.filter((i) => i.pk === keys.reportsPartition() && i.message_uuid === message.message_uuid);
@@ -367,7 +355,7 @@ describe('fuzzing the safety routes', () => {
       ),
       { numRuns: 150, seed: SEED },
     );
-    const writes = changes(before, await settledScan());
+    const writes = scanChanges(before, await settledScan());
     recordFigure({ area: 'safety fuzz', name: 'inputs to block/unblock/list blocks/report', value: stats.inputs, min: 400 });
     recordFigure({ area: 'safety fuzz', name: 'responses ≥ 500', value: stats.serverErrors.length, max: 0 });
     recordFigure({ area: 'safety fuzz', name: 'items written by rejected requests', value: writes.length, max: 0 });

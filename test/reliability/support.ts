@@ -102,6 +102,26 @@ export async function scanTable(): Promise<Item[]> {
   throw new Error('scan did not finish in 10,000 pages');
 }
 
+/**
+ * Whether an item that vanished between two scans was expired by Time to Live (its
+ * `expires_at`, epoch seconds, is past): the engine's sweep, like DynamoDB's TTL service, removes
+ * it with no request, so it is nobody's write.
+ */
+export function expiredByTtl(item: Record<string, unknown>): boolean {
+  return typeof item.expires_at === 'number' && item.expires_at <= Date.now() / 1000;
+}
+
+/** Items written or removed between two scans, as `written: pk sk` / `removed: pk sk` (TTL expiry is not a write). */
+export function scanChanges(before: Item[], after: Item[]): string[] {
+  const key = (item: Item) => `${item.pk} ${item.sk}`;
+  const was = new Map(before.map((item) => [key(item), item]));
+  const now = new Map(after.map((item) => [key(item), JSON.stringify(item)]));
+  const changes: string[] = [];
+  for (const [k, json] of now) if (JSON.stringify(was.get(k)) !== json) changes.push(`written: ${k}`);
+  for (const [k, item] of was) if (!now.has(k) && !expiredByTtl(item)) changes.push(`removed: ${k}`);
+  return changes;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes (a failure naming `what`). */
