@@ -184,9 +184,11 @@ export async function addMember(groupUuid: string, caller: Sender, rawHandle: un
         : actor.user_uuid === caller.uuid
           ? caller
           : { uuid: actor.user_uuid, handle: actor.handle, display_name: actor.display_name };
-    let at = member.joined_at;
-    if (newest && isTimestamp(newest.sk) && compareTimestamps(String(newest.sk), at) > 0)
-      at = canonicalTimestamp(String(newest.sk));
+    // The row sits at the newest message's own time, like every other member's row, never at
+    // the join time: pattern E moves and counts rows by position (a message committed after
+    // the add but stamped before it must still move this row and count), and an edit or
+    // deletion of that message finds the rows at its time. No message yet: the group's start.
+    let at = newest && isTimestamp(newest.sk) ? canonicalTimestamp(String(newest.sk)) : canonicalTimestamp(meta.created_at);
     for (let collision = 0; ; collision++) {
       try {
         await transactWrite({
@@ -197,14 +199,17 @@ export async function addMember(groupUuid: string, caller: Sender, rawHandle: un
           }),
           membership: putIfAbsentAction(groupMembershipItem(meta.group_uuid, member, marker)),
           row: putIfAbsentAction(
-            groupConversationItem(
-              user.uuid,
-              { uuid: meta.group_uuid, title: meta.title },
-              sender,
-              String(newest?.message ?? ''),
-              at,
-              { unread_count: 0, last_read_at: marker },
-            ),
+            {
+              ...groupConversationItem(
+                user.uuid,
+                { uuid: meta.group_uuid, title: meta.title },
+                sender,
+                String(newest?.message ?? ''),
+                at,
+                { unread_count: 0, last_read_at: marker },
+              ),
+              ...lastMessageState(newest),
+            },
             { returnOld: true },
           ),
           head: conditionCheckAction(
@@ -349,4 +354,13 @@ export async function setMemberRole(
     });
     return groupConversation(role === 'owner' ? { ...meta, owner_uuid: target.user_uuid } : meta, members);
   });
+}
+
+/**
+ * What a row shows of an edited or deleted newest message (#17), as pattern E would have put
+ * it there: `edited_at`, or a tombstone (no `message`, `deleted`, `deleted_at`).
+ */
+function lastMessageState(newest: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (newest?.deleted === true) return { message: undefined, deleted: true, deleted_at: newest.deleted_at };
+  return typeof newest?.edited_at === 'string' ? { edited_at: newest.edited_at } : {};
 }

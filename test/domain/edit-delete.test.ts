@@ -1,6 +1,7 @@
 /** Edit and delete (#17) on the real local engine: domain/edit-message.ts, domain/delete-message.ts, find-message.ts. */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { applyMessageChange } from '../../domain/apply-message-change';
 import { blockUser } from '../../domain/blocks';
 import { createGroup } from '../../domain/create-group';
 import { createMessage } from '../../domain/create-message';
@@ -11,7 +12,7 @@ import { editMessage } from '../../domain/edit-message';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors';
 import { createdAtOfMessageUuid } from '../../domain/ids';
 import { keys } from '../../domain/keys';
-import { setMemberRole } from '../../domain/manage-group';
+import { addMember, setMemberRole } from '../../domain/manage-group';
 import { reportMessage } from '../../domain/reports';
 import { formatMicros } from '../../domain/time';
 import { getItem, newUser, partition } from '../support/fixtures';
@@ -231,5 +232,49 @@ describe('deleteMessage', () => {
     const replay = await createMessage(group, ada, 'regret this', { idempotencyKey });
     expect(replay).toMatchObject({ message_uuid: sent.message_uuid, deleted: true, message: '' });
     expect((await partition(keys.messagePartition(group))).filter((m) => m.user_uuid === ada.uuid)).toHaveLength(2);
+  });
+});
+
+describe('a member added after the last message (#17 with #16)', () => {
+  async function groupWithLastMessage() {
+    const [ada, ben, cai, eve] = await Promise.all([newUser('Ada'), newUser('Ben'), newUser('Cai'), newUser('Eve')]);
+    const created = await createGroup(ada, { title: 'Late joiner', handles: [ben.handle, eve.handle] });
+    const group = created.conversation.message_group_uuid;
+    const last = await createMessage(group, ben, 'said before Cai joined');
+    return { ada, ben, cai, group, last };
+  }
+  const rowsOf = async (user: string, group: string) =>
+    (await partition(keys.conversationPartition(user))).filter((row) => row.message_group_uuid === group);
+
+  it('has their row at that message’s time (not the join time), so deleting the message tombstones their row too', async () => {
+    const { ada, ben, cai, group, last } = await groupWithLastMessage();
+    await addMember(group, ada, cai.handle);
+    expect((await rowsOf(cai.uuid, group)).map((row) => row.sk)).toEqual([last.created_at]);
+    const tombstone = await deleteMessage(group, last.message_uuid, ben.uuid);
+    await applyMessageChange({
+      kind: 'deleted',
+      message_group_uuid: group,
+      created_at: last.created_at,
+      deleted_at: String(tombstone.deleted_at),
+    });
+    const [row] = await rowsOf(cai.uuid, group);
+    expect(row).toMatchObject({ deleted: true, unread_count: 0 });
+    expect(row).not.toHaveProperty('message');
+  });
+
+  it('joining after the message was deleted or edited gets a row that shows the tombstone or the edit', async () => {
+    const { ada, ben, cai, group, last } = await groupWithLastMessage();
+    await deleteMessage(group, last.message_uuid, ben.uuid);
+    await addMember(group, ada, cai.handle);
+    const [tombstoned] = await rowsOf(cai.uuid, group);
+    expect(tombstoned).toMatchObject({ deleted: true });
+    expect(tombstoned).not.toHaveProperty('message');
+
+    const [dan] = await Promise.all([newUser('Dan')]);
+    const edited = await createMessage(group, ben, 'first draft');
+    const after = await editMessage(group, edited.message_uuid, ben, 'second draft');
+    await addMember(group, ada, dan!.handle);
+    const [row] = await rowsOf(dan!.uuid, group);
+    expect(row).toMatchObject({ sk: edited.created_at, message: 'second draft', edited_at: after.edited_at });
   });
 });
