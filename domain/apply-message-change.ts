@@ -26,7 +26,7 @@
  */
 import { KEY_COLLISION_RETRIES } from './create-message';
 import { keys, userUuidOfMembership } from './keys';
-import { queryAll, queryRange, updateIf } from './table';
+import { queryAll, queryBetween, updateIf } from './table';
 import { canonicalTimestamp, formatMicros, parseTimestampMicros, timestampMicros } from './time';
 
 export type MessageChange =
@@ -60,7 +60,7 @@ export async function applyMessageChange(change: MessageChange): Promise<Message
   await Promise.all(
     members.map(async (member) => {
       // Another conversation's row can hold the exact key (ours then sits a few µs later).
-      const near = await queryRange({
+      const near = await queryBetween({
         pk: keys.conversationPartition(member),
         from,
         to: formatMicros(atMicros + ROW_DRIFT_MICROS),
@@ -82,7 +82,7 @@ export async function applyMessageChange(change: MessageChange): Promise<Message
 
 /** Whether the conversation has a message after `atMicros` up to the row's key `rowSk`: then the row is at that one. */
 async function hasMessageBetween(group: string, atMicros: number, rowSk: string): Promise<boolean> {
-  const after = await queryRange({
+  const after = await queryBetween({
     pk: keys.messagePartition(group),
     from: formatMicros(atMicros + 1),
     to: rowSk,

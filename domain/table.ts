@@ -496,42 +496,25 @@ export async function batchGetKeys(keyList: Key[], projection: string): Promise<
 }
 
 /**
- * Items of a partition whose sort key is in [from, to] (string order), oldest first, at most
- * `limit`: 1 Query. For short ranges of timestamps (a row near a message's time, #17).
+ * Items of a partition whose sort key lies in [`from`, `to`] (string order; `from` undefined:
+ * from the start), ascending: every page, or with `limit` the first `limit` items in one Query
+ * (short ranges of timestamps, #17). Callers whose keys are timestamps in several forms widen
+ * the bounds to whole seconds and filter by instant themselves.
  */
-export async function queryRange(query: {
-  pk: string;
-  from: string;
-  to: string;
-  limit: number;
-  consistent?: boolean;
-}): Promise<Item[]> {
-  const { Items } = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': query.pk, ':from': query.from, ':to': query.to },
-      Limit: query.limit,
-      ...(query.consistent ? { ConsistentRead: true } : {}),
-    }),
-  );
-  return Items ?? [];
-}
-
-/**
- * Every item of a partition whose sort key lies in [`from`, `to`] (string order; `from`
- * undefined: from the start), every page, ascending. Callers whose keys are timestamps in
- * several forms widen the bounds to whole seconds and filter by instant themselves.
- */
-export async function queryBetween(query: PartitionQuery & { from: string | undefined; to: string }): Promise<Item[]> {
-  const input = partitionInput(query);
-  return everyPage({
-    ...input,
+export async function queryBetween(
+  query: PartitionQuery & { from: string | undefined; to: string; limit?: number },
+): Promise<Item[]> {
+  const base = partitionInput(query);
+  const input: QueryCommandInput = {
+    ...base,
     KeyConditionExpression: query.from === undefined ? 'pk = :pk AND sk <= :to' : 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
-      ...input.ExpressionAttributeValues,
+      ...base.ExpressionAttributeValues,
       ':to': query.to,
       ...(query.from === undefined ? {} : { ':from': query.from }),
     },
-  });
+  };
+  if (query.limit === undefined) return everyPage(input);
+  const { Items } = await db().send(new QueryCommand({ ...input, Limit: query.limit }));
+  return (Items ?? []) as Item[];
 }
