@@ -28,6 +28,8 @@
 
 const MAX_EXPRESSION_BYTES = 4096;
 const MAX_NESTING = 32;
+/** Levels of a document path, the top-level attribute included (DynamoDB's documented 32 levels). */
+const MAX_PATH_LEVELS = 32;
 
 const CONDITION_FUNCTIONS = /** @type {Record<string, number>} */ ({
   attribute_exists: 1,
@@ -303,8 +305,9 @@ class Resolver {
         path.push(Number(ix.v));
       } else break;
     }
-    if (path.length > MAX_NESTING + 1) {
-      throw new Error(`The document path has exceeded the maximum nesting depth; maximum depth: ${MAX_NESTING}`);
+    if (path.length > MAX_PATH_LEVELS) {
+      // DynamoDB's text, as ScyllaDB's test_projection_expression_path_nesting_levels quotes it
+      throw new Error(`The document path has too many nesting levels; nesting levels: ${path.length}`);
     }
     if (path.length > 1) this.nestedPaths[path[0]] = true;
     this.pathHeads[path[0]] = true;
@@ -957,4 +960,5 @@ module.exports = {
   projectionParser: asParser(parseProjection),
   MAX_EXPRESSION_BYTES,
   MAX_NESTING,
+  MAX_PATH_LEVELS,
 };

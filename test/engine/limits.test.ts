@@ -822,3 +822,107 @@ describe('update functions', () => {
     );
   });
 });
+
+describe('document paths of 32 levels, the top-level attribute included', () => {
+  // DynamoDB's text for 33 levels, as ScyllaDB's test_projection_expression_path_nesting_levels
+  // (written to pass on DynamoDB) quotes it
+  const tooDeep = (kind: string) =>
+    `Invalid ${kind}Expression: The document path has too many nesting levels; nesting levels: 33`;
+  const path = (levels: number) => `a${'.b'.repeat(levels - 1)}`;
+  /** An item whose `a` holds maps down to `a.b…b` (levels long), that path holding `leaf`. */
+  const nested = (levels: number, leaf: AttributeValue): AttributeValue => {
+    let v = leaf;
+    for (let i = 1; i < levels; i++) v = { M: { b: v } };
+    return v;
+  };
+
+  test('work in projection, condition, filter and update expressions at 32 levels', async () => {
+    const key = { pk: S('deep32') };
+    await h.ddb.send(new PutItemCommand({ TableName: T, Item: { ...key, a: nested(32, S('x')) } }));
+    const got = await h.ddb.send(
+      new GetItemCommand({ TableName: T, Key: key, ProjectionExpression: path(32), ConsistentRead: true }),
+    );
+    expect(got.Item).toEqual({ a: nested(32, S('x')) });
+    await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: T,
+        Key: key,
+        UpdateExpression: `SET ${path(32)} = :y`,
+        ConditionExpression: `${path(32)} = :x`,
+        ExpressionAttributeValues: { ':x': S('x'), ':y': S('y') },
+      }),
+    );
+    const scanned = await h.ddb.send(
+      new ScanCommand({
+        TableName: T,
+        FilterExpression: `${path(32)} = :y`,
+        ExpressionAttributeValues: { ':y': S('y') },
+        ConsistentRead: true,
+      }),
+    );
+    expect(scanned.Items).toEqual([{ ...key, a: nested(32, S('y')) }]);
+  });
+
+  test("33 levels are refused with DynamoDB's message in every expression that takes paths, and nothing is written", async () => {
+    const key = { pk: S('deep33') };
+    const cases: [string, Promise<unknown>][] = [
+      ['Projection', h.ddb.send(new GetItemCommand({ TableName: T, Key: key, ProjectionExpression: `x, ${path(33)}` }))],
+      [
+        'Condition',
+        h.ddb.send(new PutItemCommand({ TableName: T, Item: key, ConditionExpression: `attribute_not_exists(${path(33)})` })),
+      ],
+      [
+        'Filter',
+        h.ddb.send(
+          new ScanCommand({ TableName: T, FilterExpression: `${path(33)} = :v`, ExpressionAttributeValues: { ':v': S('v') } }),
+        ),
+      ],
+      [
+        'Update',
+        h.ddb.send(
+          new UpdateItemCommand({
+            TableName: T,
+            Key: key,
+            UpdateExpression: `SET ${path(33)} = :v`,
+            ExpressionAttributeValues: { ':v': S('v') },
+          }),
+        ),
+      ],
+      [
+        'KeyCondition',
+        h.ddb.send(
+          new QueryCommand({
+            TableName: T,
+            KeyConditionExpression: `pk = :v AND ${path(33)} = :v`,
+            ExpressionAttributeValues: { ':v': S('v') },
+          }),
+        ),
+      ],
+      [
+        'Condition',
+        h.ddb.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [{ Put: { TableName: T, Item: key, ConditionExpression: `attribute_not_exists(${path(33)})` } }],
+          }),
+        ),
+      ],
+    ];
+    for (const [kind, sent] of cases) {
+      const err = await failure(sent);
+      expect([err.name, err.message]).toEqual(['ValidationException', tooDeep(kind)]);
+    }
+    // list indexes are levels too; names given through ExpressionAttributeNames count the same
+    const indexed = await failure(
+      h.ddb.send(
+        new GetItemCommand({
+          TableName: T,
+          Key: key,
+          ProjectionExpression: `#a${'[0]'.repeat(31)}.#b`,
+          ExpressionAttributeNames: { '#a': 'a', '#b': 'b' },
+        }),
+      ),
+    );
+    expect(indexed.message).toBe(tooDeep('Projection'));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: T, Key: key, ConsistentRead: true }))).Item).toBeUndefined();
+  });
+});
