@@ -31,6 +31,7 @@ const { GlobalIndexes } = require('./gsi');
 const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
+const { attributeNameProblem } = require('./names');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
@@ -568,45 +569,6 @@ function precheck(op, data) {
       );
     }
   }
-}
-
-/** Attribute names are 1 byte to 64 KB long (DynamoDB's limits). */
-const MAX_ATTRIBUTE_NAME_BYTES = 65535;
-
-/**
- * An empty or over-long attribute name in the items a request writes (PutItem, BatchWriteItem's
- * PutRequests, UpdateItem's AttributeUpdates; top-level names), or an empty name in
- * ExpressionAttributeNames (DynamoDB's own message for that one).
- * @param {string} op
- * @param {any} data
- * @returns {string | null}
- */
-function attributeNameProblem(op, data) {
-  const names = data.ExpressionAttributeNames;
-  if (names && typeof names === 'object' && !Array.isArray(names)) {
-    for (const [key, value] of Object.entries(names)) {
-      if (value === '') return `ExpressionAttributeNames contains invalid value: Empty attribute name for key ${key}`;
-    }
-  }
-  /** @type {any[]} */
-  const items = [];
-  if (op === 'PutItem') items.push(data.Item);
-  if (op === 'UpdateItem') items.push(data.AttributeUpdates);
-  if (op === 'BatchWriteItem' && data.RequestItems && typeof data.RequestItems === 'object') {
-    for (const writes of Object.values(data.RequestItems)) {
-      if (Array.isArray(writes)) for (const w of writes) items.push(w?.PutRequest?.Item);
-    }
-  }
-  for (const item of items) {
-    if (!item || typeof item !== 'object' || Array.isArray(item)) continue;
-    for (const name of Object.keys(item)) {
-      if (name === '') return 'One or more parameter values were invalid: Empty attribute name';
-      if (name.length > MAX_ATTRIBUTE_NAME_BYTES / 3 && Buffer.byteLength(name, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) {
-        return `One or more parameter values were invalid: Attribute name size exceeds the limit of ${MAX_ATTRIBUTE_NAME_BYTES} bytes`;
-      }
-    }
-  }
-  return null;
 }
 
 /**

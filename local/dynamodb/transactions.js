@@ -22,6 +22,7 @@ const crypto = require('node:crypto');
 const internals = require('./dynalite-internals');
 const errors = require('./errors');
 const { collectionMetric } = require('./indexkeys');
+const { attributeNameProblem } = require('./names');
 
 const { db, validations, actions, actionValidations, prefixes } = internals;
 
@@ -239,6 +240,9 @@ class Transactions {
           "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
       );
     }
+    // as on PutItem: refused before any table is read, for the whole request
+    const badName = attributeNameProblem('TransactWriteItems', data);
+    if (badName) throw errors.validation(badName);
     /** @type {Member[]} */
     const members = list.map((/** @type {any} */ item) => {
       const kind = /** @type {string} */ (Object.keys(item).find((k) => item[k] != null));

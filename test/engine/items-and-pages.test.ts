@@ -7,6 +7,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   UpdateTableCommand,
   type AttributeValue,
@@ -270,6 +271,49 @@ describe('attribute names in items', () => {
     expect(err.name).toBe('ValidationException');
     expect(err.message).toMatch(/Attribute name size exceeds the limit of 65535 bytes/);
     await absent('n2');
+  });
+
+  test('TransactWriteItems: an empty or over-64 KB name in a Put, or an empty ExpressionAttributeNames value, refuses the whole transaction with the PutItem message', async () => {
+    const send = (TransactItems: ConstructorParameters<typeof TransactWriteItemsCommand>[0]['TransactItems']) =>
+      failure(h.ddb.send(new TransactWriteItemsCommand({ TransactItems })));
+    const fine = { Put: { TableName: t, Item: { pk: S('t1') } } };
+    const cases = [
+      [
+        await send([fine, { Put: { TableName: t, Item: { pk: S('t2'), '': S('v') } } }]),
+        'One or more parameter values were invalid: Empty attribute name',
+      ],
+      [
+        await send([fine, { Put: { TableName: t, Item: { pk: S('t2'), ['é'.repeat(32768)]: S('v') } } }]),
+        'One or more parameter values were invalid: Attribute name size exceeds the limit of 65535 bytes',
+      ],
+      [
+        await send([
+          fine,
+          {
+            Update: {
+              TableName: t,
+              Key: { pk: S('t2') },
+              UpdateExpression: 'SET #e = :v',
+              ExpressionAttributeNames: { '#e': '' },
+              ExpressionAttributeValues: { ':v': S('v') },
+            },
+          },
+        ]),
+        'ExpressionAttributeNames contains invalid value: Empty attribute name for key #e',
+      ],
+    ] as const;
+    for (const [err, message] of cases) {
+      // a top-level ValidationException (like an empty key value), not a cancellation reason
+      expect([err.name, err.message]).toEqual(['ValidationException', message]);
+    }
+    await absent('t1');
+    await absent('t2');
+    // a 64 KB name is accepted in a transaction too
+    await h.ddb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [{ Put: { TableName: t, Item: { pk: S('t3'), ['x'.repeat(65535)]: S('v') } } }],
+      }),
+    );
   });
 });
 
