@@ -30,6 +30,9 @@ const MAX_ITEMS = 100;
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 const KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'];
+/** dynalite's empty-key messages (both of its prefixes); the part from "The AttributeValue" is DynamoDB's. */
+const EMPTY_KEY_VALUE =
+  /^One or more parameter values (?:were invalid:|are not valid\.) (The AttributeValue for a key attribute cannot contain an empty (?:string|binary) value\. Key: .*)$/s;
 
 /**
  * @typedef {{ kind: string, tableName: string, data: any, returnOld: boolean, key: string, table?: any }} Member
@@ -189,13 +192,24 @@ class Transactions {
     for (const m of members) {
       if (!tables.has(m.tableName)) tables.set(m.tableName, await this.table(m.tableName));
     }
-    // A key DynamoDB cannot use (missing, wrong type, empty) cancels the transaction with a
-    // ValidationError reason for that action, rather than failing the whole request.
+    // A key DynamoDB cannot use (missing, wrong type, not a scalar), or an index key of the wrong
+    // type in a Put item or set by an Update, cancels the transaction with a ValidationError reason
+    // for that action. An empty string / binary key value is refused up front instead, as a
+    // top-level ValidationException, whatever the action (DynamoDB's answers as captured by
+    // nubo-db/dynamodb-conformance, tests/tier3/error-messages/transactWriteItems.test.ts).
     const keyProblems = members.map((m) => {
       const table = tables.get(m.tableName);
       const invalid = m.kind === 'Put' ? db.validateItem(m.data.Item, table) : db.validateKey(m.data.Key, table);
-      return invalid?.body ? String(invalid.body.message) : null;
+      if (invalid?.body) return String(invalid.body.message);
+      if (m.kind === 'Update') {
+        const update = db.validateUpdates(m.data.AttributeUpdates, m.data._updates, table);
+        const message = update?.body ? String(update.body.message) : '';
+        if (message.includes('Type mismatch for Index Key')) return message;
+      }
+      return null;
     });
+    const empty = keyProblems.find((p) => p != null && EMPTY_KEY_VALUE.test(p));
+    if (empty) throw errors.validation(empty.replace(EMPTY_KEY_VALUE, 'One or more parameter values are not valid. $1'));
     if (keyProblems.some((p) => p != null)) {
       const reasons = keyProblems.map((p) => (p == null ? { Code: 'None' } : { Code: 'ValidationError', Message: p }));
       throw errors.apiError(

@@ -1,4 +1,5 @@
 import {
+  CreateTableCommand,
   GetItemCommand,
   IdempotentParameterMismatchException,
   PutItemCommand,
@@ -11,7 +12,7 @@ import {
   ResourceNotFoundException,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { createTable, N, S, startHarness, tableName, type Harness } from './helpers';
+import { createTable, failure, N, S, startHarness, tableName, type Harness } from './helpers';
 
 let h: Harness;
 let A: string;
@@ -436,20 +437,72 @@ describe('validation order', () => {
     }
   });
 
+  // DynamoDB's answers as captured from DynamoDB by nubo-db/dynamodb-conformance
+  // (tests/tier3/error-messages/transactWriteItems.test.ts): wrong-typed, non-scalar or missing keys,
+  // and wrong-typed index keys, are cancellation reasons; empty key values are refused up front.
   test('a key error inside an action cancels the transaction with a ValidationError reason for that action', async () => {
     const err = await cancelled([
       { Put: { TableName: A, Item: { pk: S('fine') } } },
       { Put: { TableName: A, Item: { pk: N(1) } } }, // wrong key type
-      { Delete: { TableName: A, Key: { pk: S('') } } }, // empty key
+      { Delete: { TableName: A, Key: { pk: { L: [S('x')] } } } }, // not a scalar
       { ConditionCheck: { TableName: A, Key: { nope: S('x') }, ConditionExpression: 'attribute_exists(pk)' } }, // missing key
+      { Put: { TableName: A, Item: { pk: S('gsi-typed'), gpk: N(5) } } }, // index key of the wrong type
+      {
+        Update: {
+          TableName: A,
+          Key: { pk: S('gsi-set') },
+          UpdateExpression: 'SET gpk = :v',
+          ExpressionAttributeValues: { ':v': N(5) },
+        },
+      },
     ]);
-    expect(err.CancellationReasons?.map((r) => r.Code)).toEqual([
-      'None',
-      'ValidationError',
-      'ValidationError',
-      'ValidationError',
+    expect(err.message).toBe(
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ValidationError, ValidationError, ValidationError, ValidationError, ValidationError]',
+    );
+    const indexMismatch =
+      'One or more parameter values were invalid: Type mismatch for Index Key gpk Expected: S Actual: N IndexName: gsi1';
+    expect(err.CancellationReasons?.map((r) => r.Message)).toEqual([
+      undefined,
+      'One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N',
+      'The provided key element does not match the schema',
+      'The provided key element does not match the schema',
+      indexMismatch,
+      indexMismatch,
     ]);
-    expect(err.CancellationReasons?.[1]?.Message).toMatch(/key/i);
     expect(await get(A, { pk: S('fine') })).toBeUndefined();
+  });
+
+  test('an empty string or binary key value, in any action, is a top-level ValidationException and nothing is written', async () => {
+    const binary = tableName('txbin');
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: binary,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'B' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const emptyString =
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk';
+    const emptyBinary = emptyString.replace('string', 'binary');
+    const fine: TransactWriteItem = { Put: { TableName: A, Item: { pk: S('fine-too') } } };
+    const wrongType: TransactWriteItem = { Put: { TableName: A, Item: { pk: N(1) } } }; // a cancellation reason, but the empty key wins
+    const update = (table: string, pk: { S: string } | { B: Uint8Array }): TransactWriteItem => ({
+      Update: { TableName: table, Key: { pk }, UpdateExpression: 'SET a = :v', ExpressionAttributeValues: { ':v': S('x') } },
+    });
+    const cases: [TransactWriteItem, string][] = [
+      [{ Put: { TableName: A, Item: { pk: S('') } } }, emptyString],
+      [update(A, S('')), emptyString],
+      [{ Delete: { TableName: A, Key: { pk: S('') } } }, emptyString],
+      [{ ConditionCheck: { TableName: A, Key: { pk: S('') }, ConditionExpression: 'attribute_exists(pk)' } }, emptyString],
+      [{ Put: { TableName: binary, Item: { pk: { B: new Uint8Array() } } } }, emptyBinary],
+      [{ Delete: { TableName: binary, Key: { pk: { B: new Uint8Array() } } } }, emptyBinary],
+      [update(binary, { B: new Uint8Array() }), emptyBinary],
+    ];
+    for (const [action, message] of cases) {
+      const err = await failure(h.ddb.send(new TransactWriteItemsCommand({ TransactItems: [fine, wrongType, action] })));
+      expect([err.name, err.message]).toEqual(['ValidationException', message]);
+    }
+    expect(await get(A, { pk: S('fine-too') })).toBeUndefined();
   });
 });
