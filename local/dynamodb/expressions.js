@@ -27,7 +27,21 @@
  */
 
 const MAX_EXPRESSION_BYTES = 4096;
-const MAX_NESTING = 32;
+/**
+ * DynamoDB's limit of 300 operators in an expression ("The expression contains too many operators;
+ * operator count: 301", as ScyllaDB's test_limits.py quotes DynamoDB; the 300-operator limit is in
+ * AWS's DynamoDB developer guide). Conditions count comparators, BETWEEN, IN, AND, OR and NOT;
+ * updates count + and - and function calls ("operators or functions" in an UpdateExpression).
+ */
+const MAX_OPERATORS = 300;
+/**
+ * Parentheses nested deeper than this are not parsed further: the parser recurses on them, so this
+ * bounds its stack (about 1,250 levels overflow it; 4 KB allow 2,046). No expression DynamoDB
+ * accepts comes near it: each level needs an operator of its own or is redundant, and 300
+ * operators are the most. NOT and function calls are not limited here: the 300 operators and the
+ * 4 KB size bound them below the stack's limit.
+ */
+const MAX_NESTING = 400;
 /** Levels of a document path, the top-level attribute included (DynamoDB's documented 32 levels). */
 const MAX_PATH_LEVELS = 32;
 
@@ -148,12 +162,17 @@ function tokenize(input) {
  * token: the offending token, near: the source from the token before it to the one after it.
  */
 class Cursor {
-  /** @param {string} input */
-  constructor(input) {
+  /**
+   * @param {string} input
+   * @param {(t: Token, next: Token | undefined) => boolean} isOperator which tokens the grammar counts as operators
+   */
+  constructor(input, isOperator) {
     this.input = input;
     this.tokens = tokenize(input);
     this.i = 0;
     this.depth = 0;
+    this.operators = 0;
+    this.isOperator = isOperator;
   }
 
   /** @returns {Token} */
@@ -191,10 +210,40 @@ class Cursor {
     throw syntaxError(`token: "${t.v}", near: "${this.input.slice(from, to)}"`);
   }
 
-  enter() {
-    if (++this.depth > MAX_NESTING) {
-      throw new Error(`The expression has exceeded the maximum nesting depth; maximum depth: ${MAX_NESTING}`);
+  /** One more operator: past DynamoDB's 300 the expression is refused at once, with the count reached. */
+  operator() {
+    if (++this.operators > MAX_OPERATORS) {
+      throw new Error(`The expression contains too many operators; operator count: ${this.operators}`);
     }
+  }
+
+  /** One more level of parentheses (see MAX_NESTING). */
+  enter() {
+    if (++this.depth > MAX_NESTING) throw new Error(this.tooDeep());
+  }
+
+  /**
+   * The answer for parentheses nested past MAX_NESTING, found without parsing (one pass over the
+   * tokens): DynamoDB's operator-count message if the expression has more than 300 operators; its
+   * redundant-parentheses message if the parentheses balance (what DynamoDB answers for
+   * ((((a<b)))) 2,046 levels deep, as ScyllaDB's test_deeply_nested_expression_3 quotes it);
+   * otherwise our own message.
+   */
+  tooDeep() {
+    let operators = 0,
+      open = 0,
+      balanced = true;
+    for (let i = 0; i < this.tokens.length; i++) {
+      const t = /** @type {Token} */ (this.tokens[i]);
+      if (this.isOperator(t, this.tokens[i + 1])) operators++;
+      if (t.t === '(') open++;
+      else if (t.t === ')' && --open < 0) balanced = false;
+    }
+    if (operators > MAX_OPERATORS) return `The expression contains too many operators; operator count: ${MAX_OPERATORS + 1}`;
+    if (balanced && open === 0) return 'The expression has redundant parentheses;';
+    // nothing but opening parentheses: the syntax error the parser would reach at the end
+    if (this.tokens.every((t) => t.t === '(' || t.t === 'eof')) this.fail(this.tokens[this.tokens.length - 1]);
+    return `The expression has exceeded the maximum nesting depth; maximum depth: ${MAX_NESTING}`;
   }
 
   leave() {
@@ -332,6 +381,18 @@ class Resolver {
 
 // ------------------------------------------------------------------ condition expressions
 
+/** @param {Token} t @param {Token | undefined} _next */
+function isConditionOperator(t, _next) {
+  if (COMPARATORS.has(t.t)) return true;
+  // BETWEEN x AND y is one operator: its AND is counted, BETWEEN is not
+  return t.t === 'id' && t.v.toUpperCase() !== 'BETWEEN' && LOGICAL.has(t.v.toUpperCase());
+}
+
+/** @param {Token} t @param {Token | undefined} next */
+function isUpdateOperator(t, next) {
+  return t.t === '+' || t.t === '-' || (t.t === 'id' && next?.t === '(');
+}
+
 const LOGICAL = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
 
 /**
@@ -339,7 +400,7 @@ const LOGICAL = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
  * @param {any} context
  */
 function parseCondition(input, context) {
-  const c = new Cursor(input);
+  const c = new Cursor(input, isConditionOperator);
   const r = new Resolver(context);
   const p = r.problems;
   const compare = typeof context.compare === 'function' ? context.compare : () => false;
@@ -478,6 +539,7 @@ function parseCondition(input, context) {
     const parts = [asCond(first)];
     while (c.isKeyword(keyword)) {
       c.next();
+      c.operator();
       parts.push(asCond(operand()));
     }
     parts.forEach(misusedSize);
@@ -492,9 +554,8 @@ function parseCondition(input, context) {
   const notExpr = () => {
     if (c.isKeyword('NOT')) {
       c.next();
-      c.enter();
+      c.operator();
       const inner = asCond(notExpr());
-      c.leave();
       misusedSize(inner);
       return { kind: 'cond', node: { type: 'not', args: [inner] }, parens: 0, end: c.i };
     }
@@ -519,6 +580,7 @@ function parseCondition(input, context) {
     if (COMPARATORS.has(t.t)) {
       if (left.kind !== 'operand') c.fail(t);
       c.next();
+      c.operator();
       const right = asOperand(primary());
       const args = [left.node, right];
       misusedFunction(args);
@@ -530,6 +592,7 @@ function parseCondition(input, context) {
     if (c.isKeyword('BETWEEN')) {
       if (left.kind !== 'operand') c.fail(t);
       c.next();
+      c.operator();
       const lo = asOperand(primary());
       if (!c.isKeyword('AND')) c.fail();
       c.next();
@@ -544,6 +607,7 @@ function parseCondition(input, context) {
     if (c.isKeyword('IN')) {
       if (left.kind !== 'operand') c.fail(t);
       c.next();
+      c.operator();
       c.expect('(');
       const args = [left.node, asOperand(primary())];
       while (c.peek().t === ',') {
@@ -591,7 +655,6 @@ function parseCondition(input, context) {
     if (t.t === 'id' && c.peek(1).t === '(' && !LOGICAL.has(t.v.toUpperCase())) {
       c.next();
       c.next();
-      c.enter();
       /** @type {any[]} */
       const args = [];
       if (c.peek().t === ')') c.fail();
@@ -601,7 +664,6 @@ function parseCondition(input, context) {
         args.push(asOperand(primary()));
       }
       c.expect(')');
-      c.leave();
       misusedFunction(args);
       const attrType = checkFunction(t.v, args);
       return { kind: 'operand', node: { type: 'function', name: t.v, args, attrType }, parens: 0, end: c.i };
@@ -653,7 +715,7 @@ const SECTION_WORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE']);
  * @param {any} context
  */
 function parseUpdate(input, context) {
-  const c = new Cursor(input);
+  const c = new Cursor(input, isUpdateOperator);
   const r = new Resolver(context);
   const p = r.problems;
   /** @type {Record<string, boolean>} */
@@ -750,14 +812,13 @@ function parseUpdate(input, context) {
     if (t.t === 'id' && c.peek(1).t === '(') {
       c.next();
       c.next();
-      c.enter();
+      c.operator();
       const args = [operand()];
       while (c.peek().t === ',') {
         c.next();
         args.push(operand());
       }
       c.expect(')');
-      c.leave();
       const attrType = checkFunction(t.v, args);
       return { type: 'function', name: t.v, args, attrType };
     }
@@ -771,6 +832,7 @@ function parseUpdate(input, context) {
     const t = c.peek();
     if (t.t === '+' || t.t === '-') {
       c.next();
+      c.operator();
       const b = operand();
       const args = [a, b];
       const attrType = checkFunction(t.t, args);
@@ -884,7 +946,7 @@ function comparePathsDescending(a, b) {
  * @param {any} context
  */
 function parseProjection(input, context) {
-  const c = new Cursor(input);
+  const c = new Cursor(input, () => false);
   const r = new Resolver(context);
   const p = r.problems;
   /** @type {any[][]} */

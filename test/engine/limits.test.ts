@@ -513,7 +513,8 @@ describe('update return values', () => {
 
 describe('validation order inside a transaction', () => {
   test("a nesting-depth violation is reported ahead of a later action's syntax error", async () => {
-    const paren = `${'('.repeat(33)}a = :v${')'.repeat(33)}`;
+    // a document path of 33 levels (DynamoDB allows 32, the top-level attribute included)
+    const paren = `a${'.b'.repeat(32)} = :v`;
     const err = await failure(
       h.ddb.send(
         new TransactWriteItemsCommand({
@@ -531,9 +532,7 @@ describe('validation order inside a transaction', () => {
         }),
       ),
     );
-    expect(err.message).toBe(
-      'Invalid ConditionExpression: The expression has exceeded the maximum nesting depth; maximum depth: 32',
-    );
+    expect(err.message).toBe('Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 33');
     let deep: AttributeValue = S('x');
     for (let i = 0; i < 33; i++) deep = { M: { a: deep } };
     const item = await failure(
