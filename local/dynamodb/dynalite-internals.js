@@ -135,6 +135,9 @@ function setOperationProbe(probe) {
  * A ConditionalCheckFailedException carries the old `Item` when the request asked for
  * ReturnValuesOnConditionCheckFailure=ALL_OLD.
  */
+const EMPTY_KEY_TEXT = 'The AttributeValue for a key attribute cannot contain an empty ';
+const EMPTY_KEY_WERE_INVALID = `One or more parameter values were invalid: ${EMPTY_KEY_TEXT}`;
+
 function installExpressionLayer() {
   if (expressionLayerInstalled) return;
   expressionLayerInstalled = true;
@@ -186,6 +189,22 @@ function installExpressionLayer() {
       return cb(err);
     }
     return originalUpdateIndexes.call(this, store, table, existingItem, item, cb);
+  };
+
+  // An empty string / binary in a key given as `Key` (GetItem, UpdateItem, DeleteItem, the batch
+  // operations, transactions) gets DynamoDB's wording, the one PutItem already has: "One or more
+  // parameter values are not valid. The AttributeValue for a key attribute cannot contain an
+  // empty … value. Key: pk" (captured from DynamoDB by nubo-db/dynamodb-conformance for
+  // DeleteItem and the transaction actions); dynalite says "were invalid:" there.
+  const originalValidateKey = db.validateKey;
+  db.validateKey = function (/** @type {any} */ key, /** @type {any} */ table) {
+    const err = originalValidateKey.call(this, key, table);
+    const message = err?.body?.message;
+    if (typeof message === 'string' && message.startsWith(EMPTY_KEY_WERE_INVALID)) {
+      err.body.message =
+        err.message = `One or more parameter values are not valid. ${message.slice(EMPTY_KEY_WERE_INVALID.length - EMPTY_KEY_TEXT.length)}`;
+    }
+    return err;
   };
 
   // Query / Scan pages: ours (pages.js), with DynamoDB's 1 MB rule and our filter evaluation.

@@ -559,6 +559,12 @@ function precheck(op, data) {
   }
   const badName = attributeNameProblem(op, data);
   if (badName) throw errors.validation(badName);
+  // DeleteItem returns the old item or nothing: DynamoDB refuses the other (valid enum) values, as
+  // ScyllaDB's test_delete_item_returnvalues (written to pass on DynamoDB) shows; dynalite took them.
+  // The text is PutItem's for the same rule (DynamoDB's text for DeleteItem was not available).
+  if (op === 'DeleteItem' && ['UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'].includes(data.ReturnValues)) {
+    throw errors.validation('ReturnValues can only be ALL_OLD or NONE');
+  }
   if ((op === 'PutItem' || op === 'UpdateItem' || op === 'DeleteItem') && data.ReturnValuesOnConditionCheckFailure != null) {
     const rv = data.ReturnValuesOnConditionCheckFailure;
     if (rv !== 'ALL_OLD' && rv !== 'NONE') {

@@ -254,14 +254,11 @@ class Transactions {
           "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
       );
     }
-    // as on PutItem: refused before any table is read, for the whole request
-    const badName = attributeNameProblem('TransactWriteItems', data);
-    if (badName) throw errors.validation(badName);
-    /** @type {Member[]} */
-    const members = list.map((/** @type {any} */ item) => {
-      const kind = /** @type {string} */ (Object.keys(item).find((k) => item[k] != null));
-      const raw = { ...item[kind] };
-      const rv = raw.ReturnValuesOnConditionCheckFailure;
+    const kindOf = (/** @type {any} */ item) => /** @type {string} */ (Object.keys(item).find((k) => item[k] != null));
+    // the actions' enum values first, for the whole request (DynamoDB's order)
+    for (const item of list) {
+      const kind = kindOf(item);
+      const rv = item[kind].ReturnValuesOnConditionCheckFailure;
       if (rv != null && rv !== 'ALL_OLD' && rv !== 'NONE') {
         throw errors.validation(
           "1 validation error detected: Value '" +
@@ -271,6 +268,15 @@ class Transactions {
             ".returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
         );
       }
+    }
+    // then attribute names, as on PutItem: refused before any expression is parsed or table read
+    const badName = attributeNameProblem('TransactWriteItems', data);
+    if (badName) throw errors.validation(badName);
+    /** @type {Member[]} */
+    const members = list.map((/** @type {any} */ item) => {
+      const kind = kindOf(item);
+      const raw = { ...item[kind] };
+      const rv = raw.ReturnValuesOnConditionCheckFailure;
       delete raw.ReturnValuesOnConditionCheckFailure;
       if (kind === 'Update' && !raw.UpdateExpression)
         throw errors.validation('UpdateExpression is required in TransactWriteItems Update');

@@ -3,6 +3,7 @@ import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
   CreateTableCommand,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -923,5 +924,109 @@ describe('document paths of 32 levels, the top-level attribute included', () => 
     );
     expect(indexed.message).toBe(tooDeep('Projection'));
     expect((await h.ddb.send(new GetItemCommand({ TableName: T, Key: key, ConsistentRead: true }))).Item).toBeUndefined();
+  });
+});
+
+describe('request parameters DynamoDB refuses, with its messages', () => {
+  const expectRefused = async (sent: Promise<unknown>, message: string) => {
+    const err = await failure(sent);
+    expect([err.name, err.message]).toEqual(['ValidationException', message]);
+  };
+
+  test('Limit 0 on Query and Scan, and empty RequestItems on BatchGetItem and BatchWriteItem', async () => {
+    const limit =
+      "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1";
+    await expectRefused(
+      h.ddb.send(
+        new QueryCommand({
+          TableName: T,
+          KeyConditionExpression: 'pk = :v',
+          ExpressionAttributeValues: { ':v': S('x') },
+          Limit: 0,
+        }),
+      ),
+      limit,
+    );
+    await expectRefused(h.ddb.send(new ScanCommand({ TableName: T, Limit: 0 })), limit);
+    const empty =
+      "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1";
+    await expectRefused(h.ddb.send(new BatchGetItemCommand({ RequestItems: {} })), empty);
+    await expectRefused(h.ddb.send(new BatchWriteItemCommand({ RequestItems: {} })), empty);
+  });
+
+  test('ReturnValues: an unknown value on any write; on PutItem and DeleteItem anything but ALL_OLD or NONE; nothing is written', async () => {
+    const key = { pk: S('rv') };
+    await expectRefused(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key: key,
+          UpdateExpression: 'SET a = :v',
+          ExpressionAttributeValues: { ':v': S('v') },
+          ReturnValues: 'DOG' as never,
+        }),
+      ),
+      "1 validation error detected: Value 'DOG' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+    );
+    await h.ddb.send(new PutItemCommand({ TableName: T, Item: { ...key, a: S('kept') } }));
+    for (const ReturnValues of ['UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] as const) {
+      await expectRefused(
+        h.ddb.send(new PutItemCommand({ TableName: T, Item: { ...key, a: S('new') }, ReturnValues })),
+        'ReturnValues can only be ALL_OLD or NONE',
+      );
+      // DeleteItem refuses them too (ScyllaDB's test_delete_item_returnvalues, written to pass on DynamoDB)
+      await expectRefused(
+        h.ddb.send(new DeleteItemCommand({ TableName: T, Key: key, ReturnValues })),
+        'ReturnValues can only be ALL_OLD or NONE',
+      );
+    }
+    const kept = await h.ddb.send(new GetItemCommand({ TableName: T, Key: key, ConsistentRead: true }));
+    expect(kept.Item).toEqual({ ...key, a: S('kept') });
+    const deleted = await h.ddb.send(new DeleteItemCommand({ TableName: T, Key: key, ReturnValues: 'ALL_OLD' }));
+    expect(deleted.Attributes).toEqual({ ...key, a: S('kept') });
+  });
+
+  test('a secondary index key of the wrong type is refused on PutItem, UpdateItem and BatchWriteItem', async () => {
+    const mismatch =
+      'One or more parameter values were invalid: Type mismatch for Index Key gpk Expected: S Actual: N IndexName: gsi1';
+    await expectRefused(h.ddb.send(new PutItemCommand({ TableName: T, Item: { pk: S('it1'), gpk: { N: '1' } } })), mismatch);
+    await expectRefused(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key: { pk: S('it2') },
+          UpdateExpression: 'SET gpk = :n',
+          ExpressionAttributeValues: { ':n': { N: '1' } },
+        }),
+      ),
+      mismatch,
+    );
+    await expectRefused(
+      h.ddb.send(
+        new BatchWriteItemCommand({ RequestItems: { [T]: [{ PutRequest: { Item: { pk: S('it3'), gpk: { N: '1' } } } }] } }),
+      ),
+      mismatch,
+    );
+    for (const pk of ['it1', 'it2', 'it3']) {
+      expect((await h.ddb.send(new GetItemCommand({ TableName: T, Key: { pk: S(pk) } }))).Item).toBeUndefined();
+    }
+  });
+
+  test("an empty string or binary in a Key gets DynamoDB's wording on every operation that takes one", async () => {
+    // DynamoDB's text as captured from DynamoDB by nubo-db/dynamodb-conformance (DeleteItem, transactions)
+    const empty =
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk';
+    const Key = { pk: S('') };
+    await expectRefused(h.ddb.send(new GetItemCommand({ TableName: T, Key })), empty);
+    await expectRefused(h.ddb.send(new DeleteItemCommand({ TableName: T, Key })), empty);
+    await expectRefused(
+      h.ddb.send(
+        new UpdateItemCommand({ TableName: T, Key, UpdateExpression: 'SET a = :v', ExpressionAttributeValues: { ':v': S('v') } }),
+      ),
+      empty,
+    );
+    await expectRefused(h.ddb.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [Key] } } })), empty);
+    await expectRefused(h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [T]: [{ DeleteRequest: { Key } }] } })), empty);
+    await expectRefused(h.ddb.send(new PutItemCommand({ TableName: T, Item: Key })), empty);
   });
 });

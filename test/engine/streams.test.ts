@@ -213,7 +213,7 @@ describe('stream records', () => {
     },
   );
 
-  test('writes that change nothing produce no record (identical Put, no-op Update, Delete of a missing item, failed condition)', async () => {
+  test('writes that change nothing produce no record (identical Put, no-op Update, REMOVE or DELETE on a missing item, Delete of a missing item, failed condition)', async () => {
     const t = tableName('noop');
     await createTable(h.ddb, t, { stream: 'NEW_AND_OLD_IMAGES' });
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(1), tags: { SS: ['a', 'b'] } } }));
@@ -227,6 +227,11 @@ describe('stream records', () => {
       }),
     );
     await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: { pk: S('missing') } }));
+    // REMOVE, or an AttributeUpdates DELETE, on a missing item creates nothing
+    await h.ddb.send(new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost') }, UpdateExpression: 'REMOVE v' }));
+    await h.ddb.send(
+      new UpdateItemCommand({ TableName: t, Key: { pk: S('ghost') }, AttributeUpdates: { v: { Action: 'DELETE' } } }),
+    );
     await expect(
       h.ddb.send(
         new PutItemCommand({ TableName: t, Item: { pk: S('k'), v: N(9) }, ConditionExpression: 'attribute_not_exists(pk)' }),

@@ -437,6 +437,29 @@ describe('validation order', () => {
     }
   });
 
+  test('an invalid ReturnValuesOnConditionCheckFailure in an action is a ValidationException, ahead of table lookups and duplicate targets', async () => {
+    const err = await failure(
+      h.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: 'no-such-table', Item: { pk: S('x') } } },
+            {
+              Put: {
+                TableName: 'no-such-table',
+                Item: { pk: S('x'), '': S('empty name') },
+                ReturnValuesOnConditionCheckFailure: 'ALL_NEW',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value 'ALL_NEW' at 'transactItems.member.put.returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
+    ]);
+  });
+
   // DynamoDB's answers as captured from DynamoDB by nubo-db/dynamodb-conformance
   // (tests/tier3/error-messages/transactWriteItems.test.ts): wrong-typed, non-scalar or missing keys,
   // and wrong-typed index keys, are cancellation reasons; empty key values are refused up front.
