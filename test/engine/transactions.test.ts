@@ -447,7 +447,7 @@ describe('validation order', () => {
               Put: {
                 TableName: 'no-such-table',
                 Item: { pk: S('x'), '': S('empty name') },
-                ReturnValuesOnConditionCheckFailure: 'ALL_NEW',
+                ReturnValuesOnConditionCheckFailure: 'ALL_NEW' as never,
               },
             },
           ],
