@@ -29,9 +29,10 @@
 const MAX_EXPRESSION_BYTES = 4096;
 /**
  * DynamoDB's limit of 300 operators in an expression ("The expression contains too many operators;
- * operator count: 301", as ScyllaDB's test_limits.py quotes DynamoDB; the 300-operator limit is in
- * AWS's DynamoDB developer guide). Conditions count comparators, BETWEEN, IN, AND, OR and NOT;
- * updates count + and - and function calls ("operators or functions" in an UpdateExpression).
+ * operator count: 301", as ScyllaDB's test_limits.py quotes DynamoDB; AWS's DynamoDB code examples
+ * teach "DynamoDB's 300 operator limit"). Conditions count comparators, BETWEEN, IN (once, whatever
+ * its operands), AND, OR and NOT, as ScyllaDB's tests observed on DynamoDB; updates count + and -
+ * and, our choice (not verified on DynamoDB), function calls.
  */
 const MAX_OPERATORS = 300;
 /**
