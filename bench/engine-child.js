@@ -6,14 +6,18 @@
  * time and the garbage collector's pause time it has used so far, `{ mem: true }` with its memory
  * (after a full GC when run with --expose-gc) and `{ stop: true }` by closing and exiting.
  */
-const { PerformanceObserver } = require('node:perf_hooks');
+const { PerformanceObserver, constants } = require('node:perf_hooks');
 
 const kind = process.argv[2];
 
-/** Milliseconds the main thread has spent paused in garbage collection (every kind). */
+/** Milliseconds the main thread has spent paused in garbage collection (every kind), and full (mark-compact) collections. */
 let gcMs = 0;
+let majorGcs = 0;
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMs += entry.duration;
+  for (const entry of list.getEntries()) {
+    gcMs += entry.duration;
+    if (/** @type {any} */ (entry).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+  }
 }).observe({ entryTypes: ['gc'] });
 
 async function main() {
@@ -41,7 +45,7 @@ async function main() {
   };
   process.on('message', async (/** @type {any} */ msg) => {
     if (msg?.usage) {
-      process.send?.({ usage: { cpuMs: cpuMs(), gcMs } });
+      process.send?.({ usage: { cpuMs: cpuMs(), gcMs, majorGcs } });
     } else if (msg?.mem) {
       const g = /** @type {any} */ (globalThis).gc;
       if (typeof g === 'function') g();

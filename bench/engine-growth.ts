@@ -42,6 +42,8 @@ export interface SizeFigures {
   /** the server's main thread paused by the garbage collector, µs per request */
   putItemGcUs: number;
   queryGcUs: number;
+  /** full (mark-compact) collections during the measured PutItem and Query requests */
+  majorGcs: number;
 }
 
 export const CONCURRENCY = 16;
@@ -213,12 +215,12 @@ export async function runInterleaved(
         await throughput(WARMUP, CONCURRENCY, (i) => r.c.send(queryOf(i)));
       }
       const per = Math.ceil(opts.ops / ROUNDS);
-      const zero = () => ({ s: 0, cpuMs: 0, gcMs: 0 });
+      const zero = () => ({ s: 0, cpuMs: 0, gcMs: 0, majorGcs: 0 });
       const time = new Map(running.map((r) => [r.spec.name, { put: zero(), query: zero() }]));
       /** Runs one measured phase, adding its seconds and the server's CPU and GC time to `into`. */
       const measure = async (
         r: (typeof running)[number],
-        into: { s: number; cpuMs: number; gcMs: number },
+        into: { s: number; cpuMs: number; gcMs: number; majorGcs: number },
         fn: (i: number) => Promise<unknown>,
       ) => {
         const before = (await ask(r.child, { usage: true })).usage;
@@ -227,6 +229,7 @@ export async function runInterleaved(
         into.s += per / rate;
         into.cpuMs += after.cpuMs - before.cpuMs;
         into.gcMs += after.gcMs - before.gcMs;
+        into.majorGcs += after.majorGcs - before.majorGcs;
       };
       for (let round = 0; round < ROUNDS; round++) {
         for (const r of running) {
@@ -255,12 +258,13 @@ export async function runInterleaved(
           queryCpuUs: (t.query.cpuMs * 1000) / n,
           putItemGcUs: (t.put.gcMs * 1000) / n,
           queryGcUs: (t.query.gcMs * 1000) / n,
+          majorGcs: t.put.majorGcs + t.query.majorGcs,
         };
         opts.log?.(
           `${r.spec.name} @ ${size} items: PutItem ${f.putItemOpsPerSec.toFixed(0)}/s ` +
             `(${f.putItemCpuUs.toFixed(0)} µs CPU, ${f.putItemGcUs.toFixed(0)} µs GC), Query ${f.queryOpsPerSec.toFixed(0)}/s ` +
             `(${f.queryCpuUs.toFixed(0)} µs CPU, ${f.queryGcUs.toFixed(0)} µs GC), ` +
-            `RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${f.loadItemsPerSec.toFixed(0)} items/s)`,
+            `${f.majorGcs} full GCs, RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${f.loadItemsPerSec.toFixed(0)} items/s)`,
         );
         (out[r.spec.name] as SizeFigures[]).push(f);
       }
