@@ -36,6 +36,14 @@ export interface SizeFigures {
   rssMb: number;
   heapUsedMb: number;
   loadItemsPerSec: number;
+  /** the server's CPU time (all its threads) per request, µs: less moved by other load than a rate */
+  putItemCpuUs: number;
+  queryCpuUs: number;
+  /** the server's main thread paused by the garbage collector, µs per request */
+  putItemGcUs: number;
+  queryGcUs: number;
+  /** full (mark-compact) collections during the measured PutItem and Query requests */
+  majorGcs: number;
 }
 
 export const CONCURRENCY = 16;
@@ -207,35 +215,56 @@ export async function runInterleaved(
         await throughput(WARMUP, CONCURRENCY, (i) => r.c.send(queryOf(i)));
       }
       const per = Math.ceil(opts.ops / ROUNDS);
-      const time = new Map<string, { put: number; query: number }>(running.map((r) => [r.spec.name, { put: 0, query: 0 }]));
+      const zero = () => ({ s: 0, cpuMs: 0, gcMs: 0, majorGcs: 0 });
+      const time = new Map(running.map((r) => [r.spec.name, { put: zero(), query: zero() }]));
+      /** Runs one measured phase, adding its seconds and the server's CPU and GC time to `into`. */
+      const measure = async (
+        r: (typeof running)[number],
+        into: { s: number; cpuMs: number; gcMs: number; majorGcs: number },
+        fn: (i: number) => Promise<unknown>,
+      ) => {
+        const before = (await ask(r.child, { usage: true })).usage;
+        const rate = await throughput(per, CONCURRENCY, fn);
+        const after = (await ask(r.child, { usage: true })).usage;
+        into.s += per / rate;
+        into.cpuMs += after.cpuMs - before.cpuMs;
+        into.gcMs += after.gcMs - before.gcMs;
+        into.majorGcs += after.majorGcs - before.majorGcs;
+      };
       for (let round = 0; round < ROUNDS; round++) {
         for (const r of running) {
           const base = r.putBase;
-          const rate = await throughput(per, CONCURRENCY, (i) =>
-            r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })),
-          );
+          const t = time.get(r.spec.name) as { put: ReturnType<typeof zero> };
+          await measure(r, t.put, (i) => r.c.send(new PutItemCommand({ TableName: TABLE, Item: item(base + i) })));
           r.putBase += per;
-          (time.get(r.spec.name) as { put: number }).put += per / rate;
         }
         for (const r of running) {
-          const rate = await throughput(per, CONCURRENCY, (i) => r.c.send(queryOf(i + round * per)));
-          (time.get(r.spec.name) as { query: number }).query += per / rate;
+          const t = time.get(r.spec.name) as { query: ReturnType<typeof zero> };
+          await measure(r, t.query, (i) => r.c.send(queryOf(i + round * per)));
         }
       }
       for (const r of running) {
         const { mem } = await ask(r.child, { mem: true });
-        const t = time.get(r.spec.name) as { put: number; query: number };
+        const t = time.get(r.spec.name) as { put: ReturnType<typeof zero>; query: ReturnType<typeof zero> };
+        const n = per * ROUNDS;
         const f: SizeFigures = {
           items: size,
-          putItemOpsPerSec: (per * ROUNDS) / t.put,
-          queryOpsPerSec: (per * ROUNDS) / t.query,
+          putItemOpsPerSec: n / t.put.s,
+          queryOpsPerSec: n / t.query.s,
           rssMb: mem.rss / 2 ** 20,
           heapUsedMb: mem.heapUsed / 2 ** 20,
           loadItemsPerSec: loadRate.get(r.spec.name) ?? 0,
+          putItemCpuUs: (t.put.cpuMs * 1000) / n,
+          queryCpuUs: (t.query.cpuMs * 1000) / n,
+          putItemGcUs: (t.put.gcMs * 1000) / n,
+          queryGcUs: (t.query.gcMs * 1000) / n,
+          majorGcs: t.put.majorGcs + t.query.majorGcs,
         };
         opts.log?.(
-          `${r.spec.name} @ ${size} items: PutItem ${f.putItemOpsPerSec.toFixed(0)}/s, Query ${f.queryOpsPerSec.toFixed(0)}/s, ` +
-            `RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${f.loadItemsPerSec.toFixed(0)} items/s)`,
+          `${r.spec.name} @ ${size} items: PutItem ${f.putItemOpsPerSec.toFixed(0)}/s ` +
+            `(${f.putItemCpuUs.toFixed(0)} µs CPU, ${f.putItemGcUs.toFixed(0)} µs GC), Query ${f.queryOpsPerSec.toFixed(0)}/s ` +
+            `(${f.queryCpuUs.toFixed(0)} µs CPU, ${f.queryGcUs.toFixed(0)} µs GC), ` +
+            `${f.majorGcs} full GCs, RSS ${f.rssMb.toFixed(0)} MB, heap ${f.heapUsedMb.toFixed(0)} MB (load ${f.loadItemsPerSec.toFixed(0)} items/s)`,
         );
         (out[r.spec.name] as SizeFigures[]).push(f);
       }

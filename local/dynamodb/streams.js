@@ -21,7 +21,7 @@ const errors = require('./errors');
 const ROOT = '$streams~';
 const META = `${ROOT}meta~`; // + streamArn -> StreamMeta
 const TABLE = `${ROOT}table~`; // + tableName -> TableStreamState
-const REC = `${ROOT}rec~`; // + streamArn + '~' + seq -> stored record (see storedRecord)
+const REC = `${ROOT}rec~`; // + the stream's record id + '~' + seq -> stored record (see recPrefix, storedRecord)
 
 const SEQ_BASE = 10n ** 20n; // first sequence number is 100000000000000000001 (21 digits)
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
@@ -31,7 +31,8 @@ const ITERATOR_TYPES = ['TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_S
 /**
  * @typedef {{ StreamArn: string, StreamLabel: string, TableName: string, KeySchema: any[],
  *   StreamViewType: string, StreamStatus: 'ENABLED' | 'DISABLED', CreationRequestDateTime: number,
- *   ShardId: string, StartingSequenceNumber: string, EndingSequenceNumber?: string, trimmedUpTo: string }} StreamMeta
+ *   ShardId: string, StartingSequenceNumber: string, EndingSequenceNumber?: string, trimmedUpTo: string,
+ *   recId?: string }} StreamMeta  recId: see recPrefix
  * @typedef {{ TableName: string, current: string | null, latestArn: string, latestLabel: string }} TableStreamState
  * @typedef {{ tableName: string, oldItem: any, newItem: any, userIdentity?: { Type: string, PrincipalId: string } }} Change  userIdentity: set on TTL deletions
  */
@@ -40,6 +41,17 @@ const ITERATOR_TYPES = ['TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_S
 const seqStr = (n) => n.toString();
 /** @param {string} s */
 const seqNum = (s) => BigInt(s);
+
+/**
+ * Where a stream's records are kept: `$streams~rec~<recId>~<seq>`. The record id is 8 characters
+ * drawn at random when the stream is enabled; streams enabled by earlier versions have none and
+ * keep their records under their ARN (about 90 characters, held in memory once per record: ~90 MB
+ * a day at a million writes).
+ * @param {StreamMeta} meta
+ */
+function recPrefix(meta) {
+  return `${REC}${meta.recId ?? meta.StreamArn}~`;
+}
 
 /** @param {string} s */
 function isSeq(s) {
@@ -75,9 +87,7 @@ class Streams {
     for (const [, meta] of await this.db.iterator({ gte: META, lt: `${META}\xff` }).all()) {
       this.metas.set(meta.StreamArn, meta);
       let max = seqNum(meta.trimmedUpTo);
-      const last = await this.db
-        .keys({ gte: `${REC + meta.StreamArn}~`, lt: `${REC + meta.StreamArn}~\xff`, reverse: true, limit: 1 })
-        .all();
+      const last = await this.db.keys({ gte: recPrefix(meta), lt: `${recPrefix(meta)}\xff`, reverse: true, limit: 1 }).all();
       if (last.length) max = seqNum(String(last[0]).slice(String(last[0]).lastIndexOf('~') + 1));
       if (meta.EndingSequenceNumber && seqNum(meta.EndingSequenceNumber) > max) max = seqNum(meta.EndingSequenceNumber);
       if (max > this.seq) this.seq = max;
@@ -171,6 +181,7 @@ class Streams {
       ShardId: `shardId-${String(now).padStart(20, '0')}-${crypto.randomBytes(4).toString('hex')}`,
       StartingSequenceNumber: seqStr(this.seq + 1n),
       trimmedUpTo: seqStr(this.seq),
+      recId: crypto.randomBytes(6).toString('base64url'),
     };
     /** @type {TableStreamState} */
     const state = { TableName: tableName, current: arn, latestArn: arn, latestLabel: label };
@@ -258,7 +269,7 @@ class Streams {
       const seq = ++this.seq;
       seqs.push(seq);
       this.inflight.add(seq);
-      ops.push({ type: 'put', key: `${REC + meta.StreamArn}~${seqStr(seq)}`, value: stored });
+      ops.push({ type: 'put', key: recPrefix(meta) + seqStr(seq), value: stored });
     }
     return {
       ops,
@@ -357,7 +368,7 @@ class Streams {
     const meta = this.metas.get(arn);
     if (!meta) return;
     const cutoff = Date.now() - this.retentionMs;
-    const prefix = `${REC + arn}~`;
+    const prefix = recPrefix(meta);
     const it = this.db.iterator({ gte: prefix, lt: `${prefix}\xff` });
     /** @type {string[]} */
     const dead = [];
@@ -563,7 +574,7 @@ class Streams {
     const after = seqNum(it.p);
     if (after < seqNum(meta.trimmedUpTo)) throw trimmedError(it.p);
     const upTo = this.watermark();
-    const prefix = `${REC + meta.StreamArn}~`;
+    const prefix = recPrefix(meta);
     const rows =
       upTo > after ? await this.db.iterator({ gt: prefix + seqStr(after), lte: prefix + seqStr(upTo), limit }).all() : [];
     const Records = rows.map((/** @type {[string, any]} */ [key, v]) => this.expandRecord(meta, key.slice(prefix.length), v));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { Level } from 'level';
 import { createTable, S, startHarness, type Harness } from './helpers';
 
 let dir: string;
@@ -57,6 +58,44 @@ test('with a data folder, items, stream state and stream records survive a resta
     const after = await records(second, 'persisted');
     expect(after.records.map((r) => r.dynamodb?.Keys?.pk?.S)).toEqual(['a', 'b', 'c']);
     expect(BigInt(after.records[2]?.dynamodb?.SequenceNumber ?? '0')).toBeGreaterThan(seqBefore);
+  } finally {
+    await second.stop();
+  }
+});
+
+test("a stream's records are kept under its 8-character record id, not its ARN; a data folder from before record ids (records under the ARN) is still read and written", async () => {
+  const folder = join(dir, 'legacy');
+  const first = await startHarness({ path: folder });
+  let arn: string;
+  try {
+    await createTable(first.ddb, 'legacy', { stream: 'NEW_IMAGE' });
+    await first.ddb.send(new PutItemCommand({ TableName: 'legacy', Item: { pk: S('a') } }));
+    arn = (await records(first, 'legacy')).arn;
+  } finally {
+    await first.stop();
+  }
+
+  // rewrite the folder to the earlier layout: no recId in the stream's metadata, records under the ARN
+  const db = new Level<string, any>(folder, { valueEncoding: 'json' });
+  const meta = await db.get(`$streams~meta~${arn}`);
+  expect(meta.recId).toMatch(/^[A-Za-z0-9_-]{8}$/);
+  const recs = await db.iterator({ gte: '$streams~rec~', lt: '$streams~rec~\xff' }).all();
+  expect(recs.map(([key]) => key)).toEqual([expect.stringMatching(new RegExp(`^\\$streams~rec~${meta.recId}~\\d{21}$`))]);
+  const legacy = recs.map(([key, value]) => ({ key: `$streams~rec~${arn}~${key.slice(key.lastIndexOf('~') + 1)}`, value }));
+  delete meta.recId;
+  await db.batch([
+    ...recs.map(([key]) => ({ type: 'del' as const, key })),
+    ...legacy.map(({ key, value }) => ({ type: 'put' as const, key, value })),
+    { type: 'put', key: `$streams~meta~${arn}`, value: meta },
+  ]);
+  await db.close();
+
+  const second = await startHarness({ path: folder });
+  try {
+    await second.ddb.send(new PutItemCommand({ TableName: 'legacy', Item: { pk: S('b') } }));
+    const after = await records(second, 'legacy');
+    expect(after.arn).toBe(arn);
+    expect(after.records.map((r) => r.dynamodb?.Keys?.pk?.S)).toEqual(['a', 'b']);
   } finally {
     await second.stop();
   }
