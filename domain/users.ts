@@ -275,6 +275,8 @@ export async function registerCognitoUser(user: CognitoUser): Promise<{ profile:
   const handle = parseHandle(user.handle, 'preferred_username');
   const holder = await getProfile(keys.userHandle(handle), true);
   if (holder) {
+    // the twin of a retried trigger created it between our two reads: same sub, same result
+    if (holder.cognito_user_id === sub) return { profile: holder, outcome: 'existing' };
     const sameEmail = !!holder.email && !!user.email && sameEmailAddress(holder.email, user.email);
     if (holder.cognito_user_id || !sameEmail || !user.emailVerified) throw new ConflictError(`handle "${handle}" is taken`);
     return { profile: await linkCognitoSub(holder.handle, sub), outcome: 'linked' };

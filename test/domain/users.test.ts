@@ -1,3 +1,4 @@
+import { db } from '../../domain/dynamodb';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import { keys } from '../../domain/keys';
 import {
@@ -117,6 +118,43 @@ describe('registering a confirmed Cognito user', () => {
     expect(first.profile).toEqual(second.profile);
     expect((await registerCognitoUser(user)).outcome).toBe('existing');
     await expect(registerCognitoUser({ ...user, sub: randomUUID(), email: 'other@example.com' })).rejects.toThrow(ConflictError);
+  });
+
+  it("a retried trigger whose twin creates the profile between its two reads gets the twin's profile, not a conflict", async () => {
+    const user = {
+      sub: randomUUID(),
+      handle: uniqueHandle('twin'),
+      display_name: 'Twin',
+      email: 't@example.com',
+      emailVerified: true,
+    };
+    // Hold the late call just after its read by sub (nothing there yet) until the twin has finished.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const name = 'hold-first-sub-read';
+    db().middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        const input = JSON.stringify((args as { input?: unknown }).input ?? {});
+        if (context.commandName === 'GetItemCommand' && input.includes(`USER#SUB#${user.sub}`) && held++ === 0) await released;
+        return out;
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      const late = registerCognitoUser(user);
+      for (let wait = 0; held === 0; wait++) {
+        if (wait > 2000) throw new Error('the late call never read by sub');
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      const twin = await registerCognitoUser(user);
+      expect(twin.outcome).toBe('created');
+      release();
+      expect(await late).toEqual({ profile: twin.profile, outcome: 'existing' });
+    } finally {
+      db().middlewareStack.remove(name);
+    }
   });
 });
 
