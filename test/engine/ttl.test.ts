@@ -190,12 +190,15 @@ describe('the TTL sweep', () => {
           ],
         }),
       );
-      // queued as expired, then rewritten before a sweep could run: the rewrite wins
+      // queued to expire in ~3 s, then rewritten at once (a sweep runs every 100 ms meanwhile): the
+      // rewrite wins once the old entry falls due, while 'kept', queued alike and not rewritten, goes
+      const soon = N(nowS() + 3);
       await h.ddb.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Put: { TableName: t, Item: { pk: S('moved'), exp: past } } },
-            { Put: { TableName: t, Item: { pk: S('removed'), exp: past } } },
+            { Put: { TableName: t, Item: { pk: S('moved'), exp: soon } } },
+            { Put: { TableName: t, Item: { pk: S('removed'), exp: soon } } },
+            { Put: { TableName: t, Item: { pk: S('kept'), exp: soon } } },
           ],
         }),
       );
@@ -204,6 +207,7 @@ describe('the TTL sweep', () => {
       const left = await eventually(
         async () => (await h.ddb.send(new ScanCommand({ TableName: t }))).Items?.map((i) => i.pk?.S).sort(),
         (keys) => keys?.length === 2,
+        10_000,
       );
       expect(left).toEqual(['moved', 'removed']);
     }
