@@ -390,6 +390,12 @@ async function route(req, res, ctx) {
     }
   }
 
+  // dynalite's duplicate check misses a set holding the empty member twice (SS ["", ""], BS)
+  if (req.method === 'POST' && data && mayHoldTwoEmpties(text)) {
+    const duplicate = emptyMemberTwice(data);
+    if (duplicate) throw errors.validation(duplicate);
+  }
+
   let forward = body;
   // only a body with a '+' can hold a number written with a leading '+'
   if (req.method === 'POST' && data && text.includes('+') && normalizeNumbers(data))
@@ -431,6 +437,15 @@ async function route(req, res, ctx) {
     if (data.ReturnValues === 'ALL_NEW' || data.ReturnValues === 'UPDATED_NEW') delete parsed.Attributes;
     return send(res, 200, parsed, out.headers['content-type']);
   }
+  if (out.statusCode === 200 && op === 'UpdateItem' && out.body.includes('"Attributes":{}')) {
+    // UPDATED_OLD / UPDATED_NEW naming nothing (REMOVE with UPDATED_NEW, a new attribute with
+    // UPDATED_OLD): DynamoDB leaves Attributes out; dynalite sends an empty map
+    const parsed = JSON.parse(out.body);
+    if (parsed.Attributes && Object.keys(parsed.Attributes).length === 0) {
+      delete parsed.Attributes;
+      return send(res, 200, parsed, out.headers['content-type']);
+    }
+  }
   if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
     const metrics = await itemCollectionMetrics(op, data, ctx.store);
     if (metrics) {
@@ -443,6 +458,12 @@ async function route(req, res, ctx) {
 }
 
 const MAX_TOTAL_SEGMENTS = 1000000;
+/** @type {Record<string, string>} Select values a ProjectionExpression may not accompany, as DynamoDB names them */
+const PROJECTION_CONFLICT = {
+  ALL_ATTRIBUTES: 'ALL_ATTRIBUTES',
+  ALL_PROJECTED_ATTRIBUTES: 'ALL_PROJECTED_ATTRIBUTES',
+  COUNT: 'only the Count',
+};
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
@@ -529,6 +550,11 @@ function precheck(op, data) {
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
       );
     }
+    // a projection goes with SPECIFIC_ATTRIBUTES only; DynamoDB reports this ahead of the
+    // IndexName rule (texts captured by nubo-db/dynamodb-conformance, tests/tier1/{query,scan}/select)
+    if (data.ProjectionExpression != null && PROJECTION_CONFLICT[data.Select]) {
+      throw errors.validation(`Cannot specify the ProjectionExpression when choosing to get ${PROJECTION_CONFLICT[data.Select]}`);
+    }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
       throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
     }
@@ -575,6 +601,42 @@ function precheck(op, data) {
       );
     }
   }
+}
+
+/** Only a body with two empty strings can hold a set with the empty member twice. @param {string} text */
+const mayHoldTwoEmpties = (text) => {
+  const first = text.indexOf('""');
+  return first !== -1 && text.indexOf('""', first + 2) !== -1;
+};
+
+/**
+ * A string or binary set holding the empty member more than once is a duplicate, as DynamoDB
+ * answers (`One or more parameter values were invalid: Input collection … contains duplicates`;
+ * the rendering of the collection is ours, as dynalite renders a non-empty one).
+ * @param {any} root
+ * @returns {string | null}
+ */
+function emptyMemberTwice(root) {
+  const stack = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (!Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && (keys[0] === 'SS' || keys[0] === 'BS') && Array.isArray(v[keys[0]])) {
+        const set = v[keys[0]];
+        if (set.filter((/** @type {any} */ m) => m === '').length > 1) {
+          const shown = `[${set.join(', ')}]`;
+          return keys[0] === 'SS'
+            ? `One or more parameter values were invalid: Input collection ${shown} contains duplicates.`
+            : `One or more parameter values were invalid: Input collection ${shown}of type BS contains duplicates.`;
+        }
+        continue;
+      }
+      for (const k of keys) stack.push(v[k]);
+    } else for (const x of v) stack.push(x);
+  }
+  return null;
 }
 
 /**

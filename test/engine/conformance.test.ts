@@ -273,6 +273,51 @@ describe('validation and messages', () => {
     );
   });
 
+  test('a ProjectionExpression with Select ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES or COUNT is a ValidationException, on Scan and Query', async () => {
+    const cases: [string, string][] = [
+      ['ALL_ATTRIBUTES', 'ALL_ATTRIBUTES'],
+      // reported ahead of the missing IndexName
+      ['ALL_PROJECTED_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES'],
+      ['COUNT', 'only the Count'],
+    ];
+    const key = { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('x') } };
+    for (const [select, words] of cases) {
+      const Select = select as 'ALL_ATTRIBUTES';
+      const scan = await failure(h.ddb.send(new ScanCommand({ TableName: t, Select, ProjectionExpression: 'pk' })));
+      expect(scan.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
+      const query = await failure(
+        h.ddb.send(new QueryCommand({ TableName: t, Select, ProjectionExpression: 'pk', ...key })),
+      );
+      expect(query.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
+    }
+    // SPECIFIC_ATTRIBUTES is the one that takes it
+    const ok = await h.ddb.send(new ScanCommand({ TableName: t, Select: 'SPECIFIC_ATTRIBUTES', ProjectionExpression: 'pk' }));
+    expect(ok.$metadata.httpStatusCode).toBe(200);
+  });
+
+  test('a string or binary set holding the empty member twice is refused as a duplicate, and nothing is written', async () => {
+    for (const bad of [{ SS: ['', ''] }, { BS: [new Uint8Array(0), new Uint8Array(0)] }, { SS: ['', 'a', ''] }]) {
+      const err = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('dupset'), s: bad } })));
+      expect(err.name).toBe('ValidationException');
+      expect(err.message).toMatch(/^One or more parameter values were invalid: Input collection .*contains duplicates\.$/);
+    }
+    const nested = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('dupset') },
+          UpdateExpression: 'SET s = :s',
+          ExpressionAttributeValues: { ':s': { M: { inner: { SS: ['', ''] } } } },
+        }),
+      ),
+    );
+    expect(nested.message).toContain('contains duplicates');
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('dupset') } }))).Item).toBeUndefined();
+    // one empty member is a valid set
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('dupset'), s: { SS: ['', 'a'] } } }));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('dupset') } }))).Item?.s).toEqual({ SS: ['', 'a'] });
+  });
+
   test('a number with a leading + is accepted and stored without it', async () => {
     await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] } } }));
     const got = await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('plus') } }));
@@ -306,6 +351,42 @@ describe('updates', () => {
       pk: S('real'),
       b: N(1),
     });
+  });
+});
+
+describe('UPDATED_OLD / UPDATED_NEW naming nothing', () => {
+  const t = tableName('updnone');
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+
+  test('leave Attributes out of the answer: REMOVE with UPDATED_NEW, a new attribute with UPDATED_OLD', async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), x: S('keep'), y: S('drop') } }));
+    const removed = await h.ddb.send(
+      new UpdateItemCommand({ TableName: t, Key: { pk: S('k') }, UpdateExpression: 'REMOVE y', ReturnValues: 'UPDATED_NEW' }),
+    );
+    expect(removed.Attributes).toBeUndefined();
+    const added = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('k') },
+        UpdateExpression: 'SET z = :z',
+        ExpressionAttributeValues: { ':z': S('new') },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    expect(added.Attributes).toBeUndefined();
+    // the update was applied, and attributes that were updated still come back
+    const again = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('k') },
+        UpdateExpression: 'SET z = :z REMOVE x',
+        ExpressionAttributeValues: { ':z': S('newer') },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    expect(again.Attributes).toEqual({ x: S('keep'), z: S('new') });
   });
 });
 
@@ -425,6 +506,26 @@ describe('tables and tags', () => {
         Tags: [{ Key: 'team', Value: 'messaging' }],
       }),
     );
+  });
+
+  test('CreateTable with a disabled stream that names a StreamViewType is a ValidationException, and no table is made', async () => {
+    const name = tableName('streamoff');
+    const err = await failure(
+      h.ddb.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          StreamSpecification: { StreamEnabled: false, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        }),
+      ),
+    );
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified',
+    ]);
+    expect((await failure(h.ddb.send(new DescribeTableCommand({ TableName: name })))).name).toBe('ResourceNotFoundException');
   });
 
   test('tags given at CreateTable are listed', async () => {
