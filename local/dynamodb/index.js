@@ -23,6 +23,7 @@ const zlib = require('node:zlib');
 const crypto = require('node:crypto');
 const { PassThrough } = require('node:stream');
 const internals = require('./dynalite-internals');
+const { isBooleanEquality } = internals;
 const { Streams } = require('./streams');
 const { Transactions } = require('./transactions');
 const { TimeToLive, currentUserIdentity } = require('./ttl');
@@ -51,8 +52,14 @@ const BODY_TIMEOUT_MS = 10 * 1000;
 /** Every request is answered within this time (a 500 if the work has not finished). */
 const REQUEST_TIMEOUT_MS = 30 * 1000;
 const STOP_GRACE_MS = 1000;
-/** Attribute values nest at most 32 levels (M / L inside M / L ...), as in DynamoDB. */
+/**
+ * Attribute values nest at most 32 levels, the attribute itself being level 1: a scalar under 31
+ * M / L wrappings is the deepest value DynamoDB accepts, 32 wrappings are refused, in items and in
+ * ExpressionAttributeValues alike (captured from DynamoDB by nubo-db/dynamodb-conformance,
+ * tests/tier3/limits/nestingDepth).
+ */
 const MAX_ATTRIBUTE_NESTING = 32;
+const MAX_CONTAINER_NESTING = MAX_ATTRIBUTE_NESTING - 1;
 /** JSON nesting allowed in a request body: 32 levels of M/L (two JSON levels each) plus the envelope. */
 const MAX_JSON_DEPTH = 2 * MAX_ATTRIBUTE_NESTING + 12;
 const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#';
@@ -550,6 +557,16 @@ function precheck(op, data) {
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
       );
     }
+    // key conditions never take a BOOL (the filter's may: see isBooleanEquality)
+    if (op === 'Query' && data.KeyConditions && typeof data.KeyConditions === 'object') {
+      for (const c of Object.values(data.KeyConditions)) {
+        if (isBooleanEquality(c)) {
+          throw errors.validation(
+            `One or more parameter values were invalid: ComparisonOperator ${c.ComparisonOperator} is not valid for BOOL AttributeValue type`,
+          );
+        }
+      }
+    }
     // a projection goes with SPECIFIC_ATTRIBUTES only; DynamoDB reports this ahead of the
     // IndexName rule (texts captured by nubo-db/dynamodb-conformance, tests/tier1/{query,scan}/select)
     if (data.ProjectionExpression != null && PROJECTION_CONFLICT[data.Select]) {
@@ -569,6 +586,18 @@ function precheck(op, data) {
           data.TotalSegments +
           "' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to " +
           MAX_TOTAL_SEGMENTS,
+      );
+    }
+  }
+  if (op === 'BatchGetItem' && data.RequestItems && typeof data.RequestItems === 'object') {
+    // one table's block with ProjectionExpression and another's with AttributesToGet: DynamoDB
+    // refuses the mix across the request as it does within a block (nubo-db/dynamodb-conformance,
+    // tests/tier3/error-messages/batchGetItem); the text is the one for a block
+    const blocks = Object.values(data.RequestItems).filter((b) => b && typeof b === 'object');
+    const expression = blocks.some((b) => b.ProjectionExpression != null);
+    if (expression && blocks.some((b) => b.AttributesToGet != null)) {
+      throw errors.validation(
+        'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}',
       );
     }
   }
@@ -764,7 +793,7 @@ function removesOnly(data) {
  * least two of the envelope (body, item): a body whose JSON nests no deeper than this cannot nest
  * attribute values more than 32 levels, nor JSON more than MAX_JSON_DEPTH, so it needs no walk.
  */
-const MAX_JSON_DEPTH_SURE_OK = 2 * MAX_ATTRIBUTE_NESTING + 2;
+const MAX_JSON_DEPTH_SURE_OK = 2 * MAX_CONTAINER_NESTING + 2;
 
 /**
  * The deepest nesting of objects and arrays in a JSON text (string contents skipped); one pass
@@ -808,7 +837,7 @@ function nestingTooDeep(root) {
       only = k;
     }
     const av = avDepth + (keys === 1 && (only === 'M' || only === 'L') ? 1 : 0);
-    if (av > MAX_ATTRIBUTE_NESTING) return true;
+    if (av > MAX_CONTAINER_NESTING) return true;
     for (const k in v) {
       const child = v[k];
       if (child && typeof child === 'object') stack.push([child, depth + 1, av]);

@@ -1,5 +1,6 @@
 // DynamoDB's documented answers, checked through the AWS SDK over the wire.
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
@@ -351,6 +352,98 @@ describe('updates', () => {
       pk: S('real'),
       b: N(1),
     });
+  });
+});
+
+describe('legacy conditions and batch projections', () => {
+  const t = tableName('legacy');
+  const other = tableName('legacy2');
+  beforeAll(async () => {
+    await createTable(h.ddb, t, { sortKey: true });
+    await createTable(h.ddb, other);
+    for (const [sk, flag] of [['a', true], ['b', false]] as const) {
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('p'), sk: S(sk), flag: { BOOL: flag } } }));
+    }
+  });
+
+  test('QueryFilter and ScanFilter compare a BOOL with EQ and NE', async () => {
+    const byKey = { pk: { ComparisonOperator: 'EQ' as const, AttributeValueList: [S('p')] } };
+    const eq = await h.ddb.send(
+      new QueryCommand({
+        TableName: t,
+        KeyConditions: byKey,
+        QueryFilter: { flag: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } },
+      }),
+    );
+    expect(eq.Items?.map((i) => i.sk?.S)).toEqual(['a']);
+    const ne = await h.ddb.send(
+      new ScanCommand({ TableName: t, ScanFilter: { flag: { ComparisonOperator: 'NE', AttributeValueList: [{ BOOL: true }] } } }),
+    );
+    expect(ne.Items?.map((i) => i.sk?.S)).toEqual(['b']);
+    // ordering a BOOL stays refused, and a key condition never takes one
+    const lt = await failure(
+      h.ddb.send(new ScanCommand({ TableName: t, ScanFilter: { flag: { ComparisonOperator: 'LT', AttributeValueList: [{ BOOL: true }] } } })),
+    );
+    expect(lt.message).toBe('One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type');
+    const key = await failure(
+      h.ddb.send(new QueryCommand({ TableName: t, KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } } })),
+    );
+    expect(key.name).toBe('ValidationException');
+  });
+
+  test('BatchGetItem mixing ProjectionExpression on one table with AttributesToGet on another is a ValidationException', async () => {
+    const err = await failure(
+      h.ddb.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [t]: { Keys: [{ pk: S('p'), sk: S('a') }], ProjectionExpression: 'pk' },
+            [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] },
+          },
+        }),
+      ),
+    );
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}',
+    ]);
+    // each form alone, over both tables, is fine
+    const ok = await h.ddb.send(
+      new BatchGetItemCommand({
+        RequestItems: { [t]: { Keys: [{ pk: S('p'), sk: S('a') }], AttributesToGet: ['sk'] }, [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] } },
+      }),
+    );
+    expect(ok.Responses?.[t]).toEqual([{ sk: S('a') }]);
+  });
+});
+
+describe('nesting depth of values in expressions', () => {
+  const t = tableName('nest');
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+  const wrapped = (n: number): AttributeValue => {
+    let v: AttributeValue = S('leaf');
+    for (let i = 0; i < n; i++) v = { M: { n: v } };
+    return v;
+  };
+
+  test('an ExpressionAttributeValue nested past 32 levels is a ValidationException, not a failed condition; 32 levels are compared', async () => {
+    const put = (v: AttributeValue) =>
+      h.ddb.send(
+        new PutItemCommand({
+          TableName: t,
+          Item: { pk: S('deep') },
+          ConditionExpression: 'attribute_not_exists(d) OR d = :v',
+          ExpressionAttributeValues: { ':v': v },
+        }),
+      );
+    const err = await failure(put(wrapped(32)));
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    ]);
+    await put(wrapped(31));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('deep') } }))).Item).toEqual({ pk: S('deep') });
   });
 });
 
