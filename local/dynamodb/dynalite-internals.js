@@ -144,7 +144,8 @@ const EMPTY_KEY_WERE_INVALID = `One or more parameter values were invalid: ${EMP
  */
 function isBooleanEquality(c) {
   const list = c && typeof c === 'object' ? c.AttributeValueList : null;
-  if (!(c.ComparisonOperator === 'EQ' || c.ComparisonOperator === 'NE') || !Array.isArray(list) || list.length !== 1) return false;
+  if (!(c.ComparisonOperator === 'EQ' || c.ComparisonOperator === 'NE') || !Array.isArray(list) || list.length !== 1)
+    return false;
   const v = list[0];
   return !!v && typeof v === 'object' && Object.keys(v).length === 1 && typeof v.BOOL === 'boolean';
 }

@@ -286,9 +286,7 @@ describe('validation and messages', () => {
       const Select = select as 'ALL_ATTRIBUTES';
       const scan = await failure(h.ddb.send(new ScanCommand({ TableName: t, Select, ProjectionExpression: 'pk' })));
       expect(scan.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
-      const query = await failure(
-        h.ddb.send(new QueryCommand({ TableName: t, Select, ProjectionExpression: 'pk', ...key })),
-      );
+      const query = await failure(h.ddb.send(new QueryCommand({ TableName: t, Select, ProjectionExpression: 'pk', ...key })));
       expect(query.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
     }
     // SPECIFIC_ATTRIBUTES is the one that takes it
@@ -361,7 +359,10 @@ describe('legacy conditions and batch projections', () => {
   beforeAll(async () => {
     await createTable(h.ddb, t, { sortKey: true });
     await createTable(h.ddb, other);
-    for (const [sk, flag] of [['a', true], ['b', false]] as const) {
+    for (const [sk, flag] of [
+      ['a', true],
+      ['b', false],
+    ] as const) {
       await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('p'), sk: S(sk), flag: { BOOL: flag } } }));
     }
   });
@@ -382,11 +383,23 @@ describe('legacy conditions and batch projections', () => {
     expect(ne.Items?.map((i) => i.sk?.S)).toEqual(['b']);
     // ordering a BOOL stays refused, and a key condition never takes one
     const lt = await failure(
-      h.ddb.send(new ScanCommand({ TableName: t, ScanFilter: { flag: { ComparisonOperator: 'LT', AttributeValueList: [{ BOOL: true }] } } })),
+      h.ddb.send(
+        new ScanCommand({
+          TableName: t,
+          ScanFilter: { flag: { ComparisonOperator: 'LT', AttributeValueList: [{ BOOL: true }] } },
+        }),
+      ),
     );
-    expect(lt.message).toBe('One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type');
+    expect(lt.message).toBe(
+      'One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type',
+    );
     const key = await failure(
-      h.ddb.send(new QueryCommand({ TableName: t, KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } } })),
+      h.ddb.send(
+        new QueryCommand({
+          TableName: t,
+          KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } },
+        }),
+      ),
     );
     expect(key.name).toBe('ValidationException');
   });
@@ -409,7 +422,10 @@ describe('legacy conditions and batch projections', () => {
     // each form alone, over both tables, is fine
     const ok = await h.ddb.send(
       new BatchGetItemCommand({
-        RequestItems: { [t]: { Keys: [{ pk: S('p'), sk: S('a') }], AttributesToGet: ['sk'] }, [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] } },
+        RequestItems: {
+          [t]: { Keys: [{ pk: S('p'), sk: S('a') }], AttributesToGet: ['sk'] },
+          [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] },
+        },
       }),
     );
     expect(ok.Responses?.[t]).toEqual([{ sk: S('a') }]);
