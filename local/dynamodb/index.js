@@ -29,6 +29,7 @@ const { Transactions } = require('./transactions');
 const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
+const { TableSettings } = require('./settings');
 const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
@@ -159,6 +160,15 @@ async function start(options = {}) {
     written: (tableName, item) => ttl.observe(tableName, item),
   });
   const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log });
+  const settings = new TableSettings({ db: store.db, region });
+  try {
+    await settings.load();
+  } catch (err) {
+    ttl.stop();
+    streams.stop();
+    await closeStore(store);
+    throw err;
+  }
 
   const limits = {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
@@ -183,9 +193,21 @@ async function start(options = {}) {
       }, limits.requestTimeoutMs);
       timer.unref();
       res.once('close', () => clearTimeout(timer));
-      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl, gsi }).catch(
-        (err) => sendError(err, res, log, scope),
-      );
+      route(req, res, {
+        api,
+        op,
+        scope,
+        limits,
+        allowedOrigins,
+        log,
+        handler,
+        store,
+        streams,
+        transactions,
+        ttl,
+        gsi,
+        settings,
+      }).catch((err) => sendError(err, res, log, scope));
     });
   });
 
@@ -339,6 +361,7 @@ function hookWrites(store, streams, originalGetItemDb, ttl) {
  * @property {InstanceType<typeof Transactions>} transactions
  * @property {InstanceType<typeof TimeToLive>} ttl
  * @property {InstanceType<typeof GlobalIndexes>} gsi
+ * @property {InstanceType<typeof TableSettings>} settings
  */
 
 /**
@@ -1050,12 +1073,24 @@ function callDynalite(handler, req, body) {
  * @param {RouteContext} ctx
  */
 async function controlPlane(req, res, op, body, data, ctx) {
-  const { store, streams, handler, log } = ctx;
+  const { store, streams, handler, log, settings } = ctx;
   try {
     if (!data || typeof data !== 'object' || typeof data.TableName !== 'string') {
       return relay(res, await callDynalite(handler, req, body), ctx); // dynalite produces the right error
     }
     const tableName = data.TableName;
+    if (op === 'CreateTable' || op === 'UpdateTable') TableSettings.validate(data);
+    if (op === 'DeleteTable') settings.checkDeletable(tableName);
+    /** @param {any} description */
+    const withSettings = (description) => Object.assign(description, settings.describeFields(tableName));
+    if (op === 'UpdateTable' && TableSettings.onlySettings(data)) {
+      const table = await new Promise((resolve, reject) =>
+        store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => (e ? reject(e) : resolve(t))),
+      );
+      await settings.update(tableName, data);
+      const description = { ...table, ...streams.describeFields(tableName), TableId: asUuid(table.TableId) };
+      return send(res, 200, { TableDescription: withSettings(description) });
+    }
     const spec =
       data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
         ? Streams.parseSpec(data.StreamSpecification)
@@ -1063,7 +1098,9 @@ async function controlPlane(req, res, op, body, data, ctx) {
 
     if (op === 'UpdateTable' && GlobalIndexes.handles(data)) {
       const out = await ctx.gsi.update(data);
+      if (TableSettings.named(data)) await settings.update(tableName, data);
       Object.assign(out.TableDescription, streams.describeFields(tableName));
+      withSettings(out.TableDescription);
       out.TableDescription.TableId = asUuid(out.TableDescription.TableId);
       return send(res, 200, out);
     }
@@ -1083,7 +1120,8 @@ async function controlPlane(req, res, op, body, data, ctx) {
       }
       if (spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), table.KeySchema);
       else await streams.disable(tableName);
-      return send(res, 200, { TableDescription: { ...description, ...streams.describeFields(tableName) } });
+      if (TableSettings.named(data)) await settings.update(tableName, data);
+      return send(res, 200, { TableDescription: withSettings({ ...description, ...streams.describeFields(tableName) }) });
     }
 
     const out = await callDynalite(handler, req, body);
@@ -1102,7 +1140,9 @@ async function controlPlane(req, res, op, body, data, ctx) {
       );
     }
     if (op === 'UpdateTable') {
+      if (TableSettings.named(data)) await settings.update(tableName, data);
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
     }
     const description = parsed.TableDescription || parsed.Table;
     if (description && typeof description.TableId === 'string') description.TableId = asUuid(description.TableId);
@@ -1112,11 +1152,17 @@ async function controlPlane(req, res, op, body, data, ctx) {
       if (streams.tables.has(tableName)) await streams.disable(tableName, true);
       if (spec?.enabled)
         await streams.enable(tableName, /** @type {string} */ (spec.viewType), parsed.TableDescription.KeySchema);
+      await settings.forget(tableName);
+      await settings.create(tableName, data);
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
     } else if (op === 'DescribeTable') {
       Object.assign(parsed.Table, streams.describeFields(tableName));
+      withSettings(parsed.Table);
     } else if (op === 'DeleteTable') {
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
+      await settings.forget(tableName);
       await streams.disable(tableName, true);
       await ctx.ttl.forget(tableName);
     }

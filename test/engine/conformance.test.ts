@@ -4,6 +4,7 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   GetItemCommand,
   ListTagsOfResourceCommand,
@@ -635,6 +636,64 @@ describe('tables and tags', () => {
       'One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified',
     ]);
     expect((await failure(h.ddb.send(new DescribeTableCommand({ TableName: name })))).name).toBe('ResourceNotFoundException');
+  });
+
+  test('deletion protection, table class, on-demand throughput and SSE round-trip; a protected table cannot be deleted', async () => {
+    const name = tableName('protect');
+    const base = {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST' as const,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
+    };
+    const created = await h.ddb.send(
+      new CreateTableCommand({
+        ...base,
+        DeletionProtectionEnabled: true,
+        TableClass: 'STANDARD_INFREQUENT_ACCESS',
+        OnDemandThroughput: { MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 },
+        SSESpecification: { Enabled: true },
+      }),
+    );
+    expect(created.TableDescription?.DeletionProtectionEnabled).toBe(true);
+    const described = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(described?.DeletionProtectionEnabled).toBe(true);
+    expect(described?.TableClassSummary?.TableClass).toBe('STANDARD_INFREQUENT_ACCESS');
+    expect(described?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 });
+    expect(described?.SSEDescription).toMatchObject({ Status: 'ENABLED', SSEType: 'KMS' });
+    expect(described?.SSEDescription?.KMSMasterKeyArn).toMatch(/^arn:aws:kms:/);
+
+    const refused = await failure(h.ddb.send(new DeleteTableCommand({ TableName: name })));
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toContain('protected against deletion');
+    expect((await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus).toBe('ACTIVE');
+
+    const updated = await h.ddb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        DeletionProtectionEnabled: false,
+        TableClass: 'STANDARD',
+        OnDemandThroughput: { MaxReadRequestUnits: 20, MaxWriteRequestUnits: 15 },
+      }),
+    );
+    expect(updated.TableDescription?.DeletionProtectionEnabled).toBe(false);
+    const after = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(after?.TableClassSummary?.TableClass).toBe('STANDARD');
+    expect(after?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 20, MaxWriteRequestUnits: 15 });
+    await h.ddb.send(new DeleteTableCommand({ TableName: name }));
+
+    // a table made again under the name starts with the defaults
+    await h.ddb.send(new CreateTableCommand(base));
+    const fresh = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(fresh?.DeletionProtectionEnabled).toBe(false);
+    expect([fresh?.TableClassSummary, fresh?.SSEDescription, fresh?.OnDemandThroughput]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const badClass = await failure(h.ddb.send(new UpdateTableCommand({ TableName: name, TableClass: 'COLD' as never })));
+    expect(badClass.name).toBe('ValidationException');
+    await h.ddb.send(new DeleteTableCommand({ TableName: name }));
   });
 
   test('tags given at CreateTable are listed', async () => {
