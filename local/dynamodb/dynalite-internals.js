@@ -122,6 +122,17 @@ function setOperationProbe(probe) {
 }
 
 /**
+ * Told of every item write to a table with secondary indexes, after dynalite updated them
+ * (index.js counts index write capacity from it).
+ * @type {(table: any, oldItem: any, newItem: any) => void}
+ */
+let indexWritten = () => {};
+/** @param {(table: any, oldItem: any, newItem: any) => void} fn */
+function onIndexWrite(fn) {
+  indexWritten = fn;
+}
+
+/**
  * Swaps dynalite's expression layer for ours, once per process:
  * - the three generated PEG parsers (exponential backtracking on nested parentheses) are
  *   replaced by ./expressions.js, through the `parse` property dynalite's validations call;
@@ -200,7 +211,10 @@ function installExpressionLayer() {
       err.indexKeyProblem = problem;
       return cb(err);
     }
-    return originalUpdateIndexes.call(this, store, table, existingItem, item, cb);
+    return originalUpdateIndexes.call(this, store, table, existingItem, item, (/** @type {any} */ err) => {
+      if (!err && (table.GlobalSecondaryIndexes || table.LocalSecondaryIndexes)) indexWritten(table, existingItem, item);
+      cb(err);
+    });
   };
 
   // An empty string / binary in a key given as `Key` (GetItem, UpdateItem, DeleteItem, the batch
@@ -329,6 +343,7 @@ function createDynalite(options) {
 
 module.exports = {
   isBooleanEquality,
+  onIndexWrite,
   PINNED_VERSION,
   installedVersion,
   db,

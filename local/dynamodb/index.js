@@ -30,6 +30,7 @@ const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
 const { TableSettings } = require('./settings');
+const { indexWriteUnits, addIndexUnits, mergeUnits } = require('./capacity');
 const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
@@ -37,13 +38,20 @@ const { attributeNameProblem } = require('./names');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any> }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any>, indexUnits?: Map<string, any> }} RequestScope
  *   oldItems: items this request read through a hooked item store (the old image of its writes)
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
 internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld);
 internals.setOperationProbe(() => requestScope.getStore()?.op || '');
+internals.onIndexWrite((table, oldItem, newItem) => {
+  const scope = requestScope.getStore();
+  if (!scope?.indexUnits) return;
+  const units = indexWriteUnits(table, oldItem, newItem);
+  const sum = scope.indexUnits.get(table.TableName);
+  scope.indexUnits.set(table.TableName, sum ? mergeUnits(sum, units) : units);
+});
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
@@ -460,6 +468,8 @@ async function route(req, res, ctx) {
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx);
     }
   }
+  if (data && ITEM_WRITES.has(op) && (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES'))
+    ctx.scope.indexUnits = new Map();
   const out = await callDynalite(ctx.handler, req, forward);
   if (out.statusCode === 200 && ctx.scope.notCreated) {
     // a REMOVE-only update of a missing item: nothing was created, so there is no new image
@@ -467,22 +477,34 @@ async function route(req, res, ctx) {
     if (data.ReturnValues === 'ALL_NEW' || data.ReturnValues === 'UPDATED_NEW') delete parsed.Attributes;
     return send(res, 200, parsed, out.headers['content-type']);
   }
-  if (out.statusCode === 200 && op === 'UpdateItem' && out.body.includes('"Attributes":{}')) {
-    // UPDATED_OLD / UPDATED_NEW naming nothing (REMOVE with UPDATED_NEW, a new attribute with
-    // UPDATED_OLD): DynamoDB leaves Attributes out; dynalite sends an empty map
+  const emptyAttributes = op === 'UpdateItem' && out.body.includes('"Attributes":{}');
+  const metricsWanted = data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op);
+  const indexUnits = ctx.scope.indexUnits;
+  if (out.statusCode === 200 && (emptyAttributes || metricsWanted || indexUnits?.size)) {
     const parsed = JSON.parse(out.body);
-    if (parsed.Attributes && Object.keys(parsed.Attributes).length === 0) {
+    let changed = false;
+    if (indexUnits?.size) {
+      const entries = Array.isArray(parsed.ConsumedCapacity) ? parsed.ConsumedCapacity : [parsed.ConsumedCapacity];
+      for (const entry of entries) {
+        const charged = entry && indexUnits.get(entry.TableName);
+        if (charged) addIndexUnits(entry, charged, data.ReturnConsumedCapacity);
+      }
+      changed = true;
+    }
+    if (emptyAttributes && parsed.Attributes && Object.keys(parsed.Attributes).length === 0) {
+      // UPDATED_OLD / UPDATED_NEW naming nothing (REMOVE with UPDATED_NEW, a new attribute with
+      // UPDATED_OLD): DynamoDB leaves Attributes out; dynalite sends an empty map
       delete parsed.Attributes;
-      return send(res, 200, parsed, out.headers['content-type']);
+      changed = true;
     }
-  }
-  if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
-    const metrics = await itemCollectionMetrics(op, data, ctx.store);
-    if (metrics) {
-      const parsed = JSON.parse(out.body);
-      parsed.ItemCollectionMetrics = metrics;
-      return send(res, 200, parsed, out.headers['content-type']);
+    if (metricsWanted) {
+      const metrics = await itemCollectionMetrics(op, data, ctx.store);
+      if (metrics) {
+        parsed.ItemCollectionMetrics = metrics;
+        changed = true;
+      }
     }
+    if (changed) return send(res, 200, parsed, out.headers['content-type']);
   }
   relay(res, out, ctx);
 }

@@ -1,6 +1,8 @@
 // DynamoDB's documented answers, checked through the AWS SDK over the wire.
 import {
   BatchGetItemCommand,
+  BatchWriteItemCommand,
+  type ConsumedCapacity,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
@@ -351,6 +353,115 @@ describe('updates', () => {
       pk: S('real'),
       b: N(1),
     });
+  });
+});
+
+describe('index write capacity', () => {
+  const t = tableName('wcu');
+  beforeAll(async () => {
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+          { AttributeName: 'l', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byG',
+            KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['p'] },
+          },
+        ],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'byL',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'l', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  });
+  let n = 0;
+  const fresh = () => ({ pk: S(`i${n++}`), sk: S('1') });
+  const arms = (cc: ConsumedCapacity | undefined) => [
+    cc?.CapacityUnits,
+    cc?.Table?.CapacityUnits,
+    cc?.GlobalSecondaryIndexes?.byG?.CapacityUnits,
+    cc?.LocalSecondaryIndexes?.byL?.CapacityUnits,
+  ];
+  const put = (Item: Record<string, AttributeValue>) =>
+    h.ddb.send(new PutItemCommand({ TableName: t, Item, ReturnConsumedCapacity: 'INDEXES' }));
+
+  test('a put charges each index it enters, an identical overwrite none, and TOTAL folds them in', async () => {
+    expect(arms((await put({ ...fresh(), g: S('g'), p: S('p') })).ConsumedCapacity)).toEqual([2, 1, 1, undefined]);
+    expect(arms((await put({ ...fresh(), l: S('l') })).ConsumedCapacity)).toEqual([2, 1, undefined, 1]);
+    const sparse = await put({ ...fresh(), other: S('o') });
+    expect(sparse.ConsumedCapacity?.GlobalSecondaryIndexes).toBeUndefined();
+    expect(sparse.ConsumedCapacity?.LocalSecondaryIndexes).toBeUndefined();
+    expect(sparse.ConsumedCapacity?.CapacityUnits).toBe(1);
+    const item = { ...fresh(), g: S('g'), l: S('l'), p: S('p') };
+    expect(arms((await put(item)).ConsumedCapacity)).toEqual([3, 1, 1, 1]);
+    expect(arms((await put(item)).ConsumedCapacity)).toEqual([1, 1, undefined, undefined]);
+    const total = await h.ddb.send(
+      new PutItemCommand({ TableName: t, Item: { ...fresh(), g: S('g'), p: S('p') }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    expect(total.ConsumedCapacity).toEqual({ TableName: t, CapacityUnits: 2 });
+  });
+
+  test('an update charges an index only for what it stores: projected change 1, key change 2, key removed 1', async () => {
+    const seeded = async () => {
+      const key = fresh();
+      await put({ ...key, g: S('g'), l: S('l'), p: S('p'), x: S('o') });
+      return key;
+    };
+    const update = async (UpdateExpression: string, values?: Record<string, AttributeValue>) =>
+      (
+        await h.ddb.send(
+          new UpdateItemCommand({
+            TableName: t,
+            Key: await seeded(),
+            UpdateExpression,
+            ExpressionAttributeValues: values,
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        )
+      ).ConsumedCapacity;
+    expect(arms(await update('SET x = :v', { ':v': S('o2') }))).toEqual([2, 1, undefined, 1]);
+    expect(arms(await update('SET p = :v', { ':v': S('p2') }))).toEqual([3, 1, 1, 1]);
+    expect(arms(await update('SET g = :v', { ':v': S('g2') }))).toEqual([4, 1, 2, 1]);
+    expect(arms(await update('REMOVE g'))).toEqual([3, 1, 1, 1]);
+    expect(arms(await update('SET l = :v', { ':v': S('l2') }))).toEqual([3, 1, undefined, 2]);
+  });
+
+  test('a delete charges each index the item was in; a batch sums its writes per table', async () => {
+    const key = fresh();
+    await put({ ...key, g: S('g'), l: S('l'), p: S('p') });
+    const deleted = await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: key, ReturnConsumedCapacity: 'INDEXES' }));
+    expect(arms(deleted.ConsumedCapacity)).toEqual([3, 1, 1, 1]);
+    const batch = await h.ddb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [t]: [
+            { PutRequest: { Item: { ...fresh(), g: S('g'), p: S('p') } } },
+            { PutRequest: { Item: { ...fresh(), other: S('o') } } },
+          ],
+        },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    expect(batch.ConsumedCapacity?.map(arms)).toEqual([[3, 2, 1, undefined]]);
   });
 });
 
