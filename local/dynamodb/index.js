@@ -510,6 +510,9 @@ async function route(req, res, ctx) {
 }
 
 const MAX_TOTAL_SEGMENTS = 1000000;
+/** Operations whose TableName may be a table ARN in DynamoDB's current API model. */
+const ARN_TABLE_OPERATIONS = new Set(['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan']);
+const RETURN_VALUES = ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'];
 /** @type {Record<string, string>} Select values a ProjectionExpression may not accompany, as DynamoDB names them */
 const PROJECTION_CONFLICT = {
   ALL_ATTRIBUTES: 'ALL_ATTRIBUTES',
@@ -562,6 +565,53 @@ async function itemCollectionMetrics(op, data, store) {
  * @param {any} data
  */
 function precheck(op, data) {
+  // Answers DynamoDB gives where dynalite's differ; texts captured from DynamoDB by
+  // nubo-db/dynamodb-conformance (tests/tier3/error-messages, tests/tier3/validation-ordering).
+  if (ARN_TABLE_OPERATIONS.has(op) && data.TableName === '') {
+    // TableName may be an ARN on these operations (1 character at least): validation stops here
+    throw errors.validation(
+      "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+  }
+  if (op === 'CreateTable' && typeof data.TableName === 'string') {
+    const name = data.TableName;
+    /** @type {string[]} */
+    const found = [];
+    const at = `Value '${name}' at 'tableName' failed to satisfy constraint: Member must`;
+    if (!/^[a-zA-Z0-9_.-]+$/.test(name)) found.push(`${at} satisfy regular expression pattern: [a-zA-Z0-9_.-]+`);
+    if (name.length < 3) found.push(`${at} have length greater than or equal to 3`);
+    if (name.length > 255) found.push(`${at} have length less than or equal to 255`);
+    if (found.length) {
+      throw errors.validation(`${found.length} validation error${found.length > 1 ? 's' : ''} detected: ${found.join('; ')}`);
+    }
+  }
+  if (op === 'UpdateItem' && data.ReturnValues != null && !RETURN_VALUES.includes(data.ReturnValues)) {
+    // UpdateItem stops at this one (other operations report every invalid enum together)
+    throw errors.validation(
+      `1 validation error detected: Value '${String(data.ReturnValues)}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [${RETURN_VALUES.join(', ')}]`,
+    );
+  }
+  if (op === 'Query' && typeof data.Limit === 'number' && data.Limit < 1) {
+    // Query's wording (Scan keeps "Value '0' at 'limit'", as dynalite has it)
+    throw errors.validation(
+      "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+  }
+  if ((op === 'BatchGetItem' || op === 'BatchWriteItem') && data.RequestItems && typeof data.RequestItems === 'object') {
+    const tables = Object.entries(data.RequestItems);
+    if (!tables.length && !Array.isArray(data.RequestItems)) {
+      throw errors.validation(`The requestItems parameter is required for ${op}`);
+    }
+    const max = op === 'BatchGetItem' ? MAX_BATCH_GET : MAX_BATCH_WRITE;
+    for (const [name, v] of tables) {
+      const list = op === 'BatchGetItem' ? v?.Keys : v;
+      if (Array.isArray(list) && list.length > max) {
+        throw errors.validation(
+          `1 validation error detected: Value at 'RequestItems.${name}.member${op === 'BatchGetItem' ? '.Keys' : ''}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+        );
+      }
+    }
+  }
   if ((op === 'TagResource' || op === 'CreateTable') && Array.isArray(data.Tags)) {
     data.Tags.forEach((/** @type {any} */ tag, /** @type {number} */ i) => {
       for (const field of ['Key', 'Value']) {
