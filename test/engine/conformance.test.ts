@@ -704,6 +704,48 @@ describe('indexes', () => {
     expect(res.status).toBe(400);
     expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
   });
+
+  test('an empty binary as a GSI key is refused on PutItem, BatchWriteItem and UpdateItem, with the put and update wordings', async () => {
+    const t = tableName('idxb');
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'bidx', AttributeType: 'B' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'gsib', KeySchema: [{ AttributeName: 'bidx', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        ],
+      }),
+    );
+    const empty = { B: new Uint8Array(0) };
+    const putForm =
+      'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty binary value. IndexName: gsib, IndexKey: bidx';
+    expect((await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), bidx: empty } })))).message).toBe(
+      putForm,
+    );
+    const batch = await failure(
+      h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('b'), bidx: empty } } }] } })),
+    );
+    expect(batch.message).toBe(putForm);
+    const update = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('c') },
+          UpdateExpression: 'SET bidx = :v',
+          ExpressionAttributeValues: { ':v': empty },
+        }),
+      ),
+    );
+    expect(update.message).toBe(
+      'One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty binary value.',
+    );
+    expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
+  });
 });
 
 describe('tables and tags', () => {
