@@ -442,14 +442,23 @@ class Transactions {
         const item = items[i];
         if (!item) return {};
         const paths = m.data._projection ? m.data._projection.paths : null;
-        return { Item: paths ? db.mapPaths(paths, item) : item };
+        const projected = paths ? db.mapPaths(paths, item) : item;
+        // a projection naming nothing the item holds: DynamoDB leaves Item out (observed by
+        // nubo-db/dynamodb-conformance, tests/tier2/transactions/transactGet)
+        return Object.keys(projected).length ? { Item: projected } : {};
       }),
     };
     if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
       /** @type {Map<string, number>} */
       const units = new Map();
       for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
-      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }));
+      // under INDEXES the table's own share is listed too (no index is read)
+      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({
+        TableName,
+        CapacityUnits: n,
+        ReadCapacityUnits: n,
+        ...(data.ReturnConsumedCapacity === 'INDEXES' ? { Table: { CapacityUnits: n, ReadCapacityUnits: n } } : {}),
+      }));
     }
     return response;
   }

@@ -293,6 +293,31 @@ describe('TransactGetItems', () => {
     expect(out.Responses).toEqual([{ Item: { a: N(1) } }, {}, { Item: { pk: S('g2'), sk: S('s'), c: S('z') } }]);
   });
 
+  // as DynamoDB answers (observed by nubo-db/dynamodb-conformance, tests/tier2/transactions/transactGet)
+  test('a projection naming nothing the item holds leaves Item out; INDEXES lists the table share at 2 units per read', async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: A, Item: { pk: S('g3'), real: S('here') } }));
+    const out = await h.ddb.send(
+      new TransactGetItemsCommand({
+        TransactItems: [
+          {
+            Get: {
+              TableName: A,
+              Key: { pk: S('g3') },
+              ProjectionExpression: '#x',
+              ExpressionAttributeNames: { '#x': 'nothing' },
+            },
+          },
+          { Get: { TableName: A, Key: { pk: S('g-missing-too') } } },
+        ],
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    expect(out.Responses).toEqual([{}, {}]);
+    expect(out.ConsumedCapacity).toEqual([
+      { TableName: A, CapacityUnits: 4, ReadCapacityUnits: 4, Table: { CapacityUnits: 4, ReadCapacityUnits: 4 } },
+    ]);
+  });
+
   test('rejects two reads of the same item with ValidationException', async () => {
     await expect(
       h.ddb.send(
