@@ -321,9 +321,22 @@ describe('validation and messages', () => {
   });
 
   test('a number with a leading + is accepted and stored without it', async () => {
-    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] } } }));
+    await h.ddb.send(
+      new PutItemCommand({
+        TableName: t,
+        Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] }, e: N('+1e2'), h: N('+.5'), z: N('+0.0'), m: N('+1e-2') },
+      }),
+    );
     const got = await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('plus') } }));
-    expect(got.Item).toEqual({ pk: S('plus'), n: N('5'), ns: { NS: ['1', '2'] } });
+    expect(got.Item).toEqual({
+      pk: S('plus'),
+      n: N('5'),
+      ns: { NS: ['1', '2'] },
+      e: N('100'),
+      h: N('0.5'),
+      z: N('0'),
+      m: N('0.01'),
+    });
   });
 });
 
