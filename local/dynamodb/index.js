@@ -23,11 +23,14 @@ const zlib = require('node:zlib');
 const crypto = require('node:crypto');
 const { PassThrough } = require('node:stream');
 const internals = require('./dynalite-internals');
+const { isBooleanEquality } = internals;
 const { Streams } = require('./streams');
 const { Transactions } = require('./transactions');
 const { TimeToLive, currentUserIdentity } = require('./ttl');
 const expressions = require('./expressions');
 const { GlobalIndexes } = require('./gsi');
+const { TableSettings } = require('./settings');
+const { indexWriteUnits, addIndexUnits, mergeUnits } = require('./capacity');
 const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
@@ -35,13 +38,20 @@ const { attributeNameProblem } = require('./names');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 /**
- * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any> }} RequestScope
+ * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any>, indexUnits?: Map<string, any> }} RequestScope
  *   oldItems: items this request read through a hooked item store (the old image of its writes)
  */
 /** The request being served, carried through every callback and promise it causes. */
 const requestScope = /** @type {AsyncLocalStorage<RequestScope>} */ (new AsyncLocalStorage());
 internals.setReturnOldProbe(() => !!requestScope.getStore()?.returnOld);
 internals.setOperationProbe(() => requestScope.getStore()?.op || '');
+internals.onIndexWrite((table, oldItem, newItem) => {
+  const scope = requestScope.getStore();
+  if (!scope?.indexUnits) return;
+  const units = indexWriteUnits(table, oldItem, newItem);
+  const sum = scope.indexUnits.get(table.TableName);
+  scope.indexUnits.set(table.TableName, sum ? mergeUnits(sum, units) : units);
+});
 
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Request bodies above this size get a 413 (DynamoDB's own request limit is 16 MB). */
@@ -51,8 +61,14 @@ const BODY_TIMEOUT_MS = 10 * 1000;
 /** Every request is answered within this time (a 500 if the work has not finished). */
 const REQUEST_TIMEOUT_MS = 30 * 1000;
 const STOP_GRACE_MS = 1000;
-/** Attribute values nest at most 32 levels (M / L inside M / L ...), as in DynamoDB. */
+/**
+ * Attribute values nest at most 32 levels, the attribute itself being level 1: a scalar under 31
+ * M / L wrappings is the deepest value DynamoDB accepts, 32 wrappings are refused, in items and in
+ * ExpressionAttributeValues alike (captured from DynamoDB by nubo-db/dynamodb-conformance,
+ * tests/tier3/limits/nestingDepth).
+ */
 const MAX_ATTRIBUTE_NESTING = 32;
+const MAX_CONTAINER_NESTING = MAX_ATTRIBUTE_NESTING - 1;
 /** JSON nesting allowed in a request body: 32 levels of M/L (two JSON levels each) plus the envelope. */
 const MAX_JSON_DEPTH = 2 * MAX_ATTRIBUTE_NESTING + 12;
 const DDB_TYPE = 'com.amazonaws.dynamodb.v20120810#';
@@ -152,6 +168,15 @@ async function start(options = {}) {
     written: (tableName, item) => ttl.observe(tableName, item),
   });
   const gsi = new GlobalIndexes({ store, db: internals.db, prefixes: internals.prefixes, log });
+  const settings = new TableSettings({ db: store.db, region });
+  try {
+    await settings.load();
+  } catch (err) {
+    ttl.stop();
+    streams.stop();
+    await closeStore(store);
+    throw err;
+  }
 
   const limits = {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
@@ -176,9 +201,21 @@ async function start(options = {}) {
       }, limits.requestTimeoutMs);
       timer.unref();
       res.once('close', () => clearTimeout(timer));
-      route(req, res, { api, op, scope, limits, allowedOrigins, log, handler, store, streams, transactions, ttl, gsi }).catch(
-        (err) => sendError(err, res, log, scope),
-      );
+      route(req, res, {
+        api,
+        op,
+        scope,
+        limits,
+        allowedOrigins,
+        log,
+        handler,
+        store,
+        streams,
+        transactions,
+        ttl,
+        gsi,
+        settings,
+      }).catch((err) => sendError(err, res, log, scope));
     });
   });
 
@@ -332,6 +369,7 @@ function hookWrites(store, streams, originalGetItemDb, ttl) {
  * @property {InstanceType<typeof Transactions>} transactions
  * @property {InstanceType<typeof TimeToLive>} ttl
  * @property {InstanceType<typeof GlobalIndexes>} gsi
+ * @property {InstanceType<typeof TableSettings>} settings
  */
 
 /**
@@ -390,6 +428,12 @@ async function route(req, res, ctx) {
     }
   }
 
+  // dynalite's duplicate check misses a set holding the empty member twice (SS ["", ""], BS)
+  if (req.method === 'POST' && data && mayHoldTwoEmpties(text)) {
+    const duplicate = emptyMemberTwice(data);
+    if (duplicate) throw errors.validation(duplicate);
+  }
+
   let forward = body;
   // only a body with a '+' can hold a number written with a leading '+'
   if (req.method === 'POST' && data && text.includes('+') && normalizeNumbers(data))
@@ -424,6 +468,8 @@ async function route(req, res, ctx) {
       if (CONTROL_PLANE.has(op)) return controlPlane(req, res, op, forward, data, ctx);
     }
   }
+  if (data && ITEM_WRITES.has(op) && (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES'))
+    ctx.scope.indexUnits = new Map();
   const out = await callDynalite(ctx.handler, req, forward);
   if (out.statusCode === 200 && ctx.scope.notCreated) {
     // a REMOVE-only update of a missing item: nothing was created, so there is no new image
@@ -431,18 +477,48 @@ async function route(req, res, ctx) {
     if (data.ReturnValues === 'ALL_NEW' || data.ReturnValues === 'UPDATED_NEW') delete parsed.Attributes;
     return send(res, 200, parsed, out.headers['content-type']);
   }
-  if (out.statusCode === 200 && data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op)) {
-    const metrics = await itemCollectionMetrics(op, data, ctx.store);
-    if (metrics) {
-      const parsed = JSON.parse(out.body);
-      parsed.ItemCollectionMetrics = metrics;
-      return send(res, 200, parsed, out.headers['content-type']);
+  const emptyAttributes = op === 'UpdateItem' && out.body.includes('"Attributes":{}');
+  const metricsWanted = data && data.ReturnItemCollectionMetrics === 'SIZE' && ITEM_WRITES.has(op);
+  const indexUnits = ctx.scope.indexUnits;
+  if (out.statusCode === 200 && (emptyAttributes || metricsWanted || indexUnits?.size)) {
+    const parsed = JSON.parse(out.body);
+    let changed = false;
+    if (indexUnits?.size) {
+      const entries = Array.isArray(parsed.ConsumedCapacity) ? parsed.ConsumedCapacity : [parsed.ConsumedCapacity];
+      for (const entry of entries) {
+        const charged = entry && indexUnits.get(entry.TableName);
+        if (charged) addIndexUnits(entry, charged, data.ReturnConsumedCapacity);
+      }
+      changed = true;
     }
+    if (emptyAttributes && parsed.Attributes && Object.keys(parsed.Attributes).length === 0) {
+      // UPDATED_OLD / UPDATED_NEW naming nothing (REMOVE with UPDATED_NEW, a new attribute with
+      // UPDATED_OLD): DynamoDB leaves Attributes out; dynalite sends an empty map
+      delete parsed.Attributes;
+      changed = true;
+    }
+    if (metricsWanted) {
+      const metrics = await itemCollectionMetrics(op, data, ctx.store);
+      if (metrics) {
+        parsed.ItemCollectionMetrics = metrics;
+        changed = true;
+      }
+    }
+    if (changed) return send(res, 200, parsed, out.headers['content-type']);
   }
   relay(res, out, ctx);
 }
 
 const MAX_TOTAL_SEGMENTS = 1000000;
+/** Operations whose TableName may be a table ARN in DynamoDB's current API model. */
+const ARN_TABLE_OPERATIONS = new Set(['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan']);
+const RETURN_VALUES = ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'];
+/** @type {Record<string, string>} Select values a ProjectionExpression may not accompany, as DynamoDB names them */
+const PROJECTION_CONFLICT = {
+  ALL_ATTRIBUTES: 'ALL_ATTRIBUTES',
+  ALL_PROJECTED_ATTRIBUTES: 'ALL_PROJECTED_ATTRIBUTES',
+  COUNT: 'only the Count',
+};
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
@@ -489,6 +565,53 @@ async function itemCollectionMetrics(op, data, store) {
  * @param {any} data
  */
 function precheck(op, data) {
+  // Answers DynamoDB gives where dynalite's differ; texts captured from DynamoDB by
+  // nubo-db/dynamodb-conformance (tests/tier3/error-messages, tests/tier3/validation-ordering).
+  if (ARN_TABLE_OPERATIONS.has(op) && data.TableName === '') {
+    // TableName may be an ARN on these operations (1 character at least): validation stops here
+    throw errors.validation(
+      "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+  }
+  if (op === 'CreateTable' && typeof data.TableName === 'string') {
+    const name = data.TableName;
+    /** @type {string[]} */
+    const found = [];
+    const at = `Value '${name}' at 'tableName' failed to satisfy constraint: Member must`;
+    if (!/^[a-zA-Z0-9_.-]+$/.test(name)) found.push(`${at} satisfy regular expression pattern: [a-zA-Z0-9_.-]+`);
+    if (name.length < 3) found.push(`${at} have length greater than or equal to 3`);
+    if (name.length > 255) found.push(`${at} have length less than or equal to 255`);
+    if (found.length) {
+      throw errors.validation(`${found.length} validation error${found.length > 1 ? 's' : ''} detected: ${found.join('; ')}`);
+    }
+  }
+  if (op === 'UpdateItem' && data.ReturnValues != null && !RETURN_VALUES.includes(data.ReturnValues)) {
+    // UpdateItem stops at this one (other operations report every invalid enum together)
+    throw errors.validation(
+      `1 validation error detected: Value '${String(data.ReturnValues)}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [${RETURN_VALUES.join(', ')}]`,
+    );
+  }
+  if (op === 'Query' && typeof data.Limit === 'number' && data.Limit < 1) {
+    // Query's wording (Scan keeps "Value '0' at 'limit'", as dynalite has it)
+    throw errors.validation(
+      "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+  }
+  if ((op === 'BatchGetItem' || op === 'BatchWriteItem') && data.RequestItems && typeof data.RequestItems === 'object') {
+    const tables = Object.entries(data.RequestItems);
+    if (!tables.length && !Array.isArray(data.RequestItems)) {
+      throw errors.validation(`The requestItems parameter is required for ${op}`);
+    }
+    const max = op === 'BatchGetItem' ? MAX_BATCH_GET : MAX_BATCH_WRITE;
+    for (const [name, v] of tables) {
+      const list = op === 'BatchGetItem' ? v?.Keys : v;
+      if (Array.isArray(list) && list.length > max) {
+        throw errors.validation(
+          `1 validation error detected: Value at 'RequestItems.${name}.member${op === 'BatchGetItem' ? '.Keys' : ''}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+        );
+      }
+    }
+  }
   if ((op === 'TagResource' || op === 'CreateTable') && Array.isArray(data.Tags)) {
     data.Tags.forEach((/** @type {any} */ tag, /** @type {number} */ i) => {
       for (const field of ['Key', 'Value']) {
@@ -529,6 +652,21 @@ function precheck(op, data) {
         'The TotalSegments parameter is required but was not present in the request when Segment parameter is present',
       );
     }
+    // key conditions never take a BOOL (the filter's may: see isBooleanEquality)
+    if (op === 'Query' && data.KeyConditions && typeof data.KeyConditions === 'object') {
+      for (const c of Object.values(data.KeyConditions)) {
+        if (isBooleanEquality(c)) {
+          throw errors.validation(
+            `One or more parameter values were invalid: ComparisonOperator ${c.ComparisonOperator} is not valid for BOOL AttributeValue type`,
+          );
+        }
+      }
+    }
+    // a projection goes with SPECIFIC_ATTRIBUTES only; DynamoDB reports this ahead of the
+    // IndexName rule (texts captured by nubo-db/dynamodb-conformance, tests/tier1/{query,scan}/select)
+    if (data.ProjectionExpression != null && PROJECTION_CONFLICT[data.Select]) {
+      throw errors.validation(`Cannot specify the ProjectionExpression when choosing to get ${PROJECTION_CONFLICT[data.Select]}`);
+    }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
       throw errors.validation('ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName');
     }
@@ -543,6 +681,18 @@ function precheck(op, data) {
           data.TotalSegments +
           "' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to " +
           MAX_TOTAL_SEGMENTS,
+      );
+    }
+  }
+  if (op === 'BatchGetItem' && data.RequestItems && typeof data.RequestItems === 'object') {
+    // one table's block with ProjectionExpression and another's with AttributesToGet: DynamoDB
+    // refuses the mix across the request as it does within a block (nubo-db/dynamodb-conformance,
+    // tests/tier3/error-messages/batchGetItem); the text is the one for a block
+    const blocks = Object.values(data.RequestItems).filter((b) => b && typeof b === 'object');
+    const expression = blocks.some((b) => b.ProjectionExpression != null);
+    if (expression && blocks.some((b) => b.AttributesToGet != null)) {
+      throw errors.validation(
+        'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}',
       );
     }
   }
@@ -575,6 +725,42 @@ function precheck(op, data) {
       );
     }
   }
+}
+
+/** Only a body with two empty strings can hold a set with the empty member twice. @param {string} text */
+const mayHoldTwoEmpties = (text) => {
+  const first = text.indexOf('""');
+  return first !== -1 && text.indexOf('""', first + 2) !== -1;
+};
+
+/**
+ * A string or binary set holding the empty member more than once is a duplicate, as DynamoDB
+ * answers (`One or more parameter values were invalid: Input collection … contains duplicates`;
+ * the rendering of the collection is ours, as dynalite renders a non-empty one).
+ * @param {any} root
+ * @returns {string | null}
+ */
+function emptyMemberTwice(root) {
+  const stack = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (!Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && (keys[0] === 'SS' || keys[0] === 'BS') && Array.isArray(v[keys[0]])) {
+        const set = v[keys[0]];
+        if (set.filter((/** @type {any} */ m) => m === '').length > 1) {
+          const shown = `[${set.join(', ')}]`;
+          return keys[0] === 'SS'
+            ? `One or more parameter values were invalid: Input collection ${shown} contains duplicates.`
+            : `One or more parameter values were invalid: Input collection ${shown}of type BS contains duplicates.`;
+        }
+        continue;
+      }
+      for (const k of keys) stack.push(v[k]);
+    } else for (const x of v) stack.push(x);
+  }
+  return null;
 }
 
 /**
@@ -702,7 +888,7 @@ function removesOnly(data) {
  * least two of the envelope (body, item): a body whose JSON nests no deeper than this cannot nest
  * attribute values more than 32 levels, nor JSON more than MAX_JSON_DEPTH, so it needs no walk.
  */
-const MAX_JSON_DEPTH_SURE_OK = 2 * MAX_ATTRIBUTE_NESTING + 2;
+const MAX_JSON_DEPTH_SURE_OK = 2 * MAX_CONTAINER_NESTING + 2;
 
 /**
  * The deepest nesting of objects and arrays in a JSON text (string contents skipped); one pass
@@ -746,7 +932,7 @@ function nestingTooDeep(root) {
       only = k;
     }
     const av = avDepth + (keys === 1 && (only === 'M' || only === 'L') ? 1 : 0);
-    if (av > MAX_ATTRIBUTE_NESTING) return true;
+    if (av > MAX_CONTAINER_NESTING) return true;
     for (const k in v) {
       const child = v[k];
       if (child && typeof child === 'object') stack.push([child, depth + 1, av]);
@@ -959,12 +1145,24 @@ function callDynalite(handler, req, body) {
  * @param {RouteContext} ctx
  */
 async function controlPlane(req, res, op, body, data, ctx) {
-  const { store, streams, handler, log } = ctx;
+  const { store, streams, handler, log, settings } = ctx;
   try {
     if (!data || typeof data !== 'object' || typeof data.TableName !== 'string') {
       return relay(res, await callDynalite(handler, req, body), ctx); // dynalite produces the right error
     }
     const tableName = data.TableName;
+    if (op === 'CreateTable' || op === 'UpdateTable') TableSettings.validate(data);
+    if (op === 'DeleteTable') settings.checkDeletable(tableName);
+    /** @param {any} description */
+    const withSettings = (description) => Object.assign(description, settings.describeFields(tableName));
+    if (op === 'UpdateTable' && TableSettings.onlySettings(data)) {
+      const table = await new Promise((resolve, reject) =>
+        store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => (e ? reject(e) : resolve(t))),
+      );
+      await settings.update(tableName, data);
+      const description = { ...table, ...streams.describeFields(tableName), TableId: asUuid(table.TableId) };
+      return send(res, 200, { TableDescription: withSettings(description) });
+    }
     const spec =
       data.StreamSpecification != null && (op === 'CreateTable' || op === 'UpdateTable')
         ? Streams.parseSpec(data.StreamSpecification)
@@ -972,7 +1170,9 @@ async function controlPlane(req, res, op, body, data, ctx) {
 
     if (op === 'UpdateTable' && GlobalIndexes.handles(data)) {
       const out = await ctx.gsi.update(data);
+      if (TableSettings.named(data)) await settings.update(tableName, data);
       Object.assign(out.TableDescription, streams.describeFields(tableName));
+      withSettings(out.TableDescription);
       out.TableDescription.TableId = asUuid(out.TableDescription.TableId);
       return send(res, 200, out);
     }
@@ -992,7 +1192,8 @@ async function controlPlane(req, res, op, body, data, ctx) {
       }
       if (spec.enabled) await streams.enable(tableName, /** @type {string} */ (spec.viewType), table.KeySchema);
       else await streams.disable(tableName);
-      return send(res, 200, { TableDescription: { ...description, ...streams.describeFields(tableName) } });
+      if (TableSettings.named(data)) await settings.update(tableName, data);
+      return send(res, 200, { TableDescription: withSettings({ ...description, ...streams.describeFields(tableName) }) });
     }
 
     const out = await callDynalite(handler, req, body);
@@ -1011,7 +1212,9 @@ async function controlPlane(req, res, op, body, data, ctx) {
       );
     }
     if (op === 'UpdateTable') {
+      if (TableSettings.named(data)) await settings.update(tableName, data);
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
     }
     const description = parsed.TableDescription || parsed.Table;
     if (description && typeof description.TableId === 'string') description.TableId = asUuid(description.TableId);
@@ -1021,11 +1224,17 @@ async function controlPlane(req, res, op, body, data, ctx) {
       if (streams.tables.has(tableName)) await streams.disable(tableName, true);
       if (spec?.enabled)
         await streams.enable(tableName, /** @type {string} */ (spec.viewType), parsed.TableDescription.KeySchema);
+      await settings.forget(tableName);
+      await settings.create(tableName, data);
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
     } else if (op === 'DescribeTable') {
       Object.assign(parsed.Table, streams.describeFields(tableName));
+      withSettings(parsed.Table);
     } else if (op === 'DeleteTable') {
       Object.assign(parsed.TableDescription, streams.describeFields(tableName));
+      withSettings(parsed.TableDescription);
+      await settings.forget(tableName);
       await streams.disable(tableName, true);
       await ctx.ttl.forget(tableName);
     }

@@ -9,6 +9,7 @@
  *  - an attribute defined twice (with the same or a conflicting type) is refused;
  *  - an INCLUDE projection needs NonKeyAttributes, and at most 100 projected attributes are
  *    allowed over all indexes (an attribute projected into two indexes counts twice);
+ *  - a StreamSpecification that disables the stream may not name a StreamViewType;
  *  - NonKeyAttributes naming an attribute twice is refused (see duplicateProjection). A key
  *    attribute named once is accepted: key attributes are always projected anyway (ScyllaDB's
  *    DynamoDB-compatibility tests, written against DynamoDB, test_gsi_projection_include_keyattributes).
@@ -91,6 +92,11 @@ function checkCreateTable(data) {
     const duplicate = duplicateProjection(ix.IndexName, p.NonKeyAttributes, keys);
     if (duplicate) throw errors.validation(duplicate);
     if (Array.isArray(p.NonKeyAttributes)) projected += p.NonKeyAttributes.length;
+  }
+  // DynamoDB's text (captured by nubo-db/dynamodb-conformance, tests/tier3/error-messages/createTable)
+  const stream = data.StreamSpecification;
+  if (stream && stream.StreamEnabled === false && stream.StreamViewType != null) {
+    throw errors.validation(`${INVALID}Table is being created with a stream disabled, UpdateViewType should not be specified`);
   }
   if (projected > MAX_PROJECTED) {
     throw errors.validation(

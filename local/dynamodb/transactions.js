@@ -23,6 +23,7 @@ const internals = require('./dynalite-internals');
 const errors = require('./errors');
 const { collectionMetric } = require('./indexkeys');
 const { attributeNameProblem } = require('./names');
+const { itemSize } = require('./size');
 
 const { db, validations, actions, actionValidations, prefixes } = internals;
 
@@ -316,8 +317,8 @@ class Transactions {
     }
 
     try {
-      const response = await this.applyWrite(members, data);
-      if (token != null) this.tokens.set(token, { hash, at: Date.now(), state: 'done', response });
+      const { response, replay } = await this.applyWrite(members, data);
+      if (token != null) this.tokens.set(token, { hash, at: Date.now(), state: 'done', response: replay });
       return response;
     } catch (err) {
       if (token != null) this.tokens.delete(token);
@@ -332,6 +333,8 @@ class Transactions {
   async applyWrite(members, data) {
     const keysByTable = await this.resolveKeys(members);
     const release = await this.lockAll(keysByTable);
+    /** @type {number[]} item size per action: the larger of before and after */
+    let sizes = [];
     try {
       /** @type {Stage[]} */
       const stages = members.map(() => ({ ops: [], old: null, newItem: null, wrote: false }));
@@ -386,16 +389,36 @@ class Transactions {
         records.done();
       }
       for (const c of changes) this.written(c.tableName, c.newItem);
+      sizes = stages.map((st) => Math.max(st.old ? itemSize(st.old) : 0, st.newItem ? itemSize(st.newItem) : 0));
     } finally {
       release();
     }
     /** @type {Record<string, any>} */
     const response = {};
+    /** @type {Record<string, any> | undefined} */
+    let replay;
     if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
-      /** @type {Map<string, number>} */
+      // a transactional write is two standard writes (1 unit per KB of the larger of the item
+      // before and after, a ConditionCheck included); a same-token replay reports the
+      // transactional read of the stored result instead (two reads of 1 unit per 4 KB), as
+      // DynamoDB does (measured by nubo-db/dynamodb-conformance, tests/tier2/transactions/transactWrite)
+      /** @type {Map<string, { write: number, read: number }>} */
       const units = new Map();
-      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
-      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }));
+      members.forEach((m, i) => {
+        const size = sizes[i] || 0;
+        const u = units.get(m.tableName) || { write: 0, read: 0 };
+        u.write += 2 * Math.max(1, Math.ceil(size / 1024));
+        u.read += 2 * Math.max(1, Math.ceil(size / 4096));
+        units.set(m.tableName, u);
+      });
+      response.ConsumedCapacity = [...units].map(([TableName, u]) => ({
+        TableName,
+        CapacityUnits: u.write,
+        WriteCapacityUnits: u.write,
+      }));
+      replay = {
+        ConsumedCapacity: [...units].map(([TableName, u]) => ({ TableName, CapacityUnits: u.read, ReadCapacityUnits: u.read })),
+      };
     }
     if (data.ReturnItemCollectionMetrics === 'SIZE') {
       // per table with a local secondary index, each item collection a Put / Update / Delete wrote
@@ -413,7 +436,7 @@ class Transactions {
       }
       if (Object.keys(byTable).length) response.ItemCollectionMetrics = byTable;
     }
-    return response;
+    return { response, replay: replay ? { ...response, ...replay } : response };
   }
 
   /** @param {any} data TransactGetItems request */
@@ -442,14 +465,27 @@ class Transactions {
         const item = items[i];
         if (!item) return {};
         const paths = m.data._projection ? m.data._projection.paths : null;
-        return { Item: paths ? db.mapPaths(paths, item) : item };
+        const projected = paths ? db.mapPaths(paths, item) : item;
+        // a projection naming nothing the item holds: DynamoDB leaves Item out (observed by
+        // nubo-db/dynamodb-conformance, tests/tier2/transactions/transactGet)
+        return Object.keys(projected).length ? { Item: projected } : {};
       }),
     };
     if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
       /** @type {Map<string, number>} */
       const units = new Map();
-      for (const m of members) units.set(m.tableName, (units.get(m.tableName) || 0) + 2);
-      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, ReadCapacityUnits: n }));
+      // two reads of 1 unit per 4 KB of the item (a missing item counts as one unit)
+      members.forEach((m, i) => {
+        const size = items[i] ? itemSize(items[i]) : 0;
+        units.set(m.tableName, (units.get(m.tableName) || 0) + 2 * Math.max(1, Math.ceil(size / 4096)));
+      });
+      // under INDEXES the table's own share is listed too (no index is read)
+      response.ConsumedCapacity = [...units].map(([TableName, n]) => ({
+        TableName,
+        CapacityUnits: n,
+        ReadCapacityUnits: n,
+        ...(data.ReturnConsumedCapacity === 'INDEXES' ? { Table: { CapacityUnits: n, ReadCapacityUnits: n } } : {}),
+      }));
     }
     return response;
   }

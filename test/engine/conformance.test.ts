@@ -1,8 +1,12 @@
 // DynamoDB's documented answers, checked through the AWS SDK over the wire.
 import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  type ConsumedCapacity,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   GetItemCommand,
   ListTagsOfResourceCommand,
@@ -273,10 +277,66 @@ describe('validation and messages', () => {
     );
   });
 
+  test('a ProjectionExpression with Select ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES or COUNT is a ValidationException, on Scan and Query', async () => {
+    const cases: [string, string][] = [
+      ['ALL_ATTRIBUTES', 'ALL_ATTRIBUTES'],
+      // reported ahead of the missing IndexName
+      ['ALL_PROJECTED_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES'],
+      ['COUNT', 'only the Count'],
+    ];
+    const key = { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('x') } };
+    for (const [select, words] of cases) {
+      const Select = select as 'ALL_ATTRIBUTES';
+      const scan = await failure(h.ddb.send(new ScanCommand({ TableName: t, Select, ProjectionExpression: 'pk' })));
+      expect(scan.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
+      const query = await failure(h.ddb.send(new QueryCommand({ TableName: t, Select, ProjectionExpression: 'pk', ...key })));
+      expect(query.message).toBe(`Cannot specify the ProjectionExpression when choosing to get ${words}`);
+    }
+    // SPECIFIC_ATTRIBUTES is the one that takes it
+    const ok = await h.ddb.send(new ScanCommand({ TableName: t, Select: 'SPECIFIC_ATTRIBUTES', ProjectionExpression: 'pk' }));
+    expect(ok.$metadata.httpStatusCode).toBe(200);
+  });
+
+  test('a string or binary set holding the empty member twice is refused as a duplicate, and nothing is written', async () => {
+    for (const bad of [{ SS: ['', ''] }, { BS: [new Uint8Array(0), new Uint8Array(0)] }, { SS: ['', 'a', ''] }]) {
+      const err = await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('dupset'), s: bad } })));
+      expect(err.name).toBe('ValidationException');
+      expect(err.message).toMatch(/^One or more parameter values were invalid: Input collection .*contains duplicates\.$/);
+    }
+    const nested = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('dupset') },
+          UpdateExpression: 'SET s = :s',
+          ExpressionAttributeValues: { ':s': { M: { inner: { SS: ['', ''] } } } },
+        }),
+      ),
+    );
+    expect(nested.message).toContain('contains duplicates');
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('dupset') } }))).Item).toBeUndefined();
+    // one empty member is a valid set
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('dupset'), s: { SS: ['', 'a'] } } }));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('dupset') } }))).Item?.s).toEqual({ SS: ['', 'a'] });
+  });
+
   test('a number with a leading + is accepted and stored without it', async () => {
-    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] } } }));
+    await h.ddb.send(
+      new PutItemCommand({
+        TableName: t,
+        Item: { pk: S('plus'), n: N('+5'), ns: { NS: ['+1', '2'] }, e: N('+1e2'), h: N('+.5'), z: N('+0.0'), m: N('+1e-2') },
+      }),
+    );
     const got = await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('plus') } }));
-    expect(got.Item).toEqual({ pk: S('plus'), n: N('5'), ns: { NS: ['1', '2'] } });
+    expect(got.Item).toEqual({
+      pk: S('plus'),
+      n: N('5'),
+      ns: { NS: ['1', '2'] },
+      e: N('100'),
+      h: N('0.5'),
+      z: N('0'),
+      m: N('0.01'),
+    });
   });
 });
 
@@ -306,6 +366,261 @@ describe('updates', () => {
       pk: S('real'),
       b: N(1),
     });
+  });
+});
+
+describe('index write capacity', () => {
+  const t = tableName('wcu');
+  beforeAll(async () => {
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+          { AttributeName: 'l', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byG',
+            KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['p'] },
+          },
+        ],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'byL',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'l', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  });
+  let n = 0;
+  const fresh = () => ({ pk: S(`i${n++}`), sk: S('1') });
+  const arms = (cc: ConsumedCapacity | undefined) => [
+    cc?.CapacityUnits,
+    cc?.Table?.CapacityUnits,
+    cc?.GlobalSecondaryIndexes?.byG?.CapacityUnits,
+    cc?.LocalSecondaryIndexes?.byL?.CapacityUnits,
+  ];
+  const put = (Item: Record<string, AttributeValue>) =>
+    h.ddb.send(new PutItemCommand({ TableName: t, Item, ReturnConsumedCapacity: 'INDEXES' }));
+
+  test('a put charges each index it enters, an identical overwrite none, and TOTAL folds them in', async () => {
+    expect(arms((await put({ ...fresh(), g: S('g'), p: S('p') })).ConsumedCapacity)).toEqual([2, 1, 1, undefined]);
+    expect(arms((await put({ ...fresh(), l: S('l') })).ConsumedCapacity)).toEqual([2, 1, undefined, 1]);
+    const sparse = await put({ ...fresh(), other: S('o') });
+    expect(sparse.ConsumedCapacity?.GlobalSecondaryIndexes).toBeUndefined();
+    expect(sparse.ConsumedCapacity?.LocalSecondaryIndexes).toBeUndefined();
+    expect(sparse.ConsumedCapacity?.CapacityUnits).toBe(1);
+    const item = { ...fresh(), g: S('g'), l: S('l'), p: S('p') };
+    expect(arms((await put(item)).ConsumedCapacity)).toEqual([3, 1, 1, 1]);
+    expect(arms((await put(item)).ConsumedCapacity)).toEqual([1, 1, undefined, undefined]);
+    const total = await h.ddb.send(
+      new PutItemCommand({ TableName: t, Item: { ...fresh(), g: S('g'), p: S('p') }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    expect(total.ConsumedCapacity).toEqual({ TableName: t, CapacityUnits: 2 });
+  });
+
+  test('an update charges an index only for what it stores: projected change 1, key change 2, key removed 1', async () => {
+    const seeded = async () => {
+      const key = fresh();
+      await put({ ...key, g: S('g'), l: S('l'), p: S('p'), x: S('o') });
+      return key;
+    };
+    const update = async (UpdateExpression: string, values?: Record<string, AttributeValue>) =>
+      (
+        await h.ddb.send(
+          new UpdateItemCommand({
+            TableName: t,
+            Key: await seeded(),
+            UpdateExpression,
+            ExpressionAttributeValues: values,
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        )
+      ).ConsumedCapacity;
+    expect(arms(await update('SET x = :v', { ':v': S('o2') }))).toEqual([2, 1, undefined, 1]);
+    expect(arms(await update('SET p = :v', { ':v': S('p2') }))).toEqual([3, 1, 1, 1]);
+    expect(arms(await update('SET g = :v', { ':v': S('g2') }))).toEqual([4, 1, 2, 1]);
+    expect(arms(await update('REMOVE g'))).toEqual([3, 1, 1, 1]);
+    expect(arms(await update('SET l = :v', { ':v': S('l2') }))).toEqual([3, 1, undefined, 2]);
+  });
+
+  test('a delete charges each index the item was in; a batch sums its writes per table', async () => {
+    const key = fresh();
+    await put({ ...key, g: S('g'), l: S('l'), p: S('p') });
+    const deleted = await h.ddb.send(new DeleteItemCommand({ TableName: t, Key: key, ReturnConsumedCapacity: 'INDEXES' }));
+    expect(arms(deleted.ConsumedCapacity)).toEqual([3, 1, 1, 1]);
+    const batch = await h.ddb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [t]: [
+            { PutRequest: { Item: { ...fresh(), g: S('g'), p: S('p') } } },
+            { PutRequest: { Item: { ...fresh(), other: S('o') } } },
+          ],
+        },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    expect(batch.ConsumedCapacity?.map(arms)).toEqual([[3, 2, 1, undefined]]);
+  });
+});
+
+describe('legacy conditions and batch projections', () => {
+  const t = tableName('legacy');
+  const other = tableName('legacy2');
+  beforeAll(async () => {
+    await createTable(h.ddb, t, { sortKey: true });
+    await createTable(h.ddb, other);
+    for (const [sk, flag] of [
+      ['a', true],
+      ['b', false],
+    ] as const) {
+      await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('p'), sk: S(sk), flag: { BOOL: flag } } }));
+    }
+  });
+
+  test('QueryFilter and ScanFilter compare a BOOL with EQ and NE', async () => {
+    const byKey = { pk: { ComparisonOperator: 'EQ' as const, AttributeValueList: [S('p')] } };
+    const eq = await h.ddb.send(
+      new QueryCommand({
+        TableName: t,
+        KeyConditions: byKey,
+        QueryFilter: { flag: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } },
+      }),
+    );
+    expect(eq.Items?.map((i) => i.sk?.S)).toEqual(['a']);
+    const ne = await h.ddb.send(
+      new ScanCommand({ TableName: t, ScanFilter: { flag: { ComparisonOperator: 'NE', AttributeValueList: [{ BOOL: true }] } } }),
+    );
+    expect(ne.Items?.map((i) => i.sk?.S)).toEqual(['b']);
+    // ordering a BOOL stays refused, and a key condition never takes one
+    const lt = await failure(
+      h.ddb.send(
+        new ScanCommand({
+          TableName: t,
+          ScanFilter: { flag: { ComparisonOperator: 'LT', AttributeValueList: [{ BOOL: true }] } },
+        }),
+      ),
+    );
+    expect(lt.message).toBe(
+      'One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type',
+    );
+    const key = await failure(
+      h.ddb.send(
+        new QueryCommand({
+          TableName: t,
+          KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ BOOL: true }] } },
+        }),
+      ),
+    );
+    expect(key.name).toBe('ValidationException');
+  });
+
+  test('BatchGetItem mixing ProjectionExpression on one table with AttributesToGet on another is a ValidationException', async () => {
+    const err = await failure(
+      h.ddb.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [t]: { Keys: [{ pk: S('p'), sk: S('a') }], ProjectionExpression: 'pk' },
+            [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] },
+          },
+        }),
+      ),
+    );
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}',
+    ]);
+    // each form alone, over both tables, is fine
+    const ok = await h.ddb.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [t]: { Keys: [{ pk: S('p'), sk: S('a') }], AttributesToGet: ['sk'] },
+          [other]: { Keys: [{ pk: S('x') }], AttributesToGet: ['pk'] },
+        },
+      }),
+    );
+    expect(ok.Responses?.[t]).toEqual([{ sk: S('a') }]);
+  });
+});
+
+describe('nesting depth of values in expressions', () => {
+  const t = tableName('nest');
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+  const wrapped = (n: number): AttributeValue => {
+    let v: AttributeValue = S('leaf');
+    for (let i = 0; i < n; i++) v = { M: { n: v } };
+    return v;
+  };
+
+  test('an ExpressionAttributeValue nested past 32 levels is a ValidationException, not a failed condition; 32 levels are compared', async () => {
+    const put = (v: AttributeValue) =>
+      h.ddb.send(
+        new PutItemCommand({
+          TableName: t,
+          Item: { pk: S('deep') },
+          ConditionExpression: 'attribute_not_exists(d) OR d = :v',
+          ExpressionAttributeValues: { ':v': v },
+        }),
+      );
+    const err = await failure(put(wrapped(32)));
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+    ]);
+    await put(wrapped(31));
+    expect((await h.ddb.send(new GetItemCommand({ TableName: t, Key: { pk: S('deep') } }))).Item).toEqual({ pk: S('deep') });
+  });
+});
+
+describe('UPDATED_OLD / UPDATED_NEW naming nothing', () => {
+  const t = tableName('updnone');
+  beforeAll(async () => {
+    await createTable(h.ddb, t);
+  });
+
+  test('leave Attributes out of the answer: REMOVE with UPDATED_NEW, a new attribute with UPDATED_OLD', async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('k'), x: S('keep'), y: S('drop') } }));
+    const removed = await h.ddb.send(
+      new UpdateItemCommand({ TableName: t, Key: { pk: S('k') }, UpdateExpression: 'REMOVE y', ReturnValues: 'UPDATED_NEW' }),
+    );
+    expect(removed.Attributes).toBeUndefined();
+    const added = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('k') },
+        UpdateExpression: 'SET z = :z',
+        ExpressionAttributeValues: { ':z': S('new') },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    expect(added.Attributes).toBeUndefined();
+    // the update was applied, and attributes that were updated still come back
+    const again = await h.ddb.send(
+      new UpdateItemCommand({
+        TableName: t,
+        Key: { pk: S('k') },
+        UpdateExpression: 'SET z = :z REMOVE x',
+        ExpressionAttributeValues: { ':z': S('newer') },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    expect(again.Attributes).toEqual({ x: S('keep'), z: S('new') });
   });
 });
 
@@ -402,6 +717,48 @@ describe('indexes', () => {
     expect(res.status).toBe(400);
     expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
   });
+
+  test('an empty binary as a GSI key is refused on PutItem, BatchWriteItem and UpdateItem, with the put and update wordings', async () => {
+    const t = tableName('idxb');
+    await h.ddb.send(
+      new CreateTableCommand({
+        TableName: t,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'bidx', AttributeType: 'B' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'gsib', KeySchema: [{ AttributeName: 'bidx', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        ],
+      }),
+    );
+    const empty = { B: new Uint8Array(0) };
+    const putForm =
+      'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty binary value. IndexName: gsib, IndexKey: bidx';
+    expect((await failure(h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('a'), bidx: empty } })))).message).toBe(
+      putForm,
+    );
+    const batch = await failure(
+      h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t]: [{ PutRequest: { Item: { pk: S('b'), bidx: empty } } }] } })),
+    );
+    expect(batch.message).toBe(putForm);
+    const update = await failure(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: t,
+          Key: { pk: S('c') },
+          UpdateExpression: 'SET bidx = :v',
+          ExpressionAttributeValues: { ':v': empty },
+        }),
+      ),
+    );
+    expect(update.message).toBe(
+      'One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty binary value.',
+    );
+    expect((await h.ddb.send(new ScanCommand({ TableName: t }))).Count).toBe(0);
+  });
 });
 
 describe('tables and tags', () => {
@@ -425,6 +782,84 @@ describe('tables and tags', () => {
         Tags: [{ Key: 'team', Value: 'messaging' }],
       }),
     );
+  });
+
+  test('CreateTable with a disabled stream that names a StreamViewType is a ValidationException, and no table is made', async () => {
+    const name = tableName('streamoff');
+    const err = await failure(
+      h.ddb.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          StreamSpecification: { StreamEnabled: false, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        }),
+      ),
+    );
+    expect([err.name, err.message]).toEqual([
+      'ValidationException',
+      'One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified',
+    ]);
+    expect((await failure(h.ddb.send(new DescribeTableCommand({ TableName: name })))).name).toBe('ResourceNotFoundException');
+  });
+
+  test('deletion protection, table class, on-demand throughput and SSE round-trip; a protected table cannot be deleted', async () => {
+    const name = tableName('protect');
+    const base = {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST' as const,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
+    };
+    const created = await h.ddb.send(
+      new CreateTableCommand({
+        ...base,
+        DeletionProtectionEnabled: true,
+        TableClass: 'STANDARD_INFREQUENT_ACCESS',
+        OnDemandThroughput: { MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 },
+        SSESpecification: { Enabled: true },
+      }),
+    );
+    expect(created.TableDescription?.DeletionProtectionEnabled).toBe(true);
+    const described = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(described?.DeletionProtectionEnabled).toBe(true);
+    expect(described?.TableClassSummary?.TableClass).toBe('STANDARD_INFREQUENT_ACCESS');
+    expect(described?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 });
+    expect(described?.SSEDescription).toMatchObject({ Status: 'ENABLED', SSEType: 'KMS' });
+    expect(described?.SSEDescription?.KMSMasterKeyArn).toMatch(/^arn:aws:kms:/);
+
+    const refused = await failure(h.ddb.send(new DeleteTableCommand({ TableName: name })));
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toContain('protected against deletion');
+    expect((await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus).toBe('ACTIVE');
+
+    const updated = await h.ddb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        DeletionProtectionEnabled: false,
+        TableClass: 'STANDARD',
+        OnDemandThroughput: { MaxReadRequestUnits: 20, MaxWriteRequestUnits: 15 },
+      }),
+    );
+    expect(updated.TableDescription?.DeletionProtectionEnabled).toBe(false);
+    const after = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(after?.TableClassSummary?.TableClass).toBe('STANDARD');
+    expect(after?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 20, MaxWriteRequestUnits: 15 });
+    await h.ddb.send(new DeleteTableCommand({ TableName: name }));
+
+    // a table made again under the name starts with the defaults
+    await h.ddb.send(new CreateTableCommand(base));
+    const fresh = (await h.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    expect(fresh?.DeletionProtectionEnabled).toBe(false);
+    expect([fresh?.TableClassSummary, fresh?.SSEDescription, fresh?.OnDemandThroughput]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const badClass = await failure(h.ddb.send(new UpdateTableCommand({ TableName: name, TableClass: 'COLD' as never })));
+    expect(badClass.name).toBe('ValidationException');
+    await h.ddb.send(new DeleteTableCommand({ TableName: name }));
   });
 
   test('tags given at CreateTable are listed', async () => {

@@ -83,3 +83,47 @@ test('deleting a GSI removes it from DescribeTable; deleting a missing index is 
     h.ddb.send(new UpdateTableCommand({ TableName: t, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsi1' } }] })),
   ).rejects.toBeInstanceOf(ResourceNotFoundException);
 });
+
+// as DynamoDB answers (observed by nubo-db/dynamodb-conformance, tests/tier2/updateTable/gsi)
+test("a GSI create's AttributeDefinitions: the index keys must be in the request, a stored type is kept, unused definitions are dropped", async () => {
+  const t = tableName('gsi-defs');
+  await createTable(h.ddb, t, { sortKey: true });
+  const create = (IndexName: string, keys: string[], defs: [string, 'S' | 'N'][]) =>
+    h.ddb.send(
+      new UpdateTableCommand({
+        TableName: t,
+        AttributeDefinitions: defs.map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName,
+              KeySchema: keys.map((AttributeName, i) => ({ AttributeName, KeyType: i ? 'RANGE' : 'HASH' })),
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          },
+        ],
+      }),
+    );
+  // pk is the table's, but the request does not define it
+  await expect(create('byPkG', ['pk', 'g'], [['g', 'S']])).rejects.toMatchObject({ name: 'ValidationException' });
+  // pk redeclared as N is accepted and stays S; 'unused' is dropped
+  const out = await create(
+    'byG',
+    ['g'],
+    [
+      ['pk', 'N'],
+      ['g', 'S'],
+      ['unused', 'S'],
+    ],
+  );
+  const sorted = (d: TableDescription) =>
+    [...(d.AttributeDefinitions ?? [])].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
+  const expected = [
+    { AttributeName: 'g', AttributeType: 'S' },
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ];
+  expect(sorted(out.TableDescription ?? {})).toEqual(expected);
+  expect(sorted(await describe_(t))).toEqual(expected);
+  await h.ddb.send(new PutItemCommand({ TableName: t, Item: { pk: S('still-a-string'), sk: S('1'), g: S('x') } }));
+});

@@ -179,8 +179,12 @@ describe('batch operations', () => {
     );
     expect(over.name).toBe('ValidationException');
     expect(over.message).toBe('Too many items requested for the BatchGetItem call');
+    // over the limit in one table: the request model's constraint, reported first (captured by
+    // nubo-db/dynamodb-conformance, tests/tier3/error-messages/batchGetItem)
     const oneTable = await failure(h.ddb.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys(101, 'c') } } })));
-    expect(oneTable.message).toBe('Too many items requested for the BatchGetItem call');
+    expect(oneTable.message).toBe(
+      `1 validation error detected: Value at 'RequestItems.${T}.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100`,
+    );
   });
 
   test('more than 25 writes in BatchWriteItem, counted over all tables, is "Too many items requested" and writes nothing', async () => {
@@ -194,7 +198,9 @@ describe('batch operations', () => {
     expect(err.name).toBe('ValidationException');
     expect(err.message).toBe('Too many items requested for the BatchWriteItem call');
     const oneTable = await failure(h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t2]: writes(26, 'd') } })));
-    expect(oneTable.message).toBe('Too many items requested for the BatchWriteItem call');
+    expect(oneTable.message).toBe(
+      `1 validation error detected: Value at 'RequestItems.${t2}.member' failed to satisfy constraint: Member must have length less than or equal to 25`,
+    );
     expect(await count(t2)).toBe(0);
     await h.ddb.send(new BatchWriteItemCommand({ RequestItems: { [t2]: writes(25, 'c') } }));
     expect(await count(t2)).toBe(25);
@@ -692,7 +698,14 @@ describe('table names and key schemas', () => {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
     };
     const short = await failure(h.ddb.send(new CreateTableCommand({ ...input, TableName: 'ab' })));
-    expect(short.message).toBe('TableName must be at least 3 characters long and at most 255 characters long');
+    // DynamoDB's envelope (captured by nubo-db/dynamodb-conformance, tests/tier3/error-messages/createTable)
+    expect(short.message).toBe(
+      "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+    );
+    const badAndShort = await failure(h.ddb.send(new CreateTableCommand({ ...input, TableName: 'x!' })));
+    expect(badAndShort.message).toBe(
+      "2 validation errors detected: Value 'x!' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'x!' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+    );
     const three = await failure(
       h.ddb.send(
         new CreateTableCommand({
@@ -933,9 +946,13 @@ describe('request parameters DynamoDB refuses, with its messages', () => {
     expect([err.name, err.message]).toEqual(['ValidationException', message]);
   };
 
+  // the texts as nubo-db/dynamodb-conformance captured them from DynamoDB (tests/tier3/error-messages):
+  // Query and Scan word Limit 0 differently
   test('Limit 0 on Query and Scan, and empty RequestItems on BatchGetItem and BatchWriteItem', async () => {
     const limit =
       "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1";
+    const queryLimit =
+      "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1";
     await expectRefused(
       h.ddb.send(
         new QueryCommand({
@@ -945,13 +962,36 @@ describe('request parameters DynamoDB refuses, with its messages', () => {
           Limit: 0,
         }),
       ),
-      limit,
+      queryLimit,
     );
     await expectRefused(h.ddb.send(new ScanCommand({ TableName: T, Limit: 0 })), limit);
+    await expectRefused(
+      h.ddb.send(new BatchGetItemCommand({ RequestItems: {} })),
+      'The requestItems parameter is required for BatchGetItem',
+    );
+    await expectRefused(
+      h.ddb.send(new BatchWriteItemCommand({ RequestItems: {} })),
+      'The requestItems parameter is required for BatchWriteItem',
+    );
+  });
+
+  test('an empty TableName stops validation at the name; UpdateItem reports only its invalid ReturnValues', async () => {
     const empty =
-      "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1";
-    await expectRefused(h.ddb.send(new BatchGetItemCommand({ RequestItems: {} })), empty);
-    await expectRefused(h.ddb.send(new BatchWriteItemCommand({ RequestItems: {} })), empty);
+      "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1";
+    await expectRefused(h.ddb.send(new PutItemCommand({ TableName: '', Item: {}, ReturnValues: 'DOG' as never })), empty);
+    await expectRefused(h.ddb.send(new UpdateItemCommand({ TableName: '', Key: {} })), empty);
+    await expectRefused(h.ddb.send(new DeleteItemCommand({ TableName: '', Key: {} })), empty);
+    await expectRefused(
+      h.ddb.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key: { pk: S('x') },
+          ReturnValues: 'DOG' as never,
+          ReturnConsumedCapacity: 'CAT' as never,
+        }),
+      ),
+      "1 validation error detected: Value 'DOG' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+    );
   });
 
   test('ReturnValues: an unknown value on any write; on PutItem and DeleteItem anything but ALL_OLD or NONE; nothing is written', async () => {

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { Level } from 'level';
 import { createTable, S, startHarness, type Harness } from './helpers';
@@ -33,6 +39,7 @@ test('with a data folder, items, stream state and stream records survive a resta
   let seqBefore: bigint;
   try {
     await createTable(first.ddb, 'persisted', { stream: 'NEW_IMAGE' });
+    await first.ddb.send(new UpdateTableCommand({ TableName: 'persisted', DeletionProtectionEnabled: true }));
     await first.ddb.send(new PutItemCommand({ TableName: 'persisted', Item: { pk: S('a'), v: S('1') } }));
     await first.ddb.send(
       new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: 'persisted', Item: { pk: S('b') } } }] }),
@@ -54,6 +61,7 @@ test('with a data folder, items, stream state and stream records survive a resta
     const d = await second.ddb.send(new DescribeTableCommand({ TableName: 'persisted' }));
     expect(d.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(d.Table?.LatestStreamArn).toBe(arnBefore);
+    expect(d.Table?.DeletionProtectionEnabled).toBe(true); // table settings are kept with the data
     await second.ddb.send(new PutItemCommand({ TableName: 'persisted', Item: { pk: S('c') } }));
     const after = await records(second, 'persisted');
     expect(after.records.map((r) => r.dynamodb?.Keys?.pk?.S)).toEqual(['a', 'b', 'c']);

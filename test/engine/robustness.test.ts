@@ -207,9 +207,11 @@ describe('bad bodies', () => {
     return { pk: S('deep'), v };
   }
 
+  // the attribute is level 1: a leaf under 31 maps is at level 32, the deepest DynamoDB stores
+  // (captured by nubo-db/dynamodb-conformance, tests/tier3/limits/nestingDepth)
   test("items nested more than 32 levels are rejected with DynamoDB's message; 32 levels are stored", async () => {
-    await ddb.send(new PutItemCommand({ TableName: t, Item: deepItem(32) as never }));
-    const res = await raw(engine.endpoint, DDB('PutItem'), JSON.stringify({ TableName: t, Item: deepItem(33) }));
+    await ddb.send(new PutItemCommand({ TableName: t, Item: deepItem(31) as never }));
+    const res = await raw(engine.endpoint, DDB('PutItem'), JSON.stringify({ TableName: t, Item: deepItem(32) }));
     expect(res.status).toBe(400);
     expect(res.json().message).toBe(
       'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',

@@ -265,6 +265,51 @@ describe('TransactWriteItems', () => {
     expect(await get(A, { pk: S('idem') })).toEqual({ pk: S('idem'), n: N(2) });
   });
 
+  // as DynamoDB reports it (measured by nubo-db/dynamodb-conformance, tests/tier2/transactions/transactWrite)
+  test('ConsumedCapacity: 2 write units per KB of each action (a ConditionCheck too); a same-token replay reports the read instead; a cancellation reports none', async () => {
+    const big = { pk: S('cap-big'), big: S('x'.repeat(1536)) };
+    const request = {
+      ClientRequestToken: 'cap-token',
+      ReturnConsumedCapacity: 'INDEXES' as const,
+      TransactItems: [{ Put: { TableName: A, Item: big } }],
+    };
+    const first = await h.ddb.send(new TransactWriteItemsCommand(request));
+    expect(first.ConsumedCapacity).toEqual([{ TableName: A, CapacityUnits: 4, WriteCapacityUnits: 4 }]);
+    const replay = await h.ddb.send(new TransactWriteItemsCommand(request));
+    expect(replay.ConsumedCapacity).toEqual([{ TableName: A, CapacityUnits: 2, ReadCapacityUnits: 2 }]);
+    const withCheck = await h.ddb.send(
+      new TransactWriteItemsCommand({
+        ReturnConsumedCapacity: 'TOTAL',
+        TransactItems: [
+          { Put: { TableName: A, Item: { pk: S('cap-small') }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            ConditionCheck: {
+              TableName: B,
+              Key: { pk: S('cap-none'), sk: S('s') },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+    expect(withCheck.ConsumedCapacity).toEqual([
+      { TableName: A, CapacityUnits: 2, WriteCapacityUnits: 2 },
+      { TableName: B, CapacityUnits: 2, WriteCapacityUnits: 2 },
+    ]);
+    try {
+      await h.ddb.send(
+        new TransactWriteItemsCommand({
+          ReturnConsumedCapacity: 'TOTAL',
+          TransactItems: [{ Put: { TableName: A, Item: { pk: S('cap-fresh') }, ConditionExpression: 'attribute_exists(pk)' } }],
+        }),
+      );
+      throw new Error('not cancelled');
+    } catch (err) {
+      expect(err).toBeInstanceOf(TransactionCanceledException);
+      expect('ConsumedCapacity' in (err as object)).toBe(false);
+    }
+  });
+
   test('a cancelled transaction does not consume its ClientRequestToken', async () => {
     const request = {
       ClientRequestToken: 'token-cancel',
@@ -291,6 +336,31 @@ describe('TransactGetItems', () => {
       }),
     );
     expect(out.Responses).toEqual([{ Item: { a: N(1) } }, {}, { Item: { pk: S('g2'), sk: S('s'), c: S('z') } }]);
+  });
+
+  // as DynamoDB answers (observed by nubo-db/dynamodb-conformance, tests/tier2/transactions/transactGet)
+  test('a projection naming nothing the item holds leaves Item out; INDEXES lists the table share at 2 units per read', async () => {
+    await h.ddb.send(new PutItemCommand({ TableName: A, Item: { pk: S('g3'), real: S('here') } }));
+    const out = await h.ddb.send(
+      new TransactGetItemsCommand({
+        TransactItems: [
+          {
+            Get: {
+              TableName: A,
+              Key: { pk: S('g3') },
+              ProjectionExpression: '#x',
+              ExpressionAttributeNames: { '#x': 'nothing' },
+            },
+          },
+          { Get: { TableName: A, Key: { pk: S('g-missing-too') } } },
+        ],
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    expect(out.Responses).toEqual([{}, {}]);
+    expect(out.ConsumedCapacity).toEqual([
+      { TableName: A, CapacityUnits: 4, ReadCapacityUnits: 4, Table: { CapacityUnits: 4, ReadCapacityUnits: 4 } },
+    ]);
   });
 
   test('rejects two reads of the same item with ValidationException', async () => {
