@@ -6,6 +6,10 @@ const { common } = require('./jest.common.js');
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
+  // Two files at a time: most suites wait on servers and child processes (sls, the offline stack),
+  // so two workers take ~110 s where jest's default on two cores (one worker) took ~160 s. Files
+  // that read whole-table facts or the stream use a table of their own (useIsolatedTable).
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'engine', testMatch: ['<rootDir>/test/engine/**/*.test.ts'] },
@@ -22,6 +26,7 @@ module.exports = {
       displayName: 'stream',
       testMatch: ['<rootDir>/test/stream/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/stream-isolated-table.ts'],
       globalSetup: '<rootDir>/test/support/engine-setup.ts',
       globalTeardown: '<rootDir>/test/support/engine-teardown.ts',
     },
