@@ -35,7 +35,7 @@ const errors = require('./errors');
 const { indexKeyProblem, mayHaveIndexKeyProblem, collectionMetric } = require('./indexkeys');
 const { checkCreateTable } = require('./tables');
 const { attributeNameProblem } = require('./names');
-const { AsyncLocalStorage } = require('node:async_hooks');
+const { AsyncLocalStorage, AsyncResource } = require('node:async_hooks');
 
 /**
  * @typedef {{ req: import('http').IncomingMessage, res: import('http').ServerResponse, op: string, body: string, log: (msg: string) => void, returnOld?: boolean, noCreate?: boolean, notCreated?: boolean, oldItems?: Map<string, any>, indexUnits?: Map<string, any> }} RequestScope
@@ -275,7 +275,9 @@ function closeStore(store) {
 function hookWrites(store, streams, originalGetItemDb, ttl) {
   const hooked = new WeakMap();
   const noCreate = new WeakMap();
+  const lockBound = new WeakSet();
   store.getItemDb = (/** @type {string} */ name) => {
+    bindLock(originalGetItemDb(name));
     const db = observed(name);
     if (!requestScope.getStore()?.noCreate) return db;
     // a REMOVE-only UpdateItem on a missing item: DynamoDB writes nothing
@@ -297,6 +299,20 @@ function hookWrites(store, streams, originalGetItemDb, ttl) {
     }
     return w;
   };
+  /**
+   * dynalite's item lock starts a waiting request from the releasing request's callback, so the
+   * waiter would run in the other request's context (requestScope, the TTL sweep's identity): its
+   * index capacity, its `notCreated`, a TTL deletion's `userIdentity` would land on the wrong
+   * request. Each waiter is bound to the context it asked for the lock in.
+   * @param {any} db
+   */
+  function bindLock(db) {
+    if (lockBound.has(db) || typeof db.lock !== 'function') return;
+    const lock = db.lock;
+    db.lock = (/** @type {any} */ key, /** @type {(...args: any[]) => any} */ exec) => lock(key, AsyncResource.bind(exec));
+    lockBound.add(db);
+  }
+
   /** @param {string} name */
   function observed(name) {
     const real = originalGetItemDb(name);
@@ -426,6 +442,13 @@ async function route(req, res, ctx) {
         'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
       );
     }
+  }
+
+  // a JSON null below the top level (a top-level null field is an absent one): dynalite's
+  // validations read into it and throw, which would be a 500
+  if (req.method === 'POST' && data && text.includes('null')) {
+    const problem = nestedNullProblem(data);
+    if (problem) throw errors.validation(problem);
   }
 
   // dynalite's duplicate check misses a set holding the empty member twice (SS ["", ""], BS)
@@ -664,7 +687,7 @@ function precheck(op, data) {
     }
     // a projection goes with SPECIFIC_ATTRIBUTES only; DynamoDB reports this ahead of the
     // IndexName rule (texts captured by nubo-db/dynamodb-conformance, tests/tier1/{query,scan}/select)
-    if (data.ProjectionExpression != null && PROJECTION_CONFLICT[data.Select]) {
+    if (data.ProjectionExpression != null && Object.hasOwn(PROJECTION_CONFLICT, data.Select)) {
       throw errors.validation(`Cannot specify the ProjectionExpression when choosing to get ${PROJECTION_CONFLICT[data.Select]}`);
     }
     if (data.Select === 'ALL_PROJECTED_ATTRIBUTES' && data.IndexName == null) {
@@ -732,6 +755,57 @@ const mayHoldTwoEmpties = (text) => {
   const first = text.indexOf('""');
   return first !== -1 && text.indexOf('""', first + 2) !== -1;
 };
+
+/** Fields whose value maps attribute names to attribute values, wherever they appear. */
+const ATTRIBUTE_MAPS = new Set(['Item', 'Key', 'ExclusiveStartKey', 'ExpressionAttributeValues', 'M']);
+
+/**
+ * The answer for a JSON null below the request's top level, or null: DynamoDB's empty-value text
+ * where an attribute value is expected (in an item, a key, a map or list value, or an attribute
+ * value's type member), else its "Member must not be null" for the member's path (DynamoDB's
+ * form: lowerCamel members, list positions from 1, `member` for an element or a map value).
+ * One pass over the request, made only when its text holds `null`.
+ * @param {Record<string, any>} root
+ * @returns {string | null}
+ */
+function nestedNullProblem(root) {
+  const EMPTY = 'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes';
+  /** @type {{ value: any, path: string, kind: 'struct' | 'avMap' | 'avList' | 'av' | 'keys' }[]} */
+  const stack = [];
+  const lower = (/** @type {string} */ k) => k.charAt(0).toLowerCase() + k.slice(1);
+  for (const [k, v] of Object.entries(root)) {
+    if (v && typeof v === 'object') stack.push({ value: v, path: lower(k), kind: childKind('struct', k, v) });
+  }
+  while (stack.length) {
+    const { value, path, kind } = /** @type {(typeof stack)[number]} */ (stack.pop());
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i + 1), v]) : Object.entries(value);
+    for (const [k, v] of entries) {
+      const member = Array.isArray(value) || kind === 'avMap' ? `${path}.${k}.member` : `${path}.${lower(k)}`;
+      if (v === null) {
+        if (kind === 'avMap' || kind === 'avList' || kind === 'av') return EMPTY;
+        return `1 validation error detected: Value null at '${Array.isArray(value) ? `${path}.${k}.member` : member}' failed to satisfy constraint: Member must not be null`;
+      }
+      if (typeof v === 'object') stack.push({ value: v, path: member, kind: childKind(kind, k, v) });
+    }
+  }
+  return null;
+}
+
+/**
+ * What a container inside a request holds, from its parent's kind and its own member name.
+ * @param {'struct' | 'avMap' | 'avList' | 'av' | 'keys'} parent
+ * @param {string} name
+ * @param {any} value
+ * @returns {'struct' | 'avMap' | 'avList' | 'av' | 'keys'}
+ */
+function childKind(parent, name, value) {
+  if (parent === 'avMap' || parent === 'avList') return 'av';
+  if (parent === 'keys') return 'avMap';
+  if (parent === 'av') return name === 'M' ? 'avMap' : name === 'L' ? 'avList' : 'struct';
+  if (ATTRIBUTE_MAPS.has(name) && !Array.isArray(value)) return 'avMap';
+  if (name === 'Keys' && Array.isArray(value)) return 'keys';
+  return 'struct';
+}
 
 /**
  * A string or binary set holding the empty member more than once is a duplicate, as DynamoDB
@@ -1159,6 +1233,14 @@ async function controlPlane(req, res, op, body, data, ctx) {
       const table = await new Promise((resolve, reject) =>
         store.getTable(tableName, false, (/** @type {any} */ e, /** @type {any} */ t) => (e ? reject(e) : resolve(t))),
       );
+      // a table being created, updated or deleted is in use (and a deleting one has forgotten its settings)
+      if (table.TableStatus !== 'ACTIVE') {
+        const doing = { CREATING: 'created', UPDATING: 'updated', DELETING: 'deleted' }[String(table.TableStatus)] ?? 'changed';
+        throw errors.apiError(
+          `${errors.DDB}ResourceInUseException`,
+          `Attempt to change a resource which is still in use: Table is being ${doing}: ${tableName}`,
+        );
+      }
       await settings.update(tableName, data);
       const description = { ...table, ...streams.describeFields(tableName), TableId: asUuid(table.TableId) };
       return send(res, 200, { TableDescription: withSettings(description) });

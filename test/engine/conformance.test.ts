@@ -458,6 +458,13 @@ describe('index write capacity', () => {
     expect(arms(await update('SET l = :v', { ':v': S('l2') }))).toEqual([3, 1, undefined, 2]);
   });
 
+  test('concurrent writes to one item, queued on its lock, are each charged their own index units', async () => {
+    const key = fresh();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => put({ ...key, g: S(`g${i}`), p: S('p') })));
+    // the first creates the item (enters byG: 2); each later one moves its byG key (1 + 2)
+    expect(answers.map((a) => a.ConsumedCapacity?.CapacityUnits).sort()).toEqual([2, ...Array(19).fill(3)]);
+  });
+
   test('a delete charges each index the item was in; a batch sums its writes per table', async () => {
     const key = fresh();
     await put({ ...key, g: S('g'), l: S('l'), p: S('p') });
@@ -802,6 +809,23 @@ describe('tables and tags', () => {
       'One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified',
     ]);
     expect((await failure(h.ddb.send(new DescribeTableCommand({ TableName: name })))).name).toBe('ResourceNotFoundException');
+  });
+
+  test('a settings-only UpdateTable of a table being deleted is ResourceInUseException, and the table stays deletable', async () => {
+    const slow = await startHarness({ deleteTableMs: 300 });
+    try {
+      const name = tableName('deleting');
+      await createTable(slow.ddb, name);
+      await slow.ddb.send(new DeleteTableCommand({ TableName: name }));
+      const refused = await failure(slow.ddb.send(new UpdateTableCommand({ TableName: name, DeletionProtectionEnabled: true })));
+      expect(refused.name).toBe('ResourceInUseException');
+      expect(refused.message).toBe(`Attempt to change a resource which is still in use: Table is being deleted: ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const gone = await failure(slow.ddb.send(new DeleteTableCommand({ TableName: name })));
+      expect(gone.name).toBe('ResourceNotFoundException');
+    } finally {
+      await slow.stop();
+    }
   });
 
   test('deletion protection, table class, on-demand throughput and SSE round-trip; a protected table cannot be deleted', async () => {

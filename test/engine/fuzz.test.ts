@@ -227,9 +227,27 @@ const mutated = fc
   )
   .map(([body, field, value]) => ({ ...body, [field]: value }));
 
+/** A body with one value below the top level (a map value or a list element, at any depth) replaced by null. */
+const nulled = fc.tuple(plausible, fc.nat()).map(([body, pick]) => {
+  const copy = JSON.parse(JSON.stringify(body));
+  const slots: [Record<string, unknown> | unknown[], string | number][] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (!v || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v)) {
+      if (depth > 0) slots.push([v as Record<string, unknown>, Array.isArray(v) ? Number(k) : k]);
+      walk(child, depth + 1);
+    }
+  };
+  walk(copy, 0);
+  const slot = slots[pick % Math.max(slots.length, 1)];
+  if (slot) (slot[0] as Record<string | number, unknown>)[slot[1]] = null;
+  return copy;
+});
+
 const body = fc.oneof(
   { weight: 5, arbitrary: plausible.map((b) => JSON.stringify(b)) },
   { weight: 3, arbitrary: mutated.map((b) => JSON.stringify(b)) },
+  { weight: 2, arbitrary: nulled.map((b) => JSON.stringify(b)) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: plausible.chain((b) => fc.nat({ max: 200 }).map((cut) => JSON.stringify(b).slice(0, cut))) },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
@@ -271,7 +289,9 @@ test('random and mutated requests for every operation never get a 5xx, and the e
         await servesListTablesQuickly();
         return failures.length === 0;
       }),
-      { numRuns: 30, seed: Number(process.env.FUZZ_SEED ?? 20261201), endOnFailure: true },
+      // the default seed's runs include a nested null that crashed dynalite's validation (a 500 before
+      // nestedNullProblem); FUZZ_SEED=<n> explores others
+      { numRuns: 40, seed: Number(process.env.FUZZ_SEED ?? 1), endOnFailure: true },
     )
     .catch((err: Error) => {
       throw new Error(`${failures.join('\n')}\n${engine.stderr().slice(-2000)}\n${err.message.slice(0, 3000)}`);

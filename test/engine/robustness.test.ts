@@ -76,6 +76,52 @@ describe('crashes of dynalite 4.0.0', () => {
     await expectServing();
   });
 
+  test('a JSON null anywhere below the top level is a 400 ValidationException, never a 500', async () => {
+    const cases: [string, unknown, string][] = [
+      [
+        'PutItem',
+        { TableName: t, Item: { pk: null } },
+        'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+      ],
+      [
+        'PutItem',
+        { TableName: t, Item: { pk: S('n'), m: { M: { x: null } } } },
+        'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+      ],
+      [
+        'PutItem',
+        { TableName: t, Item: { pk: { S: null } } },
+        'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+      ],
+      ['Scan', { TableName: t, ScanFilter: { a: null } }, "Value null at 'scanFilter.a' failed"],
+      ['Query', { TableName: t, KeyConditions: { pk: null } }, "Value null at 'keyConditions.pk' failed"],
+      ['BatchGetItem', { RequestItems: { [t]: null } }, "Value null at 'requestItems."],
+      ['BatchGetItem', { RequestItems: { [t]: { Keys: [null] } } }, ".keys.1.member' failed"],
+      [
+        'CreateTable',
+        { TableName: 'nulls', AttributeDefinitions: [null], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] },
+        "Value null at 'attributeDefinitions.1.member' failed",
+      ],
+      [
+        'TransactWriteItems',
+        { TransactItems: [{ Put: { TableName: t, Item: { pk: S('n'), a: null } } }] },
+        'Supplied AttributeValue is empty',
+      ],
+    ];
+    for (const [op, body, message] of cases) {
+      const res = await raw(engine.endpoint, DDB(op), JSON.stringify(body));
+      expect({ op, status: res.status, type: res.json().__type }).toEqual({
+        op,
+        status: 400,
+        type: 'com.amazon.coral.validate#ValidationException',
+      });
+      expect(res.json().message).toContain(message);
+    }
+    // a top-level null is an absent field, as before
+    expect((await raw(engine.endpoint, DDB('Scan'), JSON.stringify({ TableName: t, Limit: null }))).status).toBe(200);
+    await expectServing();
+  });
+
   test('TagResource with a tag that has no Value is a ValidationException naming the member', async () => {
     const arn = `arn:aws:dynamodb:us-east-1:000000000000:table/${t}`;
     const res = await raw(
