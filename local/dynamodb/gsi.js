@@ -173,6 +173,17 @@ class GlobalIndexes {
       const requested = (Array.isArray(data.AttributeDefinitions) ? data.AttributeDefinitions : []).filter(
         (/** @type {any} */ d) => d && typeof d.AttributeName === 'string',
       );
+      requested.forEach((/** @type {any} */ d, /** @type {number} */ i) => {
+        if (!['S', 'N', 'B'].includes(d.AttributeType)) {
+          throw errors.validation(
+            `1 validation error detected: Value '${d.AttributeType}' at 'attributeDefinitions.${i + 1}.member.attributeType' ` +
+              'failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]',
+          );
+        }
+      });
+      if (new Set(requested.map((/** @type {any} */ d) => d.AttributeName)).size !== requested.length) {
+        throw errors.validation('Cannot have two attributes with the same name');
+      }
       for (const k of spec.KeySchema) {
         if (!requested.some((/** @type {any} */ d) => d.AttributeName === k.AttributeName)) {
           throw errors.validation(

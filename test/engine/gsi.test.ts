@@ -106,6 +106,22 @@ test("a GSI create's AttributeDefinitions: the index keys must be in the request
     );
   // pk is the table's, but the request does not define it
   await expect(create('byPkG', ['pk', 'g'], [['g', 'S']])).rejects.toMatchObject({ name: 'ValidationException' });
+  // a type outside [B, N, S], or a name defined twice, is refused, and nothing is stored
+  await expect(create('byX', ['x'], [['x', 'X' as 'S']])).rejects.toMatchObject({
+    name: 'ValidationException',
+    message: expect.stringContaining("at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint"),
+  });
+  await expect(
+    create(
+      'byX',
+      ['x'],
+      [
+        ['x', 'S'],
+        ['x', 'N'],
+      ],
+    ),
+  ).rejects.toMatchObject({ name: 'ValidationException' });
+  expect((await describe_(t)).GlobalSecondaryIndexes).toBeUndefined();
   // pk redeclared as N is accepted and stays S; 'unused' is dropped
   const out = await create(
     'byG',
