@@ -303,10 +303,11 @@ class TimeToLive {
  * stays within four times the live keys (and gives memory back after a wave of expiries).
  */
 const MIN_ARENA_BYTES = 64 * 1024;
+const INITIAL_CAPACITY = 1024;
 
 class ExpiryQueue {
   /** @param {number} [initialCapacity] entries @param {number} [minArenaBytes] the arena's smallest size */
-  constructor(initialCapacity = 1024, minArenaBytes = MIN_ARENA_BYTES) {
+  constructor(initialCapacity = INITIAL_CAPACITY, minArenaBytes = MIN_ARENA_BYTES) {
     this.minArenaBytes = minArenaBytes;
     this.count = 0;
     this.at = new Float64Array(initialCapacity);
@@ -357,9 +358,12 @@ class ExpiryQueue {
       const last = --this.count;
       if (last > 0) this.siftDown(last);
     }
-    if (!this.count)
-      this.used = this.live = 0; // empty: the arena is reused from its start
-    else if (this.arena.length > this.minArenaBytes && 4 * this.live < this.arena.length) this.rebuild(0);
+    if (!this.count) {
+      // empty: the arena is reused from its start, and a big one and big arrays are given back
+      this.used = this.live = 0;
+      if (this.arena.length > this.minArenaBytes) this.arena = Buffer.allocUnsafe(this.minArenaBytes);
+      if (this.at.length > INITIAL_CAPACITY) this.resize(INITIAL_CAPACITY);
+    } else if (this.arena.length > this.minArenaBytes && 4 * this.live < this.arena.length) this.rebuild(0);
     return out;
   }
 
@@ -392,11 +396,15 @@ class ExpiryQueue {
   }
 
   grow() {
-    const size = this.at.length * 2;
+    this.resize(this.at.length * 2);
+  }
+
+  /** @param {number} size entries, at least `count` */
+  resize(size) {
     for (const name of /** @type {const} */ (['at', 'off', 'len'])) {
       const old = this[name];
       const next = name === 'len' ? new Uint32Array(size) : new Float64Array(size);
-      next.set(old);
+      next.set(old.subarray(0, Math.min(old.length, size)));
       this[name] = /** @type {any} */ (next);
     }
   }

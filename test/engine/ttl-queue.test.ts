@@ -76,4 +76,15 @@ describe('the TTL expiry queue', () => {
         .sort(),
     ).toEqual([...Array.from({ length: 5_000 }, (_, j) => k(45_000 + j)), ...Array.from({ length: 100 }, (_, i) => k(i))].sort());
   });
+
+  test('a queue drained empty gives its arena and arrays back', () => {
+    const queue = new ExpiryQueue();
+    for (let i = 0; i < 20_000; i++) queue.push(1, `{"pk":{"S":"item-${i}"}}`);
+    expect((queue as { arena: Buffer }).arena.length).toBeGreaterThan(64 * 1024);
+    expect(queue.popDue(1)).toHaveLength(20_000);
+    expect((queue as { arena: Buffer }).arena.length).toBe(64 * 1024);
+    expect((queue as { at: Float64Array }).at.length).toBe(1024);
+    queue.push(2, 'after');
+    expect(queue.popDue(2)).toEqual([{ at: 2, key: 'after' }]);
+  });
 });
