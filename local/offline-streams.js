@@ -9,6 +9,40 @@ const { withEventSourceMapping } = require('./event-source-mapping');
 
 /** The plugin's internal module (untyped) whose class owns the pollers; pinned 8.0.1. */
 const EMULATOR_MODULE = 'serverless-offline-dynamodb-streams/src/dynamodb-streams';
+/** Its checkpoint file reader and writer. */
+const CHECKPOINT_MODULE = 'serverless-offline-dynamodb-streams/src/checkpoint-store';
+
+/**
+ * The plugin writes its checkpoint file in place (truncate, then write): a process stopped in
+ * between leaves an empty file, which it reads as "no checkpoint", and a reader in between sees
+ * invalid JSON. Offline, the file is written to a temporary file beside it and renamed over it,
+ * so it is always the old state or the new one. The emulator module takes `saveState` by
+ * destructuring when it loads, so this runs when this module loads (serverless.yml lists
+ * local/serverless-plugin.js before the plugin) and fails loudly if the emulator loaded first.
+ * @param {(id: string) => any} [load] for tests
+ */
+function atomicCheckpointWrites(load = require) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const store = load(CHECKPOINT_MODULE);
+  if (store.saveState?.atomic) return;
+  if (typeof store.saveState !== 'function') {
+    throw new Error('serverless-offline-dynamodb-streams changed: saveState is gone; review local/offline-streams.js');
+  }
+  if (require.cache[require.resolve(EMULATOR_MODULE)]) {
+    throw new Error(`${EMULATOR_MODULE} loaded before local/offline-streams.js: its checkpoint writes would not be atomic`);
+  }
+  /** @param {string} file @param {unknown} state */
+  const saveState = (file, state) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify(state, null, 2), 'utf8');
+    fs.renameSync(temporary, file);
+  };
+  saveState.atomic = true;
+  store.saveState = saveState;
+}
+atomicCheckpointWrites();
 
 /**
  * serverless-offline-dynamodb-streams polls through dynamodb-streams-readable, which turns any

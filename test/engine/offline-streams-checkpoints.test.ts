@@ -3,7 +3,7 @@
  * keeps one per event source mapping: with pattern E and the realtime fan-out on one table
  * stream, a restart must not skip one consumer's records because the other got further.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -94,4 +94,16 @@ test('a restart resumes each function on a shared stream from its own last batch
   } finally {
     second.stop();
   }
+});
+
+test('the checkpoint file is replaced whole (a temporary file renamed over it), never truncated and rewritten in place', () => {
+  const store = require('serverless-offline-dynamodb-streams/src/checkpoint-store');
+  expect(store.saveState.atomic).toBe(true);
+  const file = join(dir, 'nested', 'checkpoint.json');
+  store.saveState(file, { a: '1' });
+  const inode = statSync(file).ino;
+  store.saveState(file, { a: '2', b: '3' });
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: '2', b: '3' });
+  expect(statSync(file).ino).not.toBe(inode); // a new file, not the old one rewritten
+  expect(readdirSync(join(dir, 'nested'))).toEqual(['checkpoint.json']);
 });
