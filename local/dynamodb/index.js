@@ -783,7 +783,7 @@ function nestedNullProblem(root) {
       const member = Array.isArray(value) || kind === 'avMap' ? `${path}.${k}.member` : `${path}.${lower(k)}`;
       if (v === null) {
         if (kind === 'avMap' || kind === 'avList' || kind === 'av') return EMPTY;
-        return `1 validation error detected: Value null at '${Array.isArray(value) ? `${path}.${k}.member` : member}' failed to satisfy constraint: Member must not be null`;
+        return `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`;
       }
       if (typeof v === 'object') stack.push({ value: v, path: member, kind: childKind(kind, k, v) });
     }
@@ -815,26 +815,44 @@ function childKind(parent, name, value) {
  * @returns {string | null}
  */
 function emptyMemberTwice(root) {
+  const found = findInTypedValues(root, (type, v) => {
+    if ((type !== 'SS' && type !== 'BS') || !Array.isArray(v[type])) return undefined;
+    const set = v[type];
+    if (set.filter((/** @type {any} */ m) => m === '').length < 2) return SKIP;
+    const shown = `[${set.join(', ')}]`;
+    return type === 'SS'
+      ? `One or more parameter values were invalid: Input collection ${shown} contains duplicates.`
+      : `One or more parameter values were invalid: Input collection ${shown}of type BS contains duplicates.`;
+  });
+  return found ?? null;
+}
+
+/** What a `findInTypedValues` visitor returns to pass over a value without going into it. */
+const SKIP = Symbol('skip');
+
+/**
+ * Walks a request body depth-first (iteratively: bodies nest deep) and calls `visit` on every
+ * object with exactly one member, the shape of an attribute value (`{ N: "1" }`, `{ SS: [...] }`).
+ * `visit` returns undefined to go on into the value, SKIP to pass over it, anything else to end
+ * the walk with that answer.
+ * @param {any} root
+ * @param {(type: string, value: any) => any} visit
+ */
+function findInTypedValues(root, visit) {
   const stack = [root];
   while (stack.length) {
     const v = stack.pop();
-    if (!v || typeof v !== 'object') continue;
     if (!Array.isArray(v)) {
       const keys = Object.keys(v);
-      if (keys.length === 1 && (keys[0] === 'SS' || keys[0] === 'BS') && Array.isArray(v[keys[0]])) {
-        const set = v[keys[0]];
-        if (set.filter((/** @type {any} */ m) => m === '').length > 1) {
-          const shown = `[${set.join(', ')}]`;
-          return keys[0] === 'SS'
-            ? `One or more parameter values were invalid: Input collection ${shown} contains duplicates.`
-            : `One or more parameter values were invalid: Input collection ${shown}of type BS contains duplicates.`;
-        }
-        continue;
+      if (keys.length === 1) {
+        const out = visit(/** @type {string} */ (keys[0]), v);
+        if (out === SKIP) continue;
+        if (out !== undefined) return out;
       }
-      for (const k of keys) stack.push(v[k]);
-    } else for (const x of v) stack.push(x);
+    }
+    for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push(v[k]);
   }
-  return null;
+  return undefined;
 }
 
 /**
@@ -844,30 +862,19 @@ function emptyMemberTwice(root) {
  */
 function normalizeNumbers(root) {
   let changed = false;
-  const stack = [root];
-  while (stack.length) {
-    const v = stack.pop();
-    if (!v || typeof v !== 'object') continue;
-    if (!Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === 'N' && typeof v.N === 'string' && /^\s*\+/.test(v.N)) {
-        v.N = v.N.replace(/^(\s*)\+/, '$1');
-        changed = true;
-        continue;
-      }
-      if (keys.length === 1 && keys[0] === 'NS' && Array.isArray(v.NS)) {
-        v.NS = v.NS.map((/** @type {any} */ n) => {
-          if (typeof n === 'string' && /^\s*\+/.test(n)) {
-            changed = true;
-            return n.replace(/^(\s*)\+/, '$1');
-          }
-          return n;
-        });
-        continue;
-      }
-    }
-    for (const k in v) if (v[k] && typeof v[k] === 'object') stack.push(v[k]);
-  }
+  const plus = /^(\s*)\+/;
+  /** @param {any} n */
+  const strip = (n) => {
+    if (typeof n !== 'string' || !plus.test(n)) return n;
+    changed = true;
+    return n.replace(plus, '$1');
+  };
+  findInTypedValues(root, (type, v) => {
+    if (type === 'N') v.N = strip(v.N);
+    else if (type === 'NS' && Array.isArray(v.NS)) v.NS = v.NS.map(strip);
+    else return undefined;
+    return SKIP;
+  });
   return changed;
 }
 
